@@ -1,0 +1,173 @@
+# cowpin: build the kernel, the user programs and the file system image;
+# run them in QEMU; test.
+#   make            kernel/kernel (ELF), kernel/Image (booti image), fs.img
+#   make qemu       boot in QEMU (CPUS=4 by default); leave with Ctrl-a x
+#   make qemu-gdb   the same, waiting for gdb-multiarch (see .gdbinit)
+#   make test       all automated tests; last line "N passed, N failed"
+#   make EXTRA="a.c b.c"   also build these user programs into fs.img
+
+K=kernel
+U=user
+
+KOBJS = \
+  $K/entry.o \
+  $K/main.o \
+  $K/sbi.o \
+  $K/fdt.o \
+  $K/printf.o \
+  $K/uart.o \
+  $K/console.o \
+  $K/plic.o \
+  $K/spinlock.o \
+  $K/sleeplock.o \
+  $K/string.o \
+  $K/mm/init.o \
+  $K/mm/page_alloc.o \
+  $K/mm/memory.o \
+  $K/proc.o \
+  $K/swtch.o \
+  $K/kernelvec.o \
+  $K/trap.o \
+  $K/syscall.o \
+  $K/sysproc.o \
+  $K/bio.o \
+  $K/log.o \
+  $K/fs.o \
+  $K/file.o \
+  $K/pipe.o \
+  $K/exec.o \
+  $K/sysfile.o \
+  $K/virtio_blk.o
+
+# riscv64-unknown-elf- is Debian's bare-metal cross compiler.
+TOOLPREFIX ?= riscv64-unknown-elf-
+CC = $(TOOLPREFIX)gcc
+AS = $(TOOLPREFIX)gas
+LD = $(TOOLPREFIX)ld
+OBJCOPY = $(TOOLPREFIX)objcopy
+OBJDUMP = $(TOOLPREFIX)objdump
+
+QEMU = qemu-system-riscv64
+OPENSBI = /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+
+CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
+CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib
+CFLAGS += -fno-builtin-strncpy -fno-builtin-strncmp -fno-builtin-strlen -fno-builtin-memset
+CFLAGS += -fno-builtin-memmove -fno-builtin-memcmp -fno-builtin-log -fno-builtin-bzero
+CFLAGS += -fno-builtin-strchr -fno-builtin-exit -fno-builtin-malloc -fno-builtin-putc
+CFLAGS += -fno-builtin-free -fno-builtin-memcpy -Wno-main
+CFLAGS += -fno-builtin-printf -fno-builtin-fprintf -fno-builtin-vprintf
+CFLAGS += -I. -fno-stack-protector -fno-pie -no-pie
+ASFLAGS = -I. -I$K -MD -mcmodel=medany
+# The kernel runs at its link address only after entry.S turns on paging,
+# and never uses gp-relative addressing: no linker relaxation against gp.
+KLDFLAGS = -z max-page-size=4096 --no-relax
+ULDFLAGS = -z max-page-size=4096
+
+all: $K/kernel $K/Image fs.img
+
+$K/kernel: $(KOBJS) $K/kernel.ld
+	$(LD) $(KLDFLAGS) -T $K/kernel.ld -o $K/kernel $(KOBJS)
+	$(OBJDUMP) -S $K/kernel > $K/kernel.asm
+	$(OBJDUMP) -t $K/kernel | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $K/kernel.sym
+
+# The flat image U-Boot's booti loads (the Linux image header is at its start).
+$K/Image: $K/kernel
+	$(OBJCOPY) -O binary $K/kernel $K/Image
+
+$K/%.o: $K/%.S
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o $U/errno.o
+
+$U/usys.S: $U/usys.py $K/syscall.h
+	python3 $U/usys.py > $U/usys.S
+
+$U/usys.o: $U/usys.S
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# user/prog.debug keeps the symbols for gdb (add-symbol-file); the copy in
+# fs.img (user/_prog) is stripped, since an xv6 file holds at most 268 KiB.
+_%: %.o $(ULIB) $U/user.ld
+	$(LD) $(ULDFLAGS) -T $U/user.ld -o $*.debug $< $(ULIB)
+	$(OBJDUMP) -S $*.debug > $*.asm
+	$(OBJCOPY) --strip-debug $*.debug $@
+
+UPROGS = \
+  $U/_cat \
+  $U/_echo \
+  $U/_forktest \
+  $U/_grep \
+  $U/_init \
+  $U/_kill \
+  $U/_ln \
+  $U/_ls \
+  $U/_mkdir \
+  $U/_rm \
+  $U/_sh \
+  $U/_stressfs \
+  $U/_usertests \
+  $U/_grind \
+  $U/_wc \
+  $U/_zombie \
+  $U/_poweroff
+
+# An instructor's own programs: make EXTRA="path/a.c path/b.c".
+EXTRA ?=
+EXTRAPROGS = $(foreach f,$(EXTRA),build/extra/_$(basename $(notdir $(f))))
+build/extra/%.o: $(EXTRA)
+	@mkdir -p build/extra
+	$(CC) $(CFLAGS) -c -o $@ $(filter %/$*.c $*.c,$(EXTRA))
+
+mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/types.h $K/stat.h
+	gcc -Wall -Werror -O2 -I. -o mkfs/mkfs mkfs/mkfs.c
+
+# The image is rebuilt whenever EXTRA changes, as well as when a program does.
+build/extra.list: FORCE
+	@mkdir -p build
+	@echo "$(EXTRA)" | cmp -s - $@ || echo "$(EXTRA)" > $@
+
+fs.img: mkfs/mkfs README.md $(UPROGS) $(EXTRAPROGS) build/extra.list
+	mkfs/mkfs fs.img README.md $(UPROGS) $(EXTRAPROGS)
+
+FORCE:
+
+-include $(wildcard $K/*.d $K/mm/*.d $U/*.d build/extra/*.d)
+
+# Keep the intermediate objects of user programs.
+.PRECIOUS: %.o
+
+clean:
+	rm -f $K/*.o $K/*.d $K/mm/*.o $K/mm/*.d $K/kernel $K/Image $K/kernel.asm $K/kernel.sym \
+	  $U/*.o $U/*.d $U/*.asm $U/*.debug $U/usys.S $U/_* mkfs/mkfs fs.img .gdbinit tests/fdt_host
+	rm -rf build logs
+
+deps:
+	@tools/deps.sh
+
+# QEMU's virt machine with OpenSBI, the way a board boots: the firmware
+# enters our Image at 0x80200000 with a0 = hart id, a1 = device tree.
+CPUS ?= 4
+MEM ?= 128M
+QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $K/Image -m $(MEM) -smp $(CPUS) -nographic
+QEMUOPTS += -global virtio-mmio.force-legacy=false
+QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
+QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+
+qemu: deps all
+	$(QEMU) $(QEMUOPTS)
+
+GDBPORT = $(shell expr `id -u` % 5000 + 25000)
+QEMUGDB = -S -gdb tcp::$(GDBPORT)
+
+.gdbinit: tools/gdbinit.tmpl Makefile
+	sed "s/:1234/:$(GDBPORT)/" < $< > $@
+
+qemu-gdb: deps all .gdbinit
+	@echo "*** Now run 'gdb-multiarch' in this directory (port $(GDBPORT))." 1>&2
+	$(QEMU) $(QEMUOPTS) $(QEMUGDB)
+
+test: deps all
+	@python3 tools/test.py $(TESTFLAGS)
+
+.PHONY: all clean deps qemu qemu-gdb test FORCE

@@ -1,0 +1,125 @@
+// The buffer cache: a fixed set of struct buf holding copies of disk
+// blocks, so that reads are cached and only one process at a time uses a
+// given block (buf->lock).
+//
+// Interface: bread() a block, change b->data, bwrite() it (or log_write()
+// inside a transaction), brelse() when done; never use the buf after.
+
+#include "types.h"
+#include "param.h"
+#include "spinlock.h"
+#include "sleeplock.h"
+#include "riscv.h"
+#include "defs.h"
+#include "fs.h"
+#include "buf.h"
+
+static struct {
+  struct spinlock lock;
+  struct buf buf[NBUF];
+  // Doubly linked LRU list through prev/next: head.next is the most
+  // recently released buffer, head.prev the least.
+  struct buf head;
+} bcache;
+
+void
+binit(void)
+{
+  initlock(&bcache.lock, "bcache");
+  bcache.head.prev = &bcache.head;
+  bcache.head.next = &bcache.head;
+  for(struct buf *b = bcache.buf; b < bcache.buf+NBUF; b++){
+    b->next = bcache.head.next;
+    b->prev = &bcache.head;
+    initsleeplock(&b->lock, "buffer");
+    bcache.head.next->prev = b;
+    bcache.head.next = b;
+  }
+}
+
+// The buffer for (dev, blockno), locked: the cached one, or the least
+// recently used free buffer recycled for it.
+static struct buf*
+bget(uint dev, uint blockno)
+{
+  struct buf *b;
+
+  acquire(&bcache.lock);
+  for(b = bcache.head.next; b != &bcache.head; b = b->next){
+    if(b->dev == dev && b->blockno == blockno){
+      b->refcnt++;
+      release(&bcache.lock);
+      acquiresleep(&b->lock);
+      return b;
+    }
+  }
+  for(b = bcache.head.prev; b != &bcache.head; b = b->prev){
+    if(b->refcnt == 0){
+      b->dev = dev;
+      b->blockno = blockno;
+      b->valid = 0;
+      b->refcnt = 1;
+      release(&bcache.lock);
+      acquiresleep(&b->lock);
+      return b;
+    }
+  }
+  panic("bget: no buffers");
+}
+
+struct buf*
+bread(uint dev, uint blockno)
+{
+  struct buf *b = bget(dev, blockno);
+  if(!b->valid){
+    virtio_blk_rw(b, 0);
+    b->valid = 1;
+  }
+  return b;
+}
+
+void
+bwrite(struct buf *b)
+{
+  if(!holdingsleep(&b->lock))
+    panic("bwrite");
+  virtio_blk_rw(b, 1);
+}
+
+// Unlock a buffer and put it at the head of the LRU list.
+void
+brelse(struct buf *b)
+{
+  if(!holdingsleep(&b->lock))
+    panic("brelse");
+  releasesleep(&b->lock);
+
+  acquire(&bcache.lock);
+  b->refcnt--;
+  if(b->refcnt == 0){
+    b->next->prev = b->prev;
+    b->prev->next = b->next;
+    b->next = bcache.head.next;
+    b->prev = &bcache.head;
+    bcache.head.next->prev = b;
+    bcache.head.next = b;
+  }
+  release(&bcache.lock);
+}
+
+// Keep a buffer in the cache (the log holds it until commit).
+void
+bpin(struct buf *b)
+{
+  acquire(&bcache.lock);
+  b->refcnt++;
+  release(&bcache.lock);
+}
+
+void
+bunpin(struct buf *b)
+{
+  acquire(&bcache.lock);
+  b->refcnt--;
+  release(&bcache.lock);
+}

@@ -1,0 +1,187 @@
+// Functions and variables shared between kernel files, by file.
+struct buf;
+struct context;
+struct file;
+struct inode;
+struct pipe;
+struct proc;
+struct spinlock;
+struct sleeplock;
+struct stat;
+struct superblock;
+struct fdt_machine;
+struct page;
+
+// bio.c
+void            binit(void);
+struct buf*     bread(uint, uint);
+void            brelse(struct buf*);
+void            bwrite(struct buf*);
+void            bpin(struct buf*);
+void            bunpin(struct buf*);
+
+// console.c
+void            consoleinit(void);
+void            consoleintr(int);
+void            consputc(int);
+
+// exec.c
+int             kexec(char*, char**);
+
+// file.c
+struct file*    filealloc(void);
+void            fileclose(struct file*);
+struct file*    filedup(struct file*);
+void            fileinit(void);
+int             fileread(struct file*, uint64, int n);
+int             filestat(struct file*, uint64 addr);
+int             filewrite(struct file*, uint64, int n);
+
+// fs.c
+void            fsinit(int);
+int             dirlink(struct inode*, char*, uint);
+struct inode*   dirlookup(struct inode*, char*, uint*);
+struct inode*   ialloc(uint, short);
+struct inode*   idup(struct inode*);
+void            iinit();
+void            ilock(struct inode*);
+void            iput(struct inode*);
+void            iunlock(struct inode*);
+void            iunlockput(struct inode*);
+void            iupdate(struct inode*);
+int             namecmp(const char*, const char*);
+struct inode*   namei(char*);
+struct inode*   nameiparent(char*, char*);
+struct inode*   namei_err(char*, int*);
+struct inode*   nameiparent_err(char*, char*, int*);
+int             readi(struct inode*, int, uint64, uint, uint);
+void            stati(struct inode*, struct stat*);
+int             writei(struct inode*, int, uint64, uint, uint);
+void            itrunc(struct inode*);
+
+// log.c
+void            initlog(int, struct superblock*);
+void            log_write(struct buf*);
+void            begin_op(void);
+void            end_op(void);
+
+// pipe.c
+int             pipealloc(struct file**, struct file**);
+void            pipeclose(struct pipe*, int);
+int             piperead(struct pipe*, uint64, int);
+int             pipewrite(struct pipe*, uint64, int);
+
+// printf.c
+int             printf(char*, ...) __attribute__ ((format (printf, 1, 2)));
+void            panic(char*, ...) __attribute__ ((noreturn, format (printf, 1, 2)));
+void            printfinit(void);
+extern volatile int panicking;
+extern volatile int panicked;
+
+// proc.c
+int             cpuid(void);
+void            kexit(int);
+int             kfork(void);
+int             growproc(int);
+void            proc_mapstacks(pagetable_t);
+pagetable_t     proc_pagetable(struct proc *);
+void            proc_freepagetable(pagetable_t, uint64);
+int             kkill(int);
+int             killed(struct proc*);
+void            setkilled(struct proc*);
+struct cpu*     mycpu(void);
+struct proc*    myproc();
+void            procinit(void);
+void            scheduler(void) __attribute__((noreturn));
+void            sched(void);
+void            sleep(void*, struct spinlock*);
+void            userinit(void);
+int             kwait(uint64);
+void            wakeup(void*);
+void            yield(void);
+int             either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
+int             either_copyin(void *dst, int user_src, uint64 src, uint64 len);
+void            procdump(void);
+
+// swtch.S
+void            swtch(struct context*, struct context*);
+
+// spinlock.c
+void            acquire(struct spinlock*);
+int             holding(struct spinlock*);
+void            initlock(struct spinlock*, char*);
+void            release(struct spinlock*);
+void            push_off(void);
+void            pop_off(void);
+
+// sleeplock.c
+void            acquiresleep(struct sleeplock*);
+void            releasesleep(struct sleeplock*);
+int             holdingsleep(struct sleeplock*);
+void            initsleeplock(struct sleeplock*, char*);
+
+// string.c
+int             memcmp(const void*, const void*, uint64);
+void*           memmove(void*, const void*, uint64);
+void*           memcpy(void*, const void*, uint64);
+void*           memset(void*, int, uint64);
+char*           safestrcpy(char*, const char*, int);
+int             strlen(const char*);
+int             strncmp(const char*, const char*, uint64);
+char*           strncpy(char*, const char*, int);
+
+// syscall.c
+void            argint(int, int*);
+int             argstr(int, char*, int);
+void            argaddr(int, uint64 *);
+int             fetchstr(uint64, char*, int);
+int             fetchaddr(uint64, uint64*);
+void            syscall();
+
+// trap.c
+extern uint     ticks;
+extern struct spinlock tickslock;
+void            trapinit(void);
+void            trapinithart(void);
+void            prepare_return(void);
+void            usertrapret(void) __attribute__((noreturn));
+
+// uart.c
+void            uartinit(struct fdt_machine *);
+void            uartintr(void);
+void            uartwrite(char [], int);
+void            uartputc_sync(int);
+int             uartgetc(void);
+extern int      uart_irq;
+
+// plic.c
+void            plicinit(struct fdt_machine *);
+void            plicinithart(void);
+int             plic_claim(void);
+void            plic_complete(int);
+void            plic_enable(int irq);
+
+// virtio_blk.c
+int             virtio_blk_init(struct fdt_machine *);
+void            virtio_blk_rw(struct buf *, int);
+void            virtio_blk_intr(void);
+extern int      virtio_blk_irq;
+
+// sbi.c
+struct sbiret { long error; long value; };
+void            sbi_init(void);
+void            sbi_console_putchar(int);
+void            sbi_set_timer(uint64);
+void            sbi_send_ipi(int cpu);
+int             sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
+void            sbi_shutdown(int reboot) __attribute__((noreturn));
+
+// main.c
+extern uint64   timebase;
+
+// number of elements in fixed-size array
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+
+// Kernel-internal errors use the same numbers as user space sees.
+#include "errno.h"
+#include "mm/mm.h"

@@ -1,0 +1,536 @@
+// The xv6 file system, in layers:
+//   blocks:      allocation of raw disk blocks (bitmap)
+//   inodes:      allocation, reading, writing, metadata
+//   directories: inodes whose content is a list of struct dirent
+//   names:       paths like /usr/rtm/xv6/fs.c
+// Every update goes through the log (log.c) inside begin_op()/end_op().
+
+#include "types.h"
+#include "riscv.h"
+#include "defs.h"
+#include "param.h"
+#include "stat.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "sleeplock.h"
+#include "fs.h"
+#include "buf.h"
+#include "file.h"
+
+#define min(a, b) ((a) < (b) ? (a) : (b))
+
+// There is one superblock per disk device; we run with one device.
+struct superblock sb;
+
+static void
+readsb(int dev, struct superblock *sb)
+{
+  struct buf *bp = bread(dev, 1);
+  memmove(sb, bp->data, sizeof(*sb));
+  brelse(bp);
+}
+
+void
+fsinit(int dev)
+{
+  readsb(dev, &sb);
+  if(sb.magic != FSMAGIC)
+    panic("invalid file system (magic 0x%x)", sb.magic);
+  initlog(dev, &sb);
+}
+
+static void
+bzero(int dev, int bno)
+{
+  struct buf *bp = bread(dev, bno);
+  memset(bp->data, 0, BSIZE);
+  log_write(bp);
+  brelse(bp);
+}
+
+// Blocks.
+
+// Allocate a zeroed disk block; 0 if the disk is full.
+static uint
+balloc(uint dev)
+{
+  for(uint b = 0; b < sb.size; b += BPB){
+    struct buf *bp = bread(dev, BBLOCK(b, sb));
+    for(uint bi = 0; bi < BPB && b + bi < sb.size; bi++){
+      int m = 1 << (bi % 8);
+      if((bp->data[bi/8] & m) == 0){
+        bp->data[bi/8] |= m;
+        log_write(bp);
+        brelse(bp);
+        bzero(dev, b + bi);
+        return b + bi;
+      }
+    }
+    brelse(bp);
+  }
+  printf("balloc: out of blocks\n");
+  return 0;
+}
+
+static void
+bfree(int dev, uint b)
+{
+  struct buf *bp = bread(dev, BBLOCK(b, sb));
+  int bi = b % BPB;
+  int m = 1 << (bi % 8);
+  if((bp->data[bi/8] & m) == 0)
+    panic("freeing free block");
+  bp->data[bi/8] &= ~m;
+  log_write(bp);
+  brelse(bp);
+}
+
+// Inodes.
+//
+// The on-disk inodes (struct dinode) are cached in itable as struct inode.
+// An in-memory inode is:
+//  - allocated when ip->ref > 0 (iget, idup; iput drops it),
+//  - valid when ip->valid (ilock reads it from disk),
+//  - locked by ip->lock while its fields or content are used.
+// ip->ref keeps the table entry; ip->nlink (on disk) keeps the file.
+// Typical use:
+//   ip = iget(dev, inum); ilock(ip); ... examine and modify ip->xxx ...
+//   iunlock(ip); iput(ip);
+// itable.lock protects the allocation fields (ref, dev, inum).
+
+struct {
+  struct spinlock lock;
+  struct inode inode[NINODE];
+} itable;
+
+void
+iinit()
+{
+  initlock(&itable.lock, "itable");
+  for(int i = 0; i < NINODE; i++)
+    initsleeplock(&itable.inode[i].lock, "inode");
+}
+
+static struct inode* iget(uint dev, uint inum);
+
+// Allocate an on-disk inode of the given type. Returns it unlocked and
+// referenced, or 0 if there are no free inodes.
+struct inode*
+ialloc(uint dev, short type)
+{
+  for(uint inum = 1; inum < sb.ninodes; inum++){
+    struct buf *bp = bread(dev, IBLOCK(inum, sb));
+    struct dinode *dip = (struct dinode*)bp->data + inum%IPB;
+    if(dip->type == 0){
+      memset(dip, 0, sizeof(*dip));
+      dip->type = type;
+      log_write(bp);   // marked allocated on disk
+      brelse(bp);
+      return iget(dev, inum);
+    }
+    brelse(bp);
+  }
+  printf("ialloc: no inodes\n");
+  return 0;
+}
+
+// Write a changed in-memory inode to disk (inside a transaction). Caller
+// holds ip->lock.
+void
+iupdate(struct inode *ip)
+{
+  struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+  struct dinode *dip = (struct dinode*)bp->data + ip->inum%IPB;
+  dip->type = ip->type;
+  dip->major = ip->major;
+  dip->minor = ip->minor;
+  dip->nlink = ip->nlink;
+  dip->size = ip->size;
+  memmove(dip->addrs, ip->addrs, sizeof(ip->addrs));
+  log_write(bp);
+  brelse(bp);
+}
+
+// The in-memory inode for (dev, inum), not locked and not read from disk.
+static struct inode*
+iget(uint dev, uint inum)
+{
+  struct inode *ip, *empty = 0;
+
+  acquire(&itable.lock);
+  for(ip = &itable.inode[0]; ip < &itable.inode[NINODE]; ip++){
+    if(ip->ref > 0 && ip->dev == dev && ip->inum == inum){
+      ip->ref++;
+      release(&itable.lock);
+      return ip;
+    }
+    if(empty == 0 && ip->ref == 0)
+      empty = ip;
+  }
+  if(empty == 0)
+    panic("iget: no inodes");
+  ip = empty;
+  ip->dev = dev;
+  ip->inum = inum;
+  ip->ref = 1;
+  ip->valid = 0;
+  release(&itable.lock);
+  return ip;
+}
+
+struct inode*
+idup(struct inode *ip)
+{
+  acquire(&itable.lock);
+  ip->ref++;
+  release(&itable.lock);
+  return ip;
+}
+
+// Lock the inode, reading it from disk if needed.
+void
+ilock(struct inode *ip)
+{
+  if(ip == 0 || ip->ref < 1)
+    panic("ilock");
+  acquiresleep(&ip->lock);
+  if(ip->valid == 0){
+    struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+    struct dinode *dip = (struct dinode*)bp->data + ip->inum%IPB;
+    ip->type = dip->type;
+    ip->major = dip->major;
+    ip->minor = dip->minor;
+    ip->nlink = dip->nlink;
+    ip->size = dip->size;
+    memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
+    brelse(bp);
+    ip->valid = 1;
+    if(ip->type == 0)
+      panic("ilock: no type");
+  }
+}
+
+void
+iunlock(struct inode *ip)
+{
+  if(ip == 0 || !holdingsleep(&ip->lock) || ip->ref < 1)
+    panic("iunlock");
+  releasesleep(&ip->lock);
+}
+
+// Drop a reference. The last reference to an inode with no links frees
+// it and its content on disk, so iput() must be inside a transaction.
+void
+iput(struct inode *ip)
+{
+  acquire(&itable.lock);
+  if(ip->ref == 1 && ip->valid && ip->nlink == 0){
+    // No other process has it (ref == 1), so ip->lock is free.
+    acquiresleep(&ip->lock);
+    release(&itable.lock);
+    itrunc(ip);
+    ip->type = 0;
+    iupdate(ip);
+    ip->valid = 0;
+    releasesleep(&ip->lock);
+    acquire(&itable.lock);
+  }
+  ip->ref--;
+  release(&itable.lock);
+}
+
+void
+iunlockput(struct inode *ip)
+{
+  iunlock(ip);
+  iput(ip);
+}
+
+// Inode content: NDIRECT direct block numbers in ip->addrs, then one
+// indirect block of NINDIRECT more.
+
+// The disk block holding block bn of the file, allocated if needed;
+// 0 if the disk is full.
+static uint
+bmap(struct inode *ip, uint bn)
+{
+  uint addr;
+
+  if(bn < NDIRECT){
+    if((addr = ip->addrs[bn]) == 0){
+      addr = balloc(ip->dev);
+      ip->addrs[bn] = addr;
+    }
+    return addr;
+  }
+  bn -= NDIRECT;
+  if(bn >= NINDIRECT)
+    panic("bmap: out of range");
+  if((addr = ip->addrs[NDIRECT]) == 0){
+    addr = balloc(ip->dev);
+    if(addr == 0)
+      return 0;
+    ip->addrs[NDIRECT] = addr;
+  }
+  struct buf *bp = bread(ip->dev, addr);
+  uint *a = (uint*)bp->data;
+  if((addr = a[bn]) == 0){
+    addr = balloc(ip->dev);
+    if(addr){
+      a[bn] = addr;
+      log_write(bp);
+    }
+  }
+  brelse(bp);
+  return addr;
+}
+
+// Free all of the file's blocks. Caller holds ip->lock.
+void
+itrunc(struct inode *ip)
+{
+  for(int i = 0; i < NDIRECT; i++){
+    if(ip->addrs[i]){
+      bfree(ip->dev, ip->addrs[i]);
+      ip->addrs[i] = 0;
+    }
+  }
+  if(ip->addrs[NDIRECT]){
+    struct buf *bp = bread(ip->dev, ip->addrs[NDIRECT]);
+    uint *a = (uint*)bp->data;
+    for(int j = 0; j < NINDIRECT; j++)
+      if(a[j])
+        bfree(ip->dev, a[j]);
+    brelse(bp);
+    bfree(ip->dev, ip->addrs[NDIRECT]);
+    ip->addrs[NDIRECT] = 0;
+  }
+  ip->size = 0;
+  iupdate(ip);
+}
+
+void
+stati(struct inode *ip, struct stat *st)
+{
+  st->dev = ip->dev;
+  st->ino = ip->inum;
+  st->type = ip->type;
+  st->nlink = ip->nlink;
+  st->size = ip->size;
+}
+
+// Read n bytes at offset off into dst (a user address if user_dst).
+// Returns the number read, or -EFAULT if nothing could be copied.
+int
+readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+  uint tot, m;
+
+  if(off > ip->size || off + n < off)
+    return 0;
+  if(off + n > ip->size)
+    n = ip->size - off;
+
+  for(tot = 0; tot < n; tot += m, off += m, dst += m){
+    uint addr = bmap(ip, off/BSIZE);
+    if(addr == 0)
+      break;
+    struct buf *bp = bread(ip->dev, addr);
+    m = min(n - tot, BSIZE - off%BSIZE);
+    if(either_copyout(user_dst, dst, bp->data + (off % BSIZE), m) < 0){
+      brelse(bp);
+      return tot > 0 ? (int)tot : -EFAULT;
+    }
+    brelse(bp);
+  }
+  return tot;
+}
+
+// Write n bytes from src at offset off. Returns the number written, which
+// is less than n if the disk filled up; a negative errno if none could be.
+int
+writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+{
+  uint tot, m;
+
+  if(off > ip->size || off + n < off)
+    return -EINVAL;
+  if(off + n > MAXFILE*BSIZE)
+    return -EFBIG;
+
+  for(tot = 0; tot < n; tot += m, off += m, src += m){
+    uint addr = bmap(ip, off/BSIZE);
+    if(addr == 0)
+      break;
+    struct buf *bp = bread(ip->dev, addr);
+    m = min(n - tot, BSIZE - off%BSIZE);
+    if(either_copyin(bp->data + (off % BSIZE), user_src, src, m) < 0){
+      brelse(bp);
+      if(tot == 0)
+        tot = -EFAULT;
+      break;
+    }
+    log_write(bp);
+    brelse(bp);
+  }
+
+  if((int)tot > 0 && off > ip->size)
+    ip->size = off;
+  // bmap() may have changed ip->addrs[] even if nothing was written.
+  iupdate(ip);
+  if((int)tot == 0 && n > 0)
+    return -ENOSPC;
+  return tot;
+}
+
+// Directories
+
+int
+namecmp(const char *s, const char *t)
+{
+  return strncmp(s, t, DIRSIZ);
+}
+
+// Look up name in directory dp; return its inode unlocked and referenced,
+// with its byte offset in *poff.
+struct inode*
+dirlookup(struct inode *dp, char *name, uint *poff)
+{
+  struct dirent de;
+
+  if(dp->type != T_DIR)
+    panic("dirlookup not DIR");
+  for(uint off = 0; off < dp->size; off += sizeof(de)){
+    if(readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+      panic("dirlookup read");
+    if(de.inum == 0)
+      continue;
+    if(namecmp(name, de.name) == 0){
+      if(poff)
+        *poff = off;
+      return iget(dp->dev, de.inum);
+    }
+  }
+  return 0;
+}
+
+// Add (name, inum) to directory dp. 0, -EEXIST, or -ENOSPC.
+int
+dirlink(struct inode *dp, char *name, uint inum)
+{
+  struct dirent de;
+  struct inode *ip;
+  uint off;
+
+  if((ip = dirlookup(dp, name, 0)) != 0){
+    iput(ip);
+    return -EEXIST;
+  }
+  // Reuse an empty entry, or append.
+  for(off = 0; off < dp->size; off += sizeof(de)){
+    if(readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+      panic("dirlink read");
+    if(de.inum == 0)
+      break;
+  }
+  strncpy(de.name, name, DIRSIZ);
+  de.inum = inum;
+  if(writei(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+    return -ENOSPC;
+  return 0;
+}
+
+// Paths
+
+// Copy the next element of path into name (at most DIRSIZ bytes) and
+// return what follows it, with no leading slashes; 0 if there is none.
+//   skipelem("a/bb/c", name) = "bb/c", name = "a"
+//   skipelem("///a//bb", name) = "bb", name = "a"
+//   skipelem("", name) = skipelem("////", name) = 0
+static char*
+skipelem(char *path, char *name)
+{
+  while(*path == '/')
+    path++;
+  if(*path == 0)
+    return 0;
+  char *s = path;
+  while(*path != '/' && *path != 0)
+    path++;
+  int len = path - s;
+  if(len >= DIRSIZ)
+    memmove(name, s, DIRSIZ);
+  else {
+    memmove(name, s, len);
+    name[len] = 0;
+  }
+  while(*path == '/')
+    path++;
+  return path;
+}
+
+// Resolve a path to its inode, or with parent set to its parent
+// directory (and the last element into name). On failure return 0 with
+// *err = -ENOENT or -ENOTDIR. Inside a transaction: it may iput().
+static struct inode*
+namex(char *path, int parent, char *name, int *err)
+{
+  struct inode *ip, *next;
+
+  if(*path == '/')
+    ip = iget(ROOTDEV, ROOTINO);
+  else
+    ip = idup(myproc()->cwd);
+
+  *err = -ENOENT;
+  while((path = skipelem(path, name)) != 0){
+    ilock(ip);
+    if(ip->type != T_DIR){
+      *err = -ENOTDIR;
+      iunlockput(ip);
+      return 0;
+    }
+    if(parent && *path == '\0'){
+      iunlock(ip);   // stop one level early
+      return ip;
+    }
+    if((next = dirlookup(ip, name, 0)) == 0){
+      iunlockput(ip);
+      return 0;
+    }
+    iunlockput(ip);
+    ip = next;
+  }
+  if(parent){
+    iput(ip);   // the path was "/" or empty: no last element
+    return 0;
+  }
+  return ip;
+}
+
+struct inode*
+namei_err(char *path, int *err)
+{
+  char name[DIRSIZ];
+  return namex(path, 0, name, err);
+}
+
+struct inode*
+nameiparent_err(char *path, char *name, int *err)
+{
+  return namex(path, 1, name, err);
+}
+
+struct inode*
+namei(char *path)
+{
+  int err;
+  return namei_err(path, &err);
+}
+
+struct inode*
+nameiparent(char *path, char *name)
+{
+  int err;
+  return nameiparent_err(path, name, &err);
+}

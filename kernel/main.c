@@ -1,0 +1,119 @@
+// Boot: discover the machine from the device tree, set up memory, devices
+// and the first process, start the other harts, and enter the scheduler.
+
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "fdt.h"
+#include "defs.h"
+
+#define COWPIN_VERSION "0.1"
+
+uint64 timebase;
+static struct fdt_machine machine;
+static volatile int boot_done;
+
+extern char secondary_entry[];
+
+// Map firmware hart ids to cpu indices: the boot hart is cpu 0, the other
+// usable harts follow in device-tree order.
+static void
+find_cpus(uint64 boot_hartid)
+{
+  cpus[0].hartid = boot_hartid;
+  ncpu = 1;
+  for(int i = 0; i < machine.nharts; i++){
+    struct fdt_hart *h = &machine.harts[i];
+    if(!h->usable || h->hartid == boot_hartid)
+      continue;
+    if(ncpu == NCPU){
+      printf("hart %d: more than NCPU=%d harts, not started\n", h->hartid, NCPU);
+      continue;
+    }
+    cpus[ncpu++].hartid = h->hartid;
+  }
+}
+
+// Start every other cpu through SBI HSM. A hart that refuses (some trees
+// list a hart that cannot run S-mode) is logged and left out.
+static int
+start_secondaries(void)
+{
+  int started = 1;
+  for(int c = 1; c < ncpu; c++){
+    int err = sbi_hart_start(cpus[c].hartid, __pa(secondary_entry), c);
+    if(err){
+      printf("hart %d: hart_start failed (SBI error %d), not used\n", cpus[c].hartid, err);
+      continue;
+    }
+    while(!cpus[c].started)
+      ;
+    started++;
+  }
+  return started;
+}
+
+static uint64
+total_memory(void)
+{
+  uint64 t = 0;
+  for(int i = 0; i < machine.nmem; i++)
+    t += machine.mem[i].size;
+  return t;
+}
+
+void
+kmain(uint64 hartid, uint64 dtb_pa)
+{
+  printfinit();
+  printf("\ncowpin %s booting on hart %ld\n", COWPIN_VERSION, hartid);
+  sbi_init();
+  if(fdt_parse(__va(dtb_pa), &machine) != 0)
+    panic("bad device tree at %p", (void*)dtb_pa);
+  timebase = machine.timebase;
+  if(timebase == 0)
+    panic("no timebase-frequency in the device tree");
+  find_cpus(hartid);
+
+  kvminit(&machine, dtb_pa);   // kernel page table, frame allocator
+  uartinit(&machine);          // the console from here on
+  consoleinit();
+  plicinit(&machine);
+  plic_enable(uart_irq);
+  trapinit();
+  trapinithart();
+  procinit();
+  binit();
+  iinit();
+  fileinit();
+  if(virtio_blk_init(&machine) != 0)
+    panic("no virtio block device found");
+  plicinithart();
+  userinit();
+
+  __sync_synchronize();
+  boot_done = 1;
+  mycpu()->started = 1;
+  int started = start_secondaries();
+  printf("cowpin %s: boot hart %ld, %d of %d harts online, %ld MiB of RAM, %ld free pages, timebase %ld Hz\n",
+         COWPIN_VERSION, hartid, started, ncpu, total_memory() >> 20, nr_free_pages(), timebase);
+  if(machine.bootargs[0])
+    printf("bootargs: %s\n", machine.bootargs);
+  scheduler();
+}
+
+// A secondary hart, on the early page table, with tp = its cpu index.
+void
+kmain_secondary(uint64 hartid, uint64 cpu)
+{
+  (void)hartid;
+  kvminithart();
+  trapinithart();
+  plicinithart();
+  __sync_synchronize();
+  cpus[cpu].started = 1;
+  scheduler();
+}

@@ -1,0 +1,89 @@
+// Processes and cpus.
+
+// Saved registers for kernel context switches (swtch.S).
+struct context {
+  uint64 ra;
+  uint64 sp;
+  // callee-saved
+  uint64 s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+};
+
+// Per-hart state. A "cpu" is indexed 0..ncpu-1; its hart id is whatever
+// the firmware uses (hart ids need not start at 0 or be contiguous).
+struct cpu {
+  struct proc *proc;          // The process running on this cpu, or null.
+  struct context context;     // swtch() here to enter scheduler().
+  int noff;                   // Depth of push_off() nesting.
+  int intena;                 // Were interrupts enabled before push_off()?
+  uint32 hartid;              // firmware hart id
+  volatile int started;       // reached the scheduler
+  volatile int idle;          // waiting for work in wfi
+};
+
+extern struct cpu cpus[NCPU];
+extern int ncpu;
+
+// The user registers saved by uservec (kernelvec.S) on a trap from user
+// mode. The offsets are used by the assembly: keep them in step.
+struct trapframe {
+  /*   0 */ uint64 kernel_sp;   // top of this process's kernel stack
+  /*   8 */ uint64 kernel_tp;   // cpu index, restored into tp on entry
+  /*  16 */ uint64 epc;         // saved user program counter
+  /*  24 */ uint64 ra;
+  /*  32 */ uint64 sp;
+  /*  40 */ uint64 gp;
+  /*  48 */ uint64 tp;
+  /*  56 */ uint64 t0;
+  /*  64 */ uint64 t1;
+  /*  72 */ uint64 t2;
+  /*  80 */ uint64 s0;
+  /*  88 */ uint64 s1;
+  /*  96 */ uint64 a0;
+  /* 104 */ uint64 a1;
+  /* 112 */ uint64 a2;
+  /* 120 */ uint64 a3;
+  /* 128 */ uint64 a4;
+  /* 136 */ uint64 a5;
+  /* 144 */ uint64 a6;
+  /* 152 */ uint64 a7;
+  /* 160 */ uint64 s2;
+  /* 168 */ uint64 s3;
+  /* 176 */ uint64 s4;
+  /* 184 */ uint64 s5;
+  /* 192 */ uint64 s6;
+  /* 200 */ uint64 s7;
+  /* 208 */ uint64 s8;
+  /* 216 */ uint64 s9;
+  /* 224 */ uint64 s10;
+  /* 232 */ uint64 s11;
+  /* 240 */ uint64 t3;
+  /* 248 */ uint64 t4;
+  /* 256 */ uint64 t5;
+  /* 264 */ uint64 t6;
+};
+
+enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+struct proc {
+  struct spinlock lock;
+
+  // p->lock must be held when using these:
+  enum procstate state;        // Process state
+  void *chan;                  // If non-zero, sleeping on chan
+  int killed;                  // If non-zero, have been killed
+  int xstate;                  // Exit status to be returned to parent's wait
+  int pid;                     // Process ID
+
+  // wait_lock must be held when using this:
+  struct proc *parent;         // Parent process
+
+  // private to the process, so p->lock need not be held.
+  uint64 kstack;               // Virtual address of kernel stack (bottom)
+  uint64 sz;                   // Size of process memory (bytes)
+  pagetable_t pagetable;       // User page table (kernel half shared)
+  struct trapframe trapframe;  // saved user registers
+  struct context context;      // swtch() here to run process
+  struct file *ofile[NOFILE];  // Open files
+  struct inode *cwd;           // Current directory
+  char name[16];               // Process name (debugging)
+};

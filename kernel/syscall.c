@@ -1,0 +1,127 @@
+// System-call dispatch and argument fetching.
+
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "syscall.h"
+#include "defs.h"
+
+// Fetch the uint64 at user addr. 0 or -EFAULT.
+int
+fetchaddr(uint64 addr, uint64 *ip)
+{
+  struct proc *p = myproc();
+  if(addr >= p->sz || addr + sizeof(uint64) > p->sz)
+    return -EFAULT;
+  return copyin(p->pagetable, (char *)ip, addr, sizeof(*ip));
+}
+
+// Fetch the NUL-terminated string at user addr. Returns its length, or
+// -EFAULT / -ENAMETOOLONG.
+int
+fetchstr(uint64 addr, char *buf, int max)
+{
+  struct proc *p = myproc();
+  int err = copyinstr(p->pagetable, buf, addr, max);
+  return err < 0 ? err : strlen(buf);
+}
+
+static uint64
+argraw(int n)
+{
+  struct trapframe *tf = &myproc()->trapframe;
+  switch (n) {
+  case 0: return tf->a0;
+  case 1: return tf->a1;
+  case 2: return tf->a2;
+  case 3: return tf->a3;
+  case 4: return tf->a4;
+  case 5: return tf->a5;
+  }
+  panic("argraw");
+}
+
+void
+argint(int n, int *ip)
+{
+  *ip = argraw(n);
+}
+
+// A pointer argument. Not checked here: copyin/copyout check it.
+void
+argaddr(int n, uint64 *ip)
+{
+  *ip = argraw(n);
+}
+
+// A string argument, copied into buf. Length, or a negative errno.
+int
+argstr(int n, char *buf, int max)
+{
+  uint64 addr;
+  argaddr(n, &addr);
+  return fetchstr(addr, buf, max);
+}
+
+extern uint64 sys_fork(void);
+extern uint64 sys_exit(void);
+extern uint64 sys_wait(void);
+extern uint64 sys_pipe(void);
+extern uint64 sys_read(void);
+extern uint64 sys_kill(void);
+extern uint64 sys_exec(void);
+extern uint64 sys_fstat(void);
+extern uint64 sys_chdir(void);
+extern uint64 sys_dup(void);
+extern uint64 sys_getpid(void);
+extern uint64 sys_sbrk(void);
+extern uint64 sys_sleep(void);
+extern uint64 sys_uptime(void);
+extern uint64 sys_open(void);
+extern uint64 sys_write(void);
+extern uint64 sys_mknod(void);
+extern uint64 sys_unlink(void);
+extern uint64 sys_link(void);
+extern uint64 sys_mkdir(void);
+extern uint64 sys_close(void);
+extern uint64 sys_poweroff(void);
+
+static uint64 (*syscalls[])(void) = {
+[SYS_fork]    sys_fork,
+[SYS_exit]    sys_exit,
+[SYS_wait]    sys_wait,
+[SYS_pipe]    sys_pipe,
+[SYS_read]    sys_read,
+[SYS_kill]    sys_kill,
+[SYS_exec]    sys_exec,
+[SYS_fstat]   sys_fstat,
+[SYS_chdir]   sys_chdir,
+[SYS_dup]     sys_dup,
+[SYS_getpid]  sys_getpid,
+[SYS_sbrk]    sys_sbrk,
+[SYS_sleep]   sys_sleep,
+[SYS_uptime]  sys_uptime,
+[SYS_open]    sys_open,
+[SYS_write]   sys_write,
+[SYS_mknod]   sys_mknod,
+[SYS_unlink]  sys_unlink,
+[SYS_link]    sys_link,
+[SYS_mkdir]   sys_mkdir,
+[SYS_close]   sys_close,
+[SYS_poweroff] sys_poweroff,
+};
+
+void
+syscall(void)
+{
+  struct proc *p = myproc();
+  uint64 num = p->trapframe.a7;
+
+  if(num > 0 && num < NELEM(syscalls) && syscalls[num])
+    p->trapframe.a0 = syscalls[num]();
+  else
+    p->trapframe.a0 = -ENOSYS;
+}

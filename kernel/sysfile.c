@@ -1,0 +1,517 @@
+// File-system system calls: argument checking, then fs.c and file.c.
+
+#include "types.h"
+#include "riscv.h"
+#include "defs.h"
+#include "param.h"
+#include "stat.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "fs.h"
+#include "sleeplock.h"
+#include "file.h"
+#include "fcntl.h"
+
+// Fetch the nth argument as a file descriptor; 0 or -EBADF.
+static int
+argfd(int n, int *pfd, struct file **pf)
+{
+  int fd;
+  struct file *f;
+
+  argint(n, &fd);
+  if(fd < 0 || fd >= NOFILE || (f = myproc()->ofile[fd]) == 0)
+    return -EBADF;
+  if(pfd)
+    *pfd = fd;
+  if(pf)
+    *pf = f;
+  return 0;
+}
+
+// Give f the lowest free descriptor of the current process; -EMFILE.
+static int
+fdalloc(struct file *f)
+{
+  struct proc *p = myproc();
+
+  for(int fd = 0; fd < NOFILE; fd++){
+    if(p->ofile[fd] == 0){
+      p->ofile[fd] = f;
+      return fd;
+    }
+  }
+  return -EMFILE;
+}
+
+// A path argument: its length, or a negative errno.
+static int
+argpath(int n, char *path)
+{
+  int r = argstr(n, path, MAXPATH);
+  if(r == 0)
+    return -ENOENT;   // "" names nothing
+  return r;
+}
+
+uint64
+sys_dup(void)
+{
+  struct file *f;
+  int fd, err;
+
+  if((err = argfd(0, 0, &f)) < 0)
+    return err;
+  if((fd = fdalloc(f)) < 0)
+    return fd;
+  filedup(f);
+  return fd;
+}
+
+uint64
+sys_read(void)
+{
+  struct file *f;
+  int n, err;
+  uint64 p;
+
+  argaddr(1, &p);
+  argint(2, &n);
+  if((err = argfd(0, 0, &f)) < 0)
+    return err;
+  if(n < 0)
+    return -EINVAL;
+  return fileread(f, p, n);
+}
+
+uint64
+sys_write(void)
+{
+  struct file *f;
+  int n, err;
+  uint64 p;
+
+  argaddr(1, &p);
+  argint(2, &n);
+  if((err = argfd(0, 0, &f)) < 0)
+    return err;
+  if(n < 0)
+    return -EINVAL;
+  return filewrite(f, p, n);
+}
+
+uint64
+sys_close(void)
+{
+  int fd, err;
+  struct file *f;
+
+  if((err = argfd(0, &fd, &f)) < 0)
+    return err;
+  myproc()->ofile[fd] = 0;
+  fileclose(f);
+  return 0;
+}
+
+uint64
+sys_fstat(void)
+{
+  struct file *f;
+  uint64 st;
+  int err;
+
+  argaddr(1, &st);
+  if((err = argfd(0, 0, &f)) < 0)
+    return err;
+  return filestat(f, st);
+}
+
+// Create the path new as a link to the same inode as old.
+uint64
+sys_link(void)
+{
+  char name[DIRSIZ], new[MAXPATH], old[MAXPATH];
+  struct inode *dp, *ip;
+  int err;
+
+  if((err = argpath(0, old)) < 0 || (err = argpath(1, new)) < 0)
+    return err;
+
+  begin_op();
+  if((ip = namei_err(old, &err)) == 0){
+    end_op();
+    return err;
+  }
+  ilock(ip);
+  if(ip->type == T_DIR){
+    iunlockput(ip);
+    end_op();
+    return -EPERM;   // as Linux: no hard links to directories
+  }
+  ip->nlink++;
+  iupdate(ip);
+  iunlock(ip);
+
+  if((dp = nameiparent_err(new, name, &err)) == 0)
+    goto bad;
+  ilock(dp);
+  if(dp->dev != ip->dev){
+    iunlockput(dp);
+    err = -EXDEV;
+    goto bad;
+  }
+  if((err = dirlink(dp, name, ip->inum)) < 0){
+    iunlockput(dp);
+    goto bad;
+  }
+  iunlockput(dp);
+  iput(ip);
+  end_op();
+  return 0;
+
+bad:
+  ilock(ip);
+  ip->nlink--;
+  iupdate(ip);
+  iunlockput(ip);
+  end_op();
+  return err;
+}
+
+// Is the directory dp empty except for "." and ".."?
+static int
+isdirempty(struct inode *dp)
+{
+  struct dirent de;
+
+  for(uint off = 2*sizeof(de); off < dp->size; off += sizeof(de)){
+    if(readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+      panic("isdirempty: readi");
+    if(de.inum != 0)
+      return 0;
+  }
+  return 1;
+}
+
+uint64
+sys_unlink(void)
+{
+  struct inode *ip, *dp;
+  struct dirent de;
+  char name[DIRSIZ], path[MAXPATH];
+  uint off;
+  int err;
+
+  if((err = argpath(0, path)) < 0)
+    return err;
+
+  begin_op();
+  if((dp = nameiparent_err(path, name, &err)) == 0){
+    end_op();
+    return err == -ENOENT && namecmp(path, "/") == 0 ? -EBUSY : err;
+  }
+  ilock(dp);
+
+  // Cannot unlink "." or "..".
+  err = -EINVAL;
+  if(namecmp(name, ".") == 0 || namecmp(name, "..") == 0)
+    goto bad;
+  err = -ENOENT;
+  if((ip = dirlookup(dp, name, &off)) == 0)
+    goto bad;
+  ilock(ip);
+
+  if(ip->nlink < 1)
+    panic("unlink: nlink < 1");
+  if(ip->type == T_DIR && !isdirempty(ip)){
+    iunlockput(ip);
+    err = -ENOTEMPTY;
+    goto bad;
+  }
+
+  memset(&de, 0, sizeof(de));
+  if(writei(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+    panic("unlink: writei");
+  if(ip->type == T_DIR){
+    dp->nlink--;   // the child's ".." no longer refers to dp
+    iupdate(dp);
+  }
+  iunlockput(dp);
+
+  ip->nlink--;
+  iupdate(ip);
+  iunlockput(ip);
+  end_op();
+  return 0;
+
+bad:
+  iunlockput(dp);
+  end_op();
+  return err;
+}
+
+// Create path as a new inode of the given type, or (for T_FILE) return
+// the existing file. Returns it locked, or 0 with *err set. Inside a
+// transaction.
+static struct inode*
+create(char *path, short type, short major, short minor, int *err)
+{
+  struct inode *ip, *dp;
+  char name[DIRSIZ];
+
+  if((dp = nameiparent_err(path, name, err)) == 0)
+    return 0;
+  ilock(dp);
+
+  if((ip = dirlookup(dp, name, 0)) != 0){
+    iunlockput(dp);
+    ilock(ip);
+    if(type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE))
+      return ip;
+    *err = (type == T_FILE && ip->type == T_DIR) ? -EISDIR : -EEXIST;
+    iunlockput(ip);
+    return 0;
+  }
+
+  if((ip = ialloc(dp->dev, type)) == 0){
+    iunlockput(dp);
+    *err = -ENOSPC;
+    return 0;
+  }
+  ilock(ip);
+  ip->major = major;
+  ip->minor = minor;
+  ip->nlink = 1;
+  iupdate(ip);
+
+  if(type == T_DIR){
+    // "." and ".."; no ip->nlink++ for ".": no cycles in link counts.
+    if(dirlink(ip, ".", ip->inum) < 0 || dirlink(ip, "..", dp->inum) < 0)
+      goto fail;
+  }
+  if((*err = dirlink(dp, name, ip->inum)) < 0)
+    goto fail;
+  if(type == T_DIR){
+    // now that success is guaranteed:
+    dp->nlink++;  // for ".."
+    iupdate(dp);
+  }
+  iunlockput(dp);
+  return ip;
+
+ fail:
+  // Free the half-made inode: with nlink 0 iput() releases it.
+  *err = -ENOSPC;
+  ip->nlink = 0;
+  iupdate(ip);
+  iunlockput(ip);
+  iunlockput(dp);
+  return 0;
+}
+
+uint64
+sys_open(void)
+{
+  char path[MAXPATH];
+  int fd, omode, err;
+  struct file *f;
+  struct inode *ip;
+
+  argint(1, &omode);
+  if((err = argpath(0, path)) < 0)
+    return err;
+  if((omode & 3) == 3)
+    return -EINVAL;
+
+  begin_op();
+  if(omode & O_CREATE){
+    ip = create(path, T_FILE, 0, 0, &err);
+    if(ip == 0){
+      end_op();
+      return err;
+    }
+  } else {
+    if((ip = namei_err(path, &err)) == 0){
+      end_op();
+      return err;
+    }
+    ilock(ip);
+    if(ip->type == T_DIR && omode != O_RDONLY){
+      iunlockput(ip);
+      end_op();
+      return -EISDIR;
+    }
+  }
+
+  if(ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)){
+    iunlockput(ip);
+    end_op();
+    return -ENXIO;
+  }
+
+  if((f = filealloc()) == 0){
+    iunlockput(ip);
+    end_op();
+    return -ENFILE;
+  }
+  if((fd = fdalloc(f)) < 0){
+    fileclose(f);
+    iunlockput(ip);
+    end_op();
+    return fd;
+  }
+
+  if(ip->type == T_DEVICE){
+    f->type = FD_DEVICE;
+    f->major = ip->major;
+  } else {
+    f->type = FD_INODE;
+    f->off = 0;
+  }
+  f->ip = ip;
+  f->readable = !(omode & O_WRONLY);
+  f->writable = (omode & O_WRONLY) || (omode & O_RDWR);
+
+  if((omode & O_TRUNC) && ip->type == T_FILE)
+    itrunc(ip);
+
+  iunlock(ip);
+  end_op();
+  return fd;
+}
+
+uint64
+sys_mkdir(void)
+{
+  char path[MAXPATH];
+  struct inode *ip;
+  int err;
+
+  if((err = argpath(0, path)) < 0)
+    return err;
+  begin_op();
+  if((ip = create(path, T_DIR, 0, 0, &err)) == 0){
+    end_op();
+    return err;
+  }
+  iunlockput(ip);
+  end_op();
+  return 0;
+}
+
+uint64
+sys_mknod(void)
+{
+  struct inode *ip;
+  char path[MAXPATH];
+  int major, minor, err;
+
+  argint(1, &major);
+  argint(2, &minor);
+  if((err = argpath(0, path)) < 0)
+    return err;
+  begin_op();
+  if((ip = create(path, T_DEVICE, major, minor, &err)) == 0){
+    end_op();
+    return err;
+  }
+  iunlockput(ip);
+  end_op();
+  return 0;
+}
+
+uint64
+sys_chdir(void)
+{
+  char path[MAXPATH];
+  struct inode *ip;
+  struct proc *p = myproc();
+  int err;
+
+  if((err = argpath(0, path)) < 0)
+    return err;
+  begin_op();
+  if((ip = namei_err(path, &err)) == 0){
+    end_op();
+    return err;
+  }
+  ilock(ip);
+  if(ip->type != T_DIR){
+    iunlockput(ip);
+    end_op();
+    return -ENOTDIR;
+  }
+  iunlock(ip);
+  iput(p->cwd);
+  end_op();
+  p->cwd = ip;
+  return 0;
+}
+
+uint64
+sys_exec(void)
+{
+  char path[MAXPATH], *argv[MAXARG+1];
+  uint64 uargv, uarg;
+  int err, i;
+
+  argaddr(1, &uargv);
+  if((err = argpath(0, path)) < 0)
+    return err;
+  memset(argv, 0, sizeof(argv));
+  for(i = 0;; i++){
+    if(i >= NELEM(argv) - 1){
+      err = -E2BIG;
+      goto bad;
+    }
+    if((err = fetchaddr(uargv + sizeof(uint64)*i, &uarg)) < 0)
+      goto bad;
+    if(uarg == 0)
+      break;
+    err = -ENOMEM;
+    if((argv[i] = kalloc()) == 0)
+      goto bad;
+    if((err = fetchstr(uarg, argv[i], PGSIZE)) < 0)
+      goto bad;
+  }
+
+  err = kexec(path, argv);
+
+ bad:
+  for(i = 0; i < NELEM(argv) && argv[i] != 0; i++)
+    kfree(argv[i]);
+  return err;
+}
+
+uint64
+sys_pipe(void)
+{
+  uint64 fdarray; // user pointer to array of two integers
+  struct file *rf, *wf;
+  int fd0, fd1, err;
+  struct proc *p = myproc();
+
+  argaddr(0, &fdarray);
+  if((err = pipealloc(&rf, &wf)) < 0)
+    return err;
+  if((fd0 = fdalloc(rf)) < 0){
+    fileclose(rf);
+    fileclose(wf);
+    return fd0;
+  }
+  if((fd1 = fdalloc(wf)) < 0){
+    p->ofile[fd0] = 0;
+    fileclose(rf);
+    fileclose(wf);
+    return fd1;
+  }
+  if(copyout(p->pagetable, fdarray, (char*)&fd0, sizeof(fd0)) < 0 ||
+     copyout(p->pagetable, fdarray+sizeof(fd0), (char *)&fd1, sizeof(fd1)) < 0){
+    p->ofile[fd0] = 0;
+    p->ofile[fd1] = 0;
+    fileclose(rf);
+    fileclose(wf);
+    return -EFAULT;
+  }
+  return 0;
+}

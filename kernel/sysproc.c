@@ -1,0 +1,114 @@
+// Process-related system calls.
+
+#include "types.h"
+#include "riscv.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+
+uint64
+sys_exit(void)
+{
+  int n;
+  argint(0, &n);
+  kexit(n);
+  return 0;  // not reached
+}
+
+uint64
+sys_getpid(void)
+{
+  return myproc()->pid;
+}
+
+uint64
+sys_fork(void)
+{
+  return kfork();
+}
+
+uint64
+sys_wait(void)
+{
+  uint64 p;
+  argaddr(0, &p);
+  return kwait(p);
+}
+
+// sbrk(n, type): grow (or shrink) memory by n bytes; returns the old break.
+// type SBRK_LAZY (2) only moves the break: pages come on first touch.
+// Anything else is xv6's eager sbrk.
+#define SBRK_LAZY 2
+uint64
+sys_sbrk(void)
+{
+  int n, type;
+  struct proc *p = myproc();
+
+  argint(0, &n);
+  argint(1, &type);
+  uint64 addr = p->sz;
+  if(type == SBRK_LAZY && n > 0){
+    if(addr + n > MAXVA - PGSIZE)
+      return -ENOMEM;
+    p->sz += n;
+    return addr;
+  }
+  int err = growproc(n);
+  return err < 0 ? err : addr;
+}
+
+// sleep(n): n ticks (TICK_HZ per second). -EINTR if killed meanwhile.
+uint64
+sys_sleep(void)
+{
+  int n;
+
+  argint(0, &n);
+  if(n < 0)
+    n = 0;
+  acquire(&tickslock);
+  uint ticks0 = ticks;
+  while(ticks - ticks0 < (uint)n){
+    if(killed(myproc())){
+      release(&tickslock);
+      return -EINTR;
+    }
+    sleep(&ticks, &tickslock);
+  }
+  release(&tickslock);
+  return 0;
+}
+
+uint64
+sys_kill(void)
+{
+  int pid;
+  argint(0, &pid);
+  return kkill(pid);
+}
+
+// Ticks since boot.
+uint64
+sys_uptime(void)
+{
+  acquire(&tickslock);
+  uint xticks = ticks;
+  release(&tickslock);
+  return xticks;
+}
+
+// poweroff(reboot): flush nothing (the log commits every operation) and
+// ask the firmware to power off, or to reboot when reboot is 1.
+uint64
+sys_poweroff(void)
+{
+  int reboot;
+  argint(0, &reboot);
+  if(reboot != 0 && reboot != 1)
+    return -EINVAL;
+  printf("cowpin: %s\n", reboot ? "rebooting" : "powering off");
+  sbi_shutdown(reboot);
+}

@@ -1,0 +1,189 @@
+// Traps: system calls, interrupts and exceptions, from user mode and from
+// the kernel.
+
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+
+struct spinlock tickslock;
+uint ticks;          // timer ticks since boot, TICK_HZ per second
+uint64 tick_interval;   // in timebase units
+
+void kernelvec();
+void uservec();
+void userret(struct trapframe *);
+
+void
+trapinit(void)
+{
+  initlock(&tickslock, "time");
+  tick_interval = timebase / TICK_HZ;
+}
+
+// Per hart: take traps in kernelvec, and enable the interrupts we use.
+void
+trapinithart(void)
+{
+  w_stvec((uint64)kernelvec);
+  w_sie(SIE_SEIE | SIE_STIE | SIE_SSIE);
+  sbi_set_timer(r_time() + tick_interval);
+}
+
+static void
+clockintr(void)
+{
+  if(cpuid() == 0){
+    acquire(&tickslock);
+    ticks++;
+    wakeup(&ticks);
+    release(&tickslock);
+  }
+  sbi_set_timer(r_time() + tick_interval);
+}
+
+// Handle an interrupt. Returns 2 for a timer interrupt (the caller yields),
+// 1 for another interrupt, 0 if scause is not an interrupt we know.
+static int
+devintr(uint64 scause)
+{
+  if((scause & SCAUSE_INTR) == 0)
+    return 0;
+  switch(scause & ~SCAUSE_INTR){
+  case IRQ_S_EXT: {
+    int irq = plic_claim();
+    if(irq == uart_irq)
+      uartintr();
+    else if(irq == virtio_blk_irq)
+      virtio_blk_intr();
+    else if(irq)
+      printf("unexpected interrupt irq=%d\n", irq);
+    if(irq)
+      plic_complete(irq);
+    return 1;
+  }
+  case IRQ_S_TIMER:
+    clockintr();
+    return 2;
+  case IRQ_S_SOFT:
+    // An IPI: the sender only wants this hart out of wfi (work to do).
+    csr_clear(sip, SIE_SSIE);
+    return 1;
+  }
+  return 0;
+}
+
+static char *
+cause_name(uint64 scause)
+{
+  switch(scause){
+  case EXC_INST_MISALIGNED: return "instruction address misaligned";
+  case EXC_INST_ACCESS: return "instruction access fault";
+  case EXC_ILLEGAL_INST: return "illegal instruction";
+  case EXC_BREAKPOINT: return "breakpoint";
+  case EXC_LOAD_ACCESS: return "load access fault";
+  case EXC_STORE_ACCESS: return "store access fault";
+  case EXC_INST_PAGE_FAULT: return "instruction page fault";
+  case EXC_LOAD_PAGE_FAULT: return "load page fault";
+  case EXC_STORE_PAGE_FAULT: return "store page fault";
+  }
+  return "exception";
+}
+
+// A trap from user space (via uservec).
+void
+usertrap(void)
+{
+  struct proc *p = myproc();
+  uint64 scause = r_scause();
+  int which_dev = 0;
+
+  if((r_sstatus() & SSTATUS_SPP) != 0)
+    panic("usertrap: not from user mode");
+  w_stvec((uint64)kernelvec);
+  p->trapframe.epc = r_sepc();
+
+  if(scause == EXC_ECALL_U){
+    if(killed(p))
+      kexit(-1);
+    p->trapframe.epc += 4;   // return to the instruction after ecall
+    intr_on();
+    syscall();
+  } else if((which_dev = devintr(scause)) != 0){
+    // handled
+  } else if(scause == EXC_INST_PAGE_FAULT || scause == EXC_LOAD_PAGE_FAULT ||
+            scause == EXC_STORE_PAGE_FAULT){
+    intr_on();
+    int err = handle_mm_fault(p, r_stval(), scause);
+    if(err == -ENOMEM){
+      printf("pid %d %s: out of memory at va %p: killed\n", p->pid, p->name, (void*)r_stval());
+      setkilled(p);
+    } else if(err){
+      printf("pid %d %s: %s at va %p pc %p: killed\n", p->pid, p->name,
+             cause_name(scause), (void*)r_stval(), (void*)p->trapframe.epc);
+      setkilled(p);
+    }
+  } else {
+    printf("pid %d %s: %s (scause 0x%lx) pc %p stval %p: killed\n", p->pid, p->name,
+           cause_name(scause), scause, (void*)p->trapframe.epc, (void*)r_stval());
+    setkilled(p);
+  }
+
+  if(killed(p))
+    kexit(-1);
+  if(which_dev == 2)
+    yield();
+  usertrapret();
+}
+
+// Return to user mode.
+void
+usertrapret(void)
+{
+  struct proc *p = myproc();
+
+  // From here until sret a trap would go to uservec with kernel state:
+  // keep interrupts off.
+  intr_off();
+  w_stvec((uint64)uservec);
+  w_sscratch((uint64)&p->trapframe);
+  p->trapframe.kernel_sp = p->kstack + KSTACK_PAGES * PGSIZE;
+  p->trapframe.kernel_tp = r_tp();
+
+  uint64 x = r_sstatus();
+  x &= ~SSTATUS_SPP;   // return to user mode
+  x |= SSTATUS_SPIE;   // with interrupts enabled
+  w_sstatus(x);
+  w_sepc(p->trapframe.epc);
+  userret(&p->trapframe);
+  panic("userret returned");
+}
+
+// Interrupts and exceptions in the kernel, on the current kernel stack.
+void
+kerneltrap(void)
+{
+  uint64 sepc = r_sepc();
+  uint64 sstatus = r_sstatus();
+  uint64 scause = r_scause();
+  int which_dev;
+
+  if((sstatus & SSTATUS_SPP) == 0)
+    panic("kerneltrap: not from supervisor mode");
+  if(intr_get() != 0)
+    panic("kerneltrap: interrupts enabled");
+
+  if((which_dev = devintr(scause)) == 0)
+    panic("kerneltrap: %s (scause 0x%lx) sepc %p stval %p", cause_name(scause),
+          scause, (void*)sepc, (void*)r_stval());
+
+  if(which_dev == 2 && myproc() != 0)
+    yield();
+
+  // yield() may have caused other traps: restore what sret uses.
+  w_sepc(sepc);
+  w_sstatus(sstatus);
+}

@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Boot cowpin headless in QEMU and drive its console.
+
+As a module (tools/test.py uses it):
+
+    with Session("smoke", cpus=4, modern=True) as s:
+        s.boot()                        # waits for the shell's "$ "
+        out = s.run("usertests", timeout=900)
+        s.poweroff()
+
+Every step has a timeout.  A kernel panic (a line starting with "panic:"), a
+step that times out, or QEMU exiting early raises QemuError, whose .kind is
+"panic", "timeout" or "exited", and whose .output holds what the step saw.
+QEMU is always killed when the session ends.  The whole console output goes
+to logs/NAME.log as it arrives, so the log is complete even after a hang.
+
+QEMU's console is a pair of pipes (no pty): nothing here depends on, or
+changes, the terminal the tests were started from.
+
+As a command, for manual use:
+
+    python3 tools/qemu.py [--cpus N] [--modern] [--extra "ARGS"] [--log F]
+                          [--timeout S] CMD...
+
+boots, runs each CMD in turn (console output is echoed live), powers off and
+exits 0, or 1 on a panic, a hang or an early exit.  --print-cmd prints the
+QEMU command line (booting fs.img itself) instead of running it.
+"""
+import argparse
+import os
+import re
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+KERNEL = os.path.join(ROOT, "kernel", "Image")  # the flat image: OpenSBI enters it at 0x80200000
+FSIMG = os.path.join(ROOT, "fs.img")
+LOGDIR = os.path.join(ROOT, "logs")
+
+BOOT_TIMEOUT = 60
+COMMAND_TIMEOUT = 60
+POWEROFF_TIMEOUT = 10
+
+# The shell prints "$ " at the start of a line and then waits for input.
+PROMPT = re.compile(r"(?:^|\n)\$ \Z")
+# A kernel panic prints a line starting with "panic:"; during usertests it
+# usually lands right after the unfinished "test NAME: " of the test that
+# triggered it.
+PANIC = re.compile(r"(?:^|\n)(?:test \S+: )?panic:")
+# After something that looks like the prompt, wait this long for more output
+# before believing it: a program may print "$ " itself.
+QUIET = 0.1
+# After a panic, keep reading this long so the log gets the whole message.
+PANIC_GRACE = 1.0
+
+
+def qemu_command(disk, cpus=1, modern=False, extra=(), kernel=KERNEL):
+    """The QEMU command line (a list) that boots kernel with disk as fs."""
+    cmd = [
+        "qemu-system-riscv64",
+        "-machine", "virt",
+        "-bios", OPENSBI,
+        "-kernel", kernel,
+        "-m", "128M",
+        "-smp", str(cpus),
+        "-nographic",
+        "-monitor", "none",
+        "-serial", "stdio",
+        "-drive", "file=%s,if=none,format=raw,id=x0" % disk,
+        "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
+    ]
+    if modern:
+        cmd += ["-global", "virtio-mmio.force-legacy=false"]
+    return cmd + list(extra)
+
+
+class QemuError(Exception):
+    """A session step failed: kind is "panic", "timeout" or "exited"."""
+
+    def __init__(self, kind, message, output=""):
+        super().__init__(message)
+        self.kind = kind
+        self.output = output
+
+
+class Session:
+    """One QEMU boot of cowpin on a private copy of fs.img."""
+
+    def __init__(self, name, cpus=1, modern=False, extra=(), kernel=KERNEL,
+                 fsimg=FSIMG, logdir=LOGDIR, log=None, echo=False):
+        self.name = name
+        self.cpus = cpus
+        self.modern = modern
+        self.extra = list(extra)
+        self.kernel = kernel
+        self.fsimg = fsimg
+        self.log_path = log or os.path.join(logdir, name + ".log")
+        # The private disk sits next to the log: tools/fsck.py checks it
+        # after the run, and it helps when reading a failure's log.
+        self.disk = os.path.splitext(self.log_path)[0] + ".img"
+        self.echo = echo
+        self.proc = None
+        self.log = None
+        self.powered_off = False  # QEMU exited because we asked it to
+
+    # -- lifetime ---------------------------------------------------------
+
+    def start(self):
+        for path, what in ((self.kernel, "kernel"), (self.fsimg, "file system image")):
+            if not os.path.isfile(path):
+                raise FileNotFoundError("%s %s not found (run make first)" % (what, path))
+        os.makedirs(os.path.dirname(os.path.abspath(self.log_path)), exist_ok=True)
+        shutil.copyfile(self.fsimg, self.disk)
+        cmd = qemu_command(self.disk, self.cpus, self.modern, self.extra, self.kernel)
+        self.log = open(self.log_path, "wb")
+        self.note("qemu: " + " ".join(shlex.quote(c) for c in cmd))
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, bufsize=0,
+            # Own process group: a Ctrl-C meant for the tests must not reach
+            # QEMU before we do, and kill() can take QEMU's threads with it.
+            start_new_session=True)
+        return self
+
+    def kill(self):
+        """Stop QEMU (if it still runs) and close the log.  Idempotent."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.proc.wait()
+            for f in (self.proc.stdin, self.proc.stdout):
+                try:
+                    f.close()
+                except OSError:
+                    pass
+            self.proc = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.kill()
+        return False
+
+    # -- console ----------------------------------------------------------
+
+    def note(self, text):
+        """Write a line of our own into the log (marked so it stands out)."""
+        line = "\n[cowpin-qemu] %s\n" % text
+        if self.log:
+            self.log.write(line.encode())
+            self.log.flush()
+        if self.echo:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+    def read_some(self, timeout):
+        """Read what QEMU printed within timeout seconds.  Returns the text,
+        "" if nothing came, or None at end of file (QEMU exited)."""
+        fd = self.proc.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], max(timeout, 0))
+        if not ready:
+            return ""
+        data = os.read(fd, 65536)
+        if not data:
+            return None
+        self.log.write(data)
+        self.log.flush()
+        if self.echo:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        # The kernel may end lines with "\r\n"; callers only want "\n".
+        return data.decode("utf-8", "replace").replace("\r", "")
+
+    def send(self, text):
+        self.log.flush()
+        try:
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass   # QEMU is gone; the next read says so
+
+    def expect_prompt(self, timeout, what):
+        """Collect output until the shell prompt; return it without the
+        prompt.  Raises QemuError on a panic, a timeout or QEMU's exit."""
+        deadline = time.monotonic() + timeout
+        out = ""
+        while True:
+            if PANIC.search(out):
+                out += self.drain(PANIC_GRACE)
+                self.note("PANIC while %s" % what)
+                raise QemuError("panic", "kernel panic while %s" % what, out)
+            m = PROMPT.search(out)
+            if m:
+                more = self.read_some(QUIET)
+                if more == "":
+                    return out[:m.start()] + ("\n" if m.group().startswith("\n") else "")
+                if more is None:
+                    return self.exited(what, out)
+                out += more
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if "panic:" in out:
+                    # A hang right after "panic:" text is a panic that
+                    # PANIC's line rule did not catch (interleaved harts).
+                    self.note("PANIC (then no prompt for %g s) while %s" % (timeout, what))
+                    raise QemuError("panic", "kernel panic while %s" % what, out)
+                self.note("TIMEOUT after %g s while %s" % (timeout, what))
+                raise QemuError("timeout", "timed out after %g s while %s"
+                                % (timeout, what), out)
+            more = self.read_some(min(left, 1.0))
+            if more is None:
+                return self.exited(what, out)
+            out += more
+
+    def exited(self, what, out):
+        code = self.proc.wait()
+        self.note("QEMU exited (status %d) while %s" % (code, what))
+        raise QemuError("exited", "QEMU exited (status %d) while %s" % (code, what), out)
+
+    def drain(self, seconds):
+        """Read whatever arrives within the next few seconds."""
+        out = ""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            more = self.read_some(end - time.monotonic())
+            if more is None:
+                break
+            out += more
+        return out
+
+    # -- steps --------------------------------------------------------------
+
+    def boot(self, timeout=BOOT_TIMEOUT):
+        """Wait for the first shell prompt; return the boot messages."""
+        return self.expect_prompt(timeout, "booting")
+
+    def run(self, command, timeout=COMMAND_TIMEOUT):
+        """Type command, return its output (without the echoed command line)
+        once the next prompt appears."""
+        self.note("run (timeout %g s): %s" % (timeout, command))
+        self.send(command + "\n")
+        out = self.expect_prompt(timeout, "running %r" % command)
+        return strip_echo(out, command)
+
+    def poweroff(self, timeout=POWEROFF_TIMEOUT):
+        """Ask the kernel to power off; kill QEMU if it does not stop within
+        timeout seconds.  Returns True if QEMU stopped by itself.  A panic
+        on the way down still raises QemuError."""
+        self.note("run: poweroff")
+        self.send("poweroff\n")
+        out = ""
+        deadline = time.monotonic() + timeout
+        eof = False
+        while not eof and time.monotonic() < deadline:
+            more = self.read_some(deadline - time.monotonic())
+            eof = more is None
+            out += more or ""
+        if PANIC.search(out):
+            self.note("PANIC while powering off")
+            self.kill()
+            raise QemuError("panic", "kernel panic while powering off", out)
+        try:
+            # At end of file QEMU is on its way out; give it a moment.
+            self.proc.wait(2 if eof else 0.01)
+            self.powered_off = True
+        except subprocess.TimeoutExpired:
+            self.note("poweroff did not stop QEMU within %g s; killing it" % timeout)
+        return self.powered_off
+
+
+def strip_echo(out, command):
+    """Drop the console's echo of the command we typed."""
+    first, sep, rest = out.partition("\n")
+    if sep and first.strip() == command.strip():
+        return rest
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        description="Boot cowpin in QEMU, run shell commands, power off.")
+    p.add_argument("--cpus", type=int, default=1)
+    p.add_argument("--modern", action="store_true",
+                   help="modern (non-legacy) virtio-mmio transport")
+    p.add_argument("--extra", default="",
+                   help="extra QEMU arguments, e.g. \"-cpu rv64,sstc=off\"")
+    p.add_argument("--log", help="console log file (default logs/manual.log)")
+    p.add_argument("--kernel", default=KERNEL)
+    p.add_argument("--fs", default=FSIMG, help="file system image (copied)")
+    p.add_argument("--timeout", type=float, default=COMMAND_TIMEOUT,
+                   help="seconds allowed for each command")
+    p.add_argument("--boot-timeout", type=float, default=BOOT_TIMEOUT)
+    p.add_argument("--print-cmd", action="store_true",
+                   help="print the QEMU command line for --fs and exit")
+    p.add_argument("commands", nargs="*", metavar="CMD")
+    a = p.parse_args(argv)
+    extra = shlex.split(a.extra)
+
+    if a.print_cmd:
+        print(" ".join(shlex.quote(c) for c in
+                       qemu_command(a.fs, a.cpus, a.modern, extra, a.kernel)))
+        return 0
+
+    s = Session("manual", a.cpus, a.modern, extra, kernel=a.kernel,
+                fsimg=a.fs, log=a.log, echo=True)
+    try:
+        with s:
+            s.boot(a.boot_timeout)
+            for c in a.commands:
+                s.run(c, a.timeout)
+            if not s.poweroff():
+                print("\nqemu.py: poweroff did not stop QEMU; killed it",
+                      file=sys.stderr)
+    except QemuError as e:
+        print("\nqemu.py: %s (log: %s)" % (e, s.log_path), file=sys.stderr)
+        return 1
+    except FileNotFoundError as e:
+        print("qemu.py: %s" % e, file=sys.stderr)
+        return 1
+    print("\nqemu.py: log in %s" % s.log_path, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""`make test`: boot cowpin in QEMU sessions, run commands, count results.
+
+    python3 tools/test.py [--only NAME[,NAME...]] [--list] [-v]
+
+Each session is one QEMU boot (tools/qemu.py) that runs the commands of its
+entry in SESSIONS below, then powers off.  A session's parser turns the
+commands' output into (name, ok) results, each one test.  The session itself
+is one more test: it fails if the kernel panicked, a command hung (timeout),
+QEMU exited early, or the output lacks the entry's `finished` text.  With
+`fsck` set, the session's private disk is checked after a clean run
+(tools/fsck.py), one more test.
+
+Output: the results of each session, the paths of the logs, and as the very
+last line `N passed, N failed`.  Exit status 0 iff nothing failed.
+
+To add a session, append an entry to SESSIONS; to test a new user program,
+give it a parser (or reuse parse_usertests if it prints the same lines).
+"""
+import argparse
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fsck   # noqa: E402
+import qemu   # noqa: E402
+
+# A result: (test name, passed?) or (test name, passed?, detail).
+Result = Tuple
+
+
+def parse_usertests(text):
+    """usertests prints `test NAME: ` before a test and `OK` or `FAILED`
+    after it; the test's own messages (and other harts' output) may come in
+    between, so the verdict is the last OK/FAILED before the next test.  A
+    test with no verdict (a panic or hang inside it) counts as failed.
+    `free pages: N` ... `free pages after: M` becomes a test of its own
+    that fails if pages were lost (M < N)."""
+    results = []
+    starts = list(re.finditer(r"test ([\w.-]+): ", text))
+    ends = re.compile(r"ALL TESTS PASSED|SOME TESTS FAILED|free pages after:"
+                      r"|FAILED -- lost")
+    for i, m in enumerate(starts):
+        stop = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        seg = text[m.end():stop]
+        e = ends.search(seg)
+        if e:
+            seg = seg[:e.start()]
+        verdicts = re.findall(r"\b(OK|FAILED)\b", seg)
+        if not verdicts:
+            results.append((m.group(1), False, "no verdict (panic or hang?)"))
+        else:
+            detail = seg.strip().replace("\n", " | ")[:200]
+            results.append((m.group(1), verdicts[-1] == "OK", detail))
+    before = re.search(r"free pages: (\d+)", text)
+    after = re.search(r"free pages after: (\d+)", text)
+    if before and after:
+        n, m = int(before.group(1)), int(after.group(1))
+        results.append(("free pages", m >= n, "%d before, %d after" % (n, m)))
+    return results
+
+
+@dataclass
+class SessionSpec:
+    name: str
+    cpus: int = 1
+    modern: bool = False            # modern (non-legacy) virtio-mmio
+    extra: List[str] = field(default_factory=list)   # more QEMU args
+    commands: List[str] = field(default_factory=list)
+    timeout: float = 60             # seconds for each command
+    parser: Callable[[str], List[Result]] = parse_usertests
+    finished: Optional[str] = None  # text the output must contain
+    fsck: bool = True               # check the disk after a clean run
+    boot_timeout: float = qemu.BOOT_TIMEOUT
+
+
+SESSIONS = [
+    SessionSpec("usertests-1cpu", cpus=1, modern=False,
+                commands=["usertests"], timeout=900,
+                parser=parse_usertests, finished="ALL TESTS PASSED"),
+    SessionSpec("usertests-4cpu-modern", cpus=4, modern=True,
+                commands=["usertests"], timeout=900,
+                parser=parse_usertests, finished="ALL TESTS PASSED"),
+]
+
+
+def say(*args):
+    print(*args, flush=True)
+
+
+def describe(spec):
+    return "%d CPU%s, %s virtio%s" % (
+        spec.cpus, "" if spec.cpus == 1 else "s",
+        "modern" if spec.modern else "legacy",
+        (", " + " ".join(spec.extra)) if spec.extra else "")
+
+
+def run_session(spec, args):
+    """Boot, run the commands, parse.  Returns a list of (name, ok, detail)."""
+    s = qemu.Session(spec.name, spec.cpus, spec.modern, spec.extra,
+                     kernel=args.kernel, fsimg=args.fs, logdir=args.logdir,
+                     echo=args.verbose > 1)
+    outputs = []
+    problem = None
+    clean = False
+    crashed = False
+    try:
+        with s:
+            s.boot(spec.boot_timeout)
+            for cmd in spec.commands:
+                outputs.append(s.run(cmd, spec.timeout))
+            if not s.poweroff():
+                say("  note: poweroff did not stop QEMU; killed it")
+            clean = True
+    except qemu.QemuError as e:
+        outputs.append(e.output)
+        problem = str(e)
+        crashed = True
+    except OSError as e:        # no kernel, no fs.img, no QEMU ...
+        problem = str(e)
+
+    text = "\n".join(outputs)
+    try:
+        results = [tuple(r) + ("",) * (3 - len(r)) for r in spec.parser(text)]
+    except Exception as e:      # a broken parser must not hide the others
+        results = [("parser", False, "%s: %s" % (type(e).__name__, e))]
+    if problem is None and spec.finished and spec.finished not in text:
+        problem = "output lacks %r" % spec.finished
+    results.append(("session", problem is None, problem or "clean run"))
+    if spec.fsck and clean and os.path.exists(s.disk):
+        errors = fsck.check_file(s.disk)
+        results.append(("fsck", not errors, "; ".join(errors[:5])
+                        + (" ..." if len(errors) > 5 else "")))
+    return results, s.log_path, crashed
+
+
+def shortpath(path):
+    """path relative to the current directory if it lies below it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def log_tail(path, lines=40):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace").replace("\r", "")
+    except OSError:
+        return []
+    return text.rstrip("\n").split("\n")[-lines:]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", action="append", default=[],
+                   help="run only these sessions (comma-separated or repeated)")
+    p.add_argument("--list", action="store_true", help="list the sessions")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="-v: print every result; -vv: also echo the console")
+    p.add_argument("--kernel", default=qemu.KERNEL)
+    p.add_argument("--fs", default=qemu.FSIMG)
+    p.add_argument("--logdir", default=qemu.LOGDIR)
+    args = p.parse_args(argv)
+
+    if args.list:
+        for spec in SESSIONS:
+            say("%-24s %s: %s" % (spec.name, describe(spec), "; ".join(spec.commands)))
+        return 0
+    only = [n for o in args.only for n in o.split(",") if n]
+    unknown = [n for n in only if n not in {s.name for s in SESSIONS}]
+    if unknown:
+        say("test.py: no session named %s; sessions: %s"
+            % (", ".join(unknown), ", ".join(s.name for s in SESSIONS)))
+        return 2
+    chosen = [s for s in SESSIONS if not only or s.name in only]
+
+    summary = []
+    for spec in chosen:
+        say("== %s (%s): %s" % (spec.name, describe(spec), "; ".join(spec.commands)))
+        t0 = time.monotonic()
+        results, log, crashed = run_session(spec, args)
+        secs = time.monotonic() - t0
+        npass = sum(1 for r in results if r[1])
+        nfail = len(results) - npass
+        for name, ok, detail in results:
+            if not ok or args.verbose:
+                say("  %s %s: %s%s" % ("PASS" if ok else "FAIL", spec.name, name,
+                                       (" -- " + detail) if detail and not ok else ""))
+        if crashed:
+            # CI shows only this output: give the crash's context here.
+            say("  --- last lines of %s ---" % shortpath(log))
+            for line in log_tail(log):
+                say("  | " + line)
+        say("  %s: %d passed, %d failed in %.0f s; log %s"
+            % (spec.name, npass, nfail, secs, shortpath(log)))
+        summary.append((spec.name, npass, nfail, log))
+
+    say("== summary")
+    for name, npass, nfail, log in summary:
+        say("  %-24s %4d passed %4d failed   %s"
+            % (name, npass, nfail, shortpath(log)))
+    total_pass = sum(s[1] for s in summary)
+    total_fail = sum(s[2] for s in summary)
+    say("%d passed, %d failed" % (total_pass, total_fail))
+    return 0 if total_fail == 0 else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # Sessions have killed their QEMU on the way out.
+        print("\ninterrupted", file=sys.stderr)
+        sys.exit(130)
