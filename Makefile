@@ -127,8 +127,13 @@ build/extra.list: FORCE
 	@mkdir -p build
 	@echo "$(EXTRA)" | cmp -s - $@ || echo "$(EXTRA)" > $@
 
-fs.img: mkfs/mkfs README.md $(UPROGS) $(EXTRAPROGS) build/extra.list
-	mkfs/mkfs fs.img README.md $(UPROGS) $(EXTRAPROGS)
+# xv6 programs (usertests among them) expect a file named README.
+build/README: README.md
+	@mkdir -p build
+	cp README.md build/README
+
+fs.img: mkfs/mkfs build/README $(UPROGS) $(EXTRAPROGS) build/extra.list
+	mkfs/mkfs fs.img build/README $(UPROGS) $(EXTRAPROGS)
 
 FORCE:
 

@@ -82,7 +82,7 @@ extern volatile int panicked;
 int             cpuid(void);
 void            kexit(int);
 int             kfork(void);
-int             growproc(int);
+int             growproc(int, int);
 void            proc_mapstacks(pagetable_t);
 pagetable_t     proc_pagetable(struct proc *);
 void            proc_freepagetable(pagetable_t, uint64);

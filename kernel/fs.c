@@ -365,6 +365,9 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
     struct buf *bp = bread(ip->dev, addr);
     m = min(n - tot, BSIZE - off%BSIZE);
     if(either_copyin(bp->data + (off % BSIZE), user_src, src, m) < 0){
+      // Part of the block may have been copied before the fault: log it,
+      // so the cache and the disk cannot disagree.
+      log_write(bp);
       brelse(bp);
       if(tot == 0)
         tot = -EFAULT;
@@ -487,6 +490,12 @@ namex(char *path, int parent, char *name, int *err)
     ilock(ip);
     if(ip->type != T_DIR){
       *err = -ENOTDIR;
+      iunlockput(ip);
+      return 0;
+    }
+    if(ip->nlink == 0){
+      // A removed directory (someone's cwd): nothing can be found or
+      // created in it, and its ".." may already be freed.
       iunlockput(ip);
       return 0;
     }

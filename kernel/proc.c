@@ -154,15 +154,17 @@ userinit(void)
 // Grow or shrink user memory by n bytes (sbrk). lazy: only move the break;
 // pages come on first touch. Returns 0 or -ENOMEM.
 int
-growproc(int n)
+growproc(int n, int lazy)
 {
   struct proc *p = myproc();
   uint64 sz = p->sz;
 
   if(n > 0){
-    if(sz + n > MAXVA || sz + n < sz)
+    if(sz + n > MAXVA)
       return -ENOMEM;
-    if((sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
+    if(lazy)
+      sz += n;
+    else if((sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
       return -ENOMEM;
   } else if(n < 0){
     if((uint64)-n > sz)

@@ -45,18 +45,11 @@ uint64
 sys_sbrk(void)
 {
   int n, type;
-  struct proc *p = myproc();
 
   argint(0, &n);
   argint(1, &type);
-  uint64 addr = p->sz;
-  if(type == SBRK_LAZY && n > 0){
-    if(addr + n > MAXVA - PGSIZE)
-      return -ENOMEM;
-    p->sz += n;
-    return addr;
-  }
-  int err = growproc(n);
+  uint64 addr = myproc()->sz;
+  int err = growproc(n, type == SBRK_LAZY);
   return err < 0 ? err : addr;
 }
 

@@ -116,14 +116,15 @@ usertrap(void)
     // handled
   } else if(scause == EXC_INST_PAGE_FAULT || scause == EXC_LOAD_PAGE_FAULT ||
             scause == EXC_STORE_PAGE_FAULT){
+    uint64 va = r_stval();   // read before an interrupt can change it
     intr_on();
-    int err = handle_mm_fault(p, r_stval(), scause);
+    int err = handle_mm_fault(p, va, scause);
     if(err == -ENOMEM){
-      printf("pid %d %s: out of memory at va %p: killed\n", p->pid, p->name, (void*)r_stval());
+      printf("pid %d %s: out of memory at va %p: killed\n", p->pid, p->name, (void*)va);
       setkilled(p);
     } else if(err){
       printf("pid %d %s: %s at va %p pc %p: killed\n", p->pid, p->name,
-             cause_name(scause), (void*)r_stval(), (void*)p->trapframe.epc);
+             cause_name(scause), (void*)va, (void*)p->trapframe.epc);
       setkilled(p);
     }
   } else {

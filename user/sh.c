@@ -1,9 +1,9 @@
 // sh: the shell.
 //
-// Grammar (xv6's, plus "a & b" without a ';'):
-//   line  := pipe { ('&' | ';') [line] }     & runs what precedes it in
-//                                            the background
-//   pipe  := cmd [ '|' pipe ]
+// Grammar (xv6's, but "a & b" needs no ';'):
+//   line  := pipe { ('&' | ';') pipe } [ '&' | ';' ]
+//                  ('&' runs the pipe before it in the background)
+//   pipe  := cmd { '|' cmd }
 //   cmd   := '(' line ')' redir*  |  (WORD | redir)+
 //   redir := ('<' | '>' | '>>') WORD
 // Words are separated by blanks; there is no quoting.  Redirections
@@ -25,6 +25,11 @@
 #define LINESZ  512
 #define MAXTOK  (LINESZ + 1)   // a line can't hold more tokens
 #define MAXNODE 64
+#define MAXNEST 8    // parentheses inside parentheses
+
+// User stacks are a single page, so neither parsing nor running may
+// recurse in proportion to the length of the line: lists and pipelines
+// are handled with loops, and only parentheses nest (at most MAXNEST).
 
 // ---------------------------------------------------------------- tokens
 
@@ -121,7 +126,8 @@ struct redir {
 
 static struct node nodes[MAXNODE];
 static struct redir redirs[MAXTOK];
-static int nnode, nredir;
+static struct node spare;         // handed out when nodes[] is full
+static int nnode, nredir, nest;
 static const char *parse_error;   // set by the parser, 0 if none
 
 // Record a parse error; the first one found is the one reported.
@@ -139,9 +145,10 @@ newnode(int type, struct node *left, struct node *right)
 
   if(nnode == MAXNODE){
     error("line too complex");
-    return &nodes[0];   // a dummy: the line will not run
+    n = &spare;   // keeps the parser going; the line will not run
+  } else {
+    n = &nodes[nnode++];
   }
-  n = &nodes[nnode++];
   memset(n, 0, sizeof(*n));
   n->type = type;
   n->left = left;
@@ -197,7 +204,13 @@ parse_cmd(void)
 
   if(peek() == T_LPAREN){
     pos++;
+    if(nest == MAXNEST){
+      error("too many nested parentheses");
+      return newnode(N_EXEC, 0, 0);
+    }
+    nest++;
     inner = parse_line();
+    nest--;
     if(peek() != T_RPAREN)
       error("missing )");
     else
@@ -229,33 +242,48 @@ parse_cmd(void)
   return n;
 }
 
+// "a | b | c" becomes PIPE(a, PIPE(b, c)); *slot is where the next
+// command goes.
 static struct node *
 parse_pipe(void)
 {
-  struct node *n = parse_cmd();
+  struct node *first, **slot = &first, *n;
 
-  if(peek() == T_PIPE){
+  for(;;){
+    n = parse_cmd();
+    if(peek() != T_PIPE || parse_error){
+      *slot = n;
+      return first;
+    }
     pos++;
-    n = newnode(N_PIPE, n, parse_pipe());
+    *slot = newnode(N_PIPE, n, 0);
+    slot = &(*slot)->right;
   }
-  return n;
 }
 
+// "a ; b & c" becomes LIST(a, LIST(BACK(b), c)), built the same way.
 static struct node *
 parse_line(void)
 {
-  struct node *n = parse_pipe();
+  struct node *first, **slot = &first, *n;
   int t;
 
-  while((t = peek()) == T_AMP || t == T_SEMI){
+  for(;;){
+    n = parse_pipe();
+    t = peek();
+    if(t != T_AMP && t != T_SEMI)
+      break;
     pos++;
     if(t == T_AMP)
       n = newnode(N_BACK, n, 0);
     t = peek();
-    if(t != T_END && t != T_RPAREN)
-      return newnode(N_LIST, n, parse_line());
+    if(t == T_END || t == T_RPAREN || parse_error)
+      break;   // a trailing ';' or '&'
+    *slot = newnode(N_LIST, n, 0);
+    slot = &(*slot)->right;
   }
-  return n;
+  *slot = n;
+  return first;
 }
 
 // The tree for the tokenized line, or 0 after reporting a syntax error.
@@ -264,7 +292,7 @@ parse(void)
 {
   struct node *n;
 
-  nnode = nredir = 0;
+  nnode = nredir = nest = 0;
   parse_error = 0;
   n = parse_line();
   if(peek() != T_END)
@@ -348,56 +376,63 @@ redirect(struct redir *r)
 }
 
 // Run a command in this (already forked) process; never returns.
+// Redirections and the two sides of a pipe continue round the loop
+// rather than recursing, so a long pipeline needs no extra stack.
 static void
 runchild(struct node *n)
 {
   int p[2], left, right;
 
-  switch(n->type){
-  case N_EXEC:
-    redirect(n->redirs);
-    if(n->argc == 0)
-      exit(0);
-    if(is_cd(n))
-      exit(cd(n) < 0);   // e.g. in a pipeline: no lasting effect
-    n->argv[n->argc] = 0;
-    exec(n->argv[0], n->argv);
-    fprintf(2, "exec %s failed: %s\n", n->argv[0], strerror(errno));
-    exit(1);
-
-  case N_REDIR:
-    redirect(n->redirs);
-    runchild(n->left);
-
-  case N_PIPE:
-    if(pipe(p) < 0){
-      fprintf(2, "sh: pipe: %s\n", strerror(errno));
+  for(;;){
+    switch(n->type){
+    case N_EXEC:
+      redirect(n->redirs);
+      if(n->argc == 0)
+        exit(0);
+      if(is_cd(n))
+        exit(cd(n) < 0);   // e.g. in a pipeline: no lasting effect
+      n->argv[n->argc] = 0;
+      exec(n->argv[0], n->argv);
+      fprintf(2, "exec %s failed: %s\n", n->argv[0], strerror(errno));
       exit(1);
-    }
-    if((left = forkorsay()) == 0){
-      close(1);
-      dup(p[1]);
-      close(p[0]);
-      close(p[1]);
-      runchild(n->left);
-    }
-    if((right = forkorsay()) == 0){
-      close(0);
-      dup(p[0]);
-      close(p[0]);
-      close(p[1]);
-      runchild(n->right);
-    }
-    // Our copies must go, or the reader would never see end of file.
-    close(p[0]);
-    close(p[1]);
-    waitfor(left);
-    waitfor(right);
-    exit(0);
 
-  default:   // N_LIST, N_BACK inside parentheses or a pipeline
-    run(n);
-    exit(0);
+    case N_REDIR:
+      redirect(n->redirs);
+      n = n->left;
+      continue;
+
+    case N_PIPE:
+      if(pipe(p) < 0){
+        fprintf(2, "sh: pipe: %s\n", strerror(errno));
+        exit(1);
+      }
+      if((left = forkorsay()) == 0){
+        close(1);
+        dup(p[1]);
+        close(p[0]);
+        close(p[1]);
+        n = n->left;
+        continue;
+      }
+      if((right = forkorsay()) == 0){
+        close(0);
+        dup(p[0]);
+        close(p[0]);
+        close(p[1]);
+        n = n->right;
+        continue;
+      }
+      // Our copies must go, or the reader would never see end of file.
+      close(p[0]);
+      close(p[1]);
+      waitfor(left);
+      waitfor(right);
+      exit(0);
+
+    default:   // N_LIST, N_BACK inside parentheses or a pipeline
+      run(n);
+      exit(0);
+    }
   }
 }
 
@@ -408,13 +443,11 @@ run(struct node *n)
 {
   int pid;
 
-  switch(n->type){
-  case N_LIST:
+  // A list is a chain down the right: walk it.
+  for(; n->type == N_LIST; n = n->right)
     run(n->left);
-    run(n->right);
-    break;
 
-  case N_BACK:
+  if(n->type == N_BACK){
     // The child forks the job and exits at once; the orphaned job is
     // re-parented to init, which reaps it, so its exit never confuses a
     // later wait here.
@@ -424,18 +457,15 @@ run(struct node *n)
       exit(0);
     }
     waitfor(pid);
-    break;
-
-  default:
-    if(is_cd(n) && n->redirs == 0){
-      cd(n);
-      break;
-    }
-    if((pid = forkorsay()) == 0)
-      runchild(n);
-    waitfor(pid);
-    break;
+    return;
   }
+  if(is_cd(n) && n->redirs == 0){
+    cd(n);
+    return;
+  }
+  if((pid = forkorsay()) == 0)
+    runchild(n);
+  waitfor(pid);
 }
 
 // ------------------------------------------------------------------ main

@@ -74,6 +74,10 @@ uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
       put_page(pfn_to_page(PTE2PA(*pte) >> PGSHIFT));
     *pte = 0;
   }
+  // No trap switches page tables here (the kernel half is shared), so
+  // this hart may still cache the old translations. Other harts cannot:
+  // the scheduler flushes when a process leaves a hart.
+  sfence_vma();
 }
 
 // An empty user page table that shares the kernel half.
@@ -205,6 +209,7 @@ handle_mm_fault(struct proc *p, uint64 va, uint64 scause)
     put_page(pg);
     return -ENOMEM;
   }
+  sfence_vma_page(va);   // a hart may have cached the invalid entry
   return 0;
 }
 
