@@ -3,13 +3,17 @@
 #define NCPU          8  // maximum number of harts we run on
 #define NOFILE       16  // open files per process
 #define NFILE       100  // open files per system
-#define NINODE       50  // maximum number of active i-nodes
 #define NDEV         10  // maximum major device number
 #define ROOTDEV       1  // device number of file system root disk
 #define MAXARG       32  // max exec arguments
 #define MAXOPBLOCKS  10  // max # of blocks any FS op writes
 #define LOGSIZE      (MAXOPBLOCKS*3)  // max data blocks in on-disk log
-#define NBUF         (MAXOPBLOCKS*3)  // size of disk block cache
+// In-memory tables sized so that no user program can exhaust them (xv6
+// panics when they run out): every open file holds one inode, each process
+// its cwd plus at most three in a system call; the log pins up to LOGSIZE
+// buffers, and a system call holds at most three more at a time.
+#define NINODE       (NFILE + 4*NPROC)      // maximum number of active i-nodes
+#define NBUF         (LOGSIZE + 3*NPROC)    // size of disk block cache
 #define FSSIZE       2000  // size of file system in blocks
 #define MAXPATH      128   // maximum file path name
 #define USERSTACK    1     // user stack pages

@@ -453,10 +453,13 @@ wakeup(void *chan)
 }
 
 // Kill the process with the given pid: it exits at its next return to
-// user space (or sooner, when an interruptible sleep notices). 0 or -ESRCH.
+// user space (or sooner, when an interruptible sleep notices). 0, -ESRCH,
+// or -EPERM for init.
 int
 kkill(int pid)
 {
+  if(initproc && pid == initproc->pid)
+    return -EPERM;   // init must not die: every orphan depends on it
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     acquire(&p->lock);
     if(p->pid == pid && p->state != UNUSED && p->state != ZOMBIE){
