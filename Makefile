@@ -37,7 +37,8 @@ KOBJS = \
   $K/pipe.o \
   $K/exec.o \
   $K/sysfile.o \
-  $K/virtio_blk.o
+  $K/virtio_blk.o \
+  $K/ramdisk.o
 
 # riscv64-unknown-elf- is Debian's bare-metal cross compiler.
 TOOLPREFIX ?= riscv64-unknown-elf-
@@ -172,7 +173,21 @@ qemu-gdb: deps all .gdbinit
 	@echo "*** Now run 'gdb-multiarch' in this directory (port $(GDBPORT))." 1>&2
 	$(QEMU) $(QEMUOPTS) $(QEMUGDB)
 
-test: deps all
+# The board's way in: OpenSBI, then U-Boot (S-mode), whose distro boot
+# reads extlinux.conf from sd.img and starts our Image with booti.
+UBOOT = /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
+
+sd.img: $K/Image fs.img tools/mksdimage.py
+	python3 tools/mksdimage.py sd.img $K/Image fs.img
+
+sdimage: sd.img
+
+# U-Boot's kernel, fdt and ramdisk load addresses on QEMU need 256 MiB.
+qemu-uboot: deps sd.img
+	$(QEMU) -machine virt -bios $(OPENSBI) -kernel $(UBOOT) -m 256M -smp $(CPUS) -nographic \
+	  -drive file=sd.img,if=none,format=raw,id=x0 -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+
+test: deps all sd.img
 	@python3 tools/test.py $(TESTFLAGS)
 
-.PHONY: all clean deps qemu qemu-gdb test FORCE
+.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test FORCE

@@ -22,6 +22,10 @@ static struct {
   struct buf head;
 } bcache;
 
+// The root disk's driver: virtio_blk_rw, or ramdisk_rw when booted with
+// an initrd (set by kmain).
+void (*disk_rw)(struct buf *, int write);
+
 void
 binit(void)
 {
@@ -72,7 +76,7 @@ bread(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);
   if(!b->valid){
-    virtio_blk_rw(b, 0);
+    disk_rw(b, 0);
     b->valid = 1;
   }
   return b;
@@ -83,7 +87,7 @@ bwrite(struct buf *b)
 {
   if(!holdingsleep(&b->lock))
     panic("bwrite");
-  virtio_blk_rw(b, 1);
+  disk_rw(b, 1);
 }
 
 // Unlock a buffer and put it at the head of the LRU list.

@@ -19,6 +19,7 @@ void            brelse(struct buf*);
 void            bwrite(struct buf*);
 void            bpin(struct buf*);
 void            bunpin(struct buf*);
+extern void     (*disk_rw)(struct buf*, int);
 
 // console.c
 void            consoleinit(void);
@@ -166,6 +167,10 @@ int             virtio_blk_init(struct fdt_machine *);
 void            virtio_blk_rw(struct buf *, int);
 void            virtio_blk_intr(void);
 extern int      virtio_blk_irq;
+
+// ramdisk.c
+void            ramdisk_init(uint64 start, uint64 end);
+void            ramdisk_rw(struct buf *, int);
 
 // sbi.c
 struct sbiret { long error; long value; };

@@ -449,7 +449,7 @@ enum {
   P_REG, P_COMPAT, P_STATUS, P_DEVTYPE, P_MMU, P_PHANDLE, P_LPHANDLE,
   P_INTR, P_INTREXT, P_INTC, P_ACELLS, P_SCELLS, P_SHIFT, P_WIDTH,
   P_CLOCK, P_NDEV, P_TIMEBASE, P_BOOTARGS, P_INITRD_S, P_INITRD_E,
-  P_RANGES, NPROP
+  P_RANGES, P_NOMAP, NPROP
 };
 
 // Fixed-size strings rather than pointers: no relocated data needed.
@@ -475,6 +475,7 @@ static const char prop_names[NPROP][24] = {
   [P_INITRD_S] = "linux,initrd-start",
   [P_INITRD_E] = "linux,initrd-end",
   [P_RANGES] = "ranges",
+  [P_NOMAP] = "no-map",
 };
 
 struct prop {
@@ -847,8 +848,11 @@ finish_node(struct parser *ps)
     if (m->harts[parent->hart].intc_phandle == 0)
       m->harts[parent->hart].intc_phandle = node_phandle(n);
   } else if (parent->kind == K_RESMEM) {
-    if (node_enabled(n))
+    if (node_enabled(n)) {
       add_all_ranges(ps, n, m->rsv, &m->nrsv, FDT_MAX_RSV);
+      if (n->p[P_NOMAP].present)
+        add_all_ranges(ps, n, m->nomap, &m->nnomap, FDT_MAX_RSV);
+    }
   }
 
   if (n->p[P_COMPAT].present && node_enabled(n))

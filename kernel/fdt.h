@@ -43,6 +43,12 @@ struct fdt_machine {
   struct fdt_range rsv[FDT_MAX_RSV];
   int nrsv;
 
+  // The /reserved-memory children marked no-map (also in rsv): firmware
+  // memory the kernel must not even map (OpenSBI's, protected by PMP).
+  // The rest of rsv (the initrd U-Boot reserves, say) may be mapped.
+  struct fdt_range nomap[FDT_MAX_RSV];
+  int nnomap;
+
   // Every /cpus/cpu@N node with device_type "cpu", in blob order.
   struct fdt_hart harts[FDT_MAX_HARTS];
   int nharts;

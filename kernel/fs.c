@@ -100,14 +100,14 @@ bfree(int dev, uint b)
 
 struct {
   struct spinlock lock;
-  struct inode inode[NINODE];
+  struct inode inode[NITABLE];
 } itable;
 
 void
 iinit()
 {
   initlock(&itable.lock, "itable");
-  for(int i = 0; i < NINODE; i++)
+  for(int i = 0; i < NITABLE; i++)
     initsleeplock(&itable.inode[i].lock, "inode");
 }
 
@@ -158,7 +158,7 @@ iget(uint dev, uint inum)
   struct inode *ip, *empty = 0;
 
   acquire(&itable.lock);
-  for(ip = &itable.inode[0]; ip < &itable.inode[NINODE]; ip++){
+  for(ip = &itable.inode[0]; ip < &itable.inode[NITABLE]; ip++){
     if(ip->ref > 0 && ip->dev == dev && ip->inum == inum){
       ip->ref++;
       release(&itable.lock);

@@ -39,21 +39,23 @@ find_cpus(uint64 boot_hartid)
 
 // Start every other cpu through SBI HSM. A hart that refuses (some trees
 // list a hart that cannot run S-mode) is logged and left out.
-static int
+static void
 start_secondaries(void)
 {
-  int started = 1;
-  for(int c = 1; c < ncpu; c++){
+  for(int c = 1; c < ncpu; ){
     int err = sbi_hart_start(cpus[c].hartid, __pa(secondary_entry), c);
     if(err){
+      // Drop it from cpus[] so that no one waits for it (IPIs, flushes).
       printf("hart %d: hart_start failed (SBI error %d), not used\n", cpus[c].hartid, err);
+      for(int k = c; k + 1 < ncpu; k++)
+        cpus[k].hartid = cpus[k+1].hartid;
+      ncpu--;
       continue;
     }
     while(!cpus[c].started)
       ;
-    started++;
+    c++;
   }
-  return started;
 }
 
 static uint64
@@ -89,17 +91,25 @@ kmain(uint64 hartid, uint64 dtb_pa)
   binit();
   iinit();
   fileinit();
-  if(virtio_blk_init(&machine) != 0)
-    panic("no virtio block device found");
+  int have_virtio = virtio_blk_init(&machine) == 0;
+  if(machine.initrd_end > machine.initrd_start){
+    ramdisk_init(machine.initrd_start, machine.initrd_end);
+    disk_rw = ramdisk_rw;
+  } else if(have_virtio){
+    disk_rw = virtio_blk_rw;
+  } else {
+    panic("no root disk: neither an initrd nor a virtio block device");
+  }
   plicinithart();
   userinit();
 
   __sync_synchronize();
   boot_done = 1;
   mycpu()->started = 1;
-  int started = start_secondaries();
+  int usable = ncpu;
+  start_secondaries();
   printf("cowpin %s: boot hart %ld, %d of %d harts online, %ld MiB of RAM, %ld free pages, timebase %ld Hz\n",
-         COWPIN_VERSION, hartid, started, ncpu, total_memory() >> 20, nr_free_pages(), timebase);
+         COWPIN_VERSION, hartid, ncpu, usable, total_memory() >> 20, nr_free_pages(), timebase);
   if(machine.bootargs[0])
     printf("bootargs: %s\n", machine.bootargs);
   scheduler();

@@ -8,11 +8,12 @@
 #define MAXARG       32  // max exec arguments
 #define MAXOPBLOCKS  10  // max # of blocks any FS op writes
 #define LOGSIZE      (MAXOPBLOCKS*3)  // max data blocks in on-disk log
+#define NINODE       50  // xv6's inode table size; xv6's usertests sizes a test by it
 // In-memory tables sized so that no user program can exhaust them (xv6
 // panics when they run out): every open file holds one inode, each process
 // its cwd plus at most three in a system call; the log pins up to LOGSIZE
 // buffers, and a system call holds at most three more at a time.
-#define NINODE       (NFILE + 4*NPROC)      // maximum number of active i-nodes
+#define NITABLE      (NFILE + 4*NPROC)      // in-memory inodes (xv6: NINODE)
 #define NBUF         (LOGSIZE + 3*NPROC)    // size of disk block cache
 #define FSSIZE       2000  // size of file system in blocks
 #define MAXPATH      128   // maximum file path name

@@ -17,8 +17,10 @@
 
 static volatile uchar *plic;
 static uint32 ndev;
-static int hart_ctx[NCPU];     // S-mode context of each cpu index, or -1
-static uint32 enabled[32];     // enabled sources, a bitmap (up to 1024)
+static int nctx;
+static int ctx_hart[FDT_MAX_CTX]; // hart id whose S-mode context each context is, or -1
+static int hart_ctx[NCPU];        // S-mode context of each cpu index, or -1
+static uint32 enabled[32];        // enabled sources, a bitmap (up to 1024)
 
 static volatile uint32*
 reg(uint64 off)
@@ -33,12 +35,9 @@ plicinit(struct fdt_machine *m)
     panic("no PLIC in the device tree");
   plic = ioremap(m->plic.base, m->plic.size);
   ndev = m->plic.ndev;
-  for(int c = 0; c < ncpu; c++){
-    hart_ctx[c] = -1;
-    for(int i = 0; i < m->plic.nctx; i++)
-      if(m->plic.ctx_hart[i] == (int)cpus[c].hartid)
-        hart_ctx[c] = i;
-  }
+  nctx = m->plic.nctx;
+  for(int i = 0; i < nctx; i++)
+    ctx_hart[i] = m->plic.ctx_hart[i];
 }
 
 // Enable a source on every hart (with priority 1, above threshold 0).
@@ -56,7 +55,11 @@ plic_enable(int irq)
 void
 plicinithart(void)
 {
-  int ctx = hart_ctx[cpuid()];
+  int ctx = -1;
+  for(int i = 0; i < nctx; i++)
+    if(ctx_hart[i] == (int)mycpu()->hartid)
+      ctx = i;
+  hart_ctx[cpuid()] = ctx;
   if(ctx < 0){
     printf("cpu %d: no PLIC S-mode context; no device interrupts here\n", cpuid());
     return;

@@ -12,7 +12,8 @@
 //   parse       ok | error
 //   nharts      number of cpu nodes        hartids   their ids
 //   harts       usable hart ids (the harts the kernel may start)
-//   timebase    mem / rsv (base/size ..., or "none")
+//   timebase    mem / rsv / nomap (base/size ..., or "none"; nomap: the
+//               /reserved-memory children marked no-map, a subset of rsv)
 //   uart uart.size uart.shift uart.width uart.dw uart.irq uart.clock
 //               (uart = base, or "none")
 //   plic plic.size plic.ndev plic.nctx  (plic = base, or "none")
@@ -115,6 +116,8 @@ render(const struct fdt_machine *m, const char *key, char *out, size_t cap)
     ranges(out, cap, m->mem, m->nmem);
   } else if (strcmp(key, "rsv") == 0) {
     ranges(out, cap, m->rsv, m->nrsv);
+  } else if (strcmp(key, "nomap") == 0) {
+    ranges(out, cap, m->nomap, m->nnomap);
   } else if (strncmp(key, "uart", 4) == 0 && !m->uart.found) {
     cat(out, cap, "none", 0, 0);
   } else if (strcmp(key, "uart") == 0) {
@@ -169,7 +172,7 @@ render(const struct fdt_machine *m, const char *key, char *out, size_t cap)
 }
 
 static const char *all_keys[] = {
-  "nharts", "hartids", "harts", "timebase", "mem", "rsv",
+  "nharts", "hartids", "harts", "timebase", "mem", "rsv", "nomap",
   "uart", "uart.size", "uart.shift", "uart.width", "uart.dw", "uart.irq", "uart.clock",
   "plic", "plic.size", "plic.ndev", "plic.nctx", "plic.s", "plic.ctx",
   "virtio", "virtio.bases", "virtio.irqs", "bootargs", "initrd",
@@ -421,6 +424,7 @@ corruptions(const unsigned char *o, size_t len, long iters, long *acc, long *rej
     bad |= check_result(r, "corruption", it, 0, acc, rej);
     // Whatever was accepted must respect the array bounds.
     if (r == 0 && (m.nmem > FDT_MAX_MEM || m.nrsv > FDT_MAX_RSV ||
+                   m.nnomap > FDT_MAX_RSV || m.nnomap > m.nrsv ||
                    m.nharts > FDT_MAX_HARTS || m.nvirtio > FDT_MAX_VIRTIO ||
                    m.plic.nctx > FDT_MAX_CTX ||
                    memchr(m.bootargs, 0, sizeof(m.bootargs)) == NULL)) {

@@ -34,28 +34,23 @@ Result = Tuple
 
 
 def parse_usertests(text):
-    """usertests prints `test NAME: ` before a test and `OK` or `FAILED`
-    after it; the test's own messages (and other harts' output) may come in
-    between, so the verdict is the last OK/FAILED before the next test.  A
-    test with no verdict (a panic or hang inside it) counts as failed.
+    """usertests prints `usertests: running NAME` before a test and
+    `test NAME: OK` or `test NAME: FAILED` after it, on a line of its own.
+    A test that was started but has no verdict (a panic or a hang inside it)
+    counts as failed, and so is blamed on the right test.
     `free pages: N` ... `free pages after: M` becomes a test of its own
     that fails if pages were lost (M < N)."""
     results = []
-    starts = list(re.finditer(r"test ([\w.-]+): ", text))
-    ends = re.compile(r"ALL TESTS PASSED|SOME TESTS FAILED|free pages after:"
-                      r"|FAILED -- lost")
-    for i, m in enumerate(starts):
-        stop = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-        seg = text[m.end():stop]
-        e = ends.search(seg)
-        if e:
-            seg = seg[:e.start()]
-        verdicts = re.findall(r"\b(OK|FAILED)\b", seg)
-        if not verdicts:
-            results.append((m.group(1), False, "no verdict (panic or hang?)"))
+    verdicts = {m.group(1): m.group(2) == "OK"
+                for m in re.finditer(r"^test ([\w.-]+): (OK|FAILED)\s*$", text, re.M)}
+    started = re.findall(r"^usertests: running ([\w.-]+)\s*$", text, re.M)
+    for name in started:
+        if name in verdicts:
+            results.append((name, verdicts.pop(name), ""))
         else:
-            detail = seg.strip().replace("\n", " | ")[:200]
-            results.append((m.group(1), verdicts[-1] == "OK", detail))
+            results.append((name, False, "no verdict (panic or hang?)"))
+    for name, ok in verdicts.items():   # a verdict without its start line
+        results.append((name, ok, ""))
     before = re.search(r"free pages: (\d+)", text)
     after = re.search(r"free pages after: (\d+)", text)
     if before and after:

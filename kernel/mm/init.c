@@ -155,33 +155,34 @@ ioremap(uint64 pa, uint64 size)
   return __va(pa);
 }
 
-// If pa lies in a reserved region, the end of that region; else 0.
+// If pa lies in a no-map region, the end of that region; else 0.
 static uint64
 reserved_end(struct fdt_machine *m, uint64 pa)
 {
-  for(int j = 0; j < m->nrsv; j++){
-    uint64 rlo = PGROUNDDOWN(m->rsv[j].base), rhi = PGROUNDUP(m->rsv[j].base + m->rsv[j].size);
+  for(int j = 0; j < m->nnomap; j++){
+    uint64 rlo = PGROUNDDOWN(m->nomap[j].base), rhi = PGROUNDUP(m->nomap[j].base + m->nomap[j].size);
     if(pa >= rlo && pa < rhi)
       return rhi;
   }
   return 0;
 }
 
-// The start of the first reserved region above pa, or limit.
+// The start of the first no-map region above pa, or limit.
 static uint64
 next_reserved(struct fdt_machine *m, uint64 pa, uint64 limit)
 {
-  for(int j = 0; j < m->nrsv; j++){
-    uint64 rlo = PGROUNDDOWN(m->rsv[j].base);
+  for(int j = 0; j < m->nnomap; j++){
+    uint64 rlo = PGROUNDDOWN(m->nomap[j].base);
     if(rlo > pa && rlo < limit)
       limit = rlo;
   }
   return limit;
 }
 
-// The direct map of RAM leaves out reserved regions: firmware (OpenSBI)
+// The direct map of RAM leaves out no-map regions: firmware (OpenSBI)
 // protects its own with PMP, and an access there, even a speculative one
-// on real hardware, would fault.
+// on real hardware, would fault. Other reserved memory (the initrd, the
+// device tree) is mapped: the kernel reads it.
 static void
 map_ram(struct fdt_machine *m)
 {

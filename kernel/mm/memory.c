@@ -192,16 +192,35 @@ uvmclear(pagetable_t pagetable, uint64 va)
 // mapping. Memory below p->sz that is not mapped yet was grown lazily
 // (sbrklazy): give it a zeroed page. Returns 0 if the access may be retried,
 // -EFAULT if it is a bad access.
+// The PTE bits an access of this kind needs: permission, then A (and D
+// for a store), which harts like the U74 fault on instead of setting.
+static uint64
+access_bits(uint64 scause)
+{
+  switch(scause){
+  case EXC_STORE_PAGE_FAULT: return PTE_W | PTE_D;
+  case EXC_INST_PAGE_FAULT:  return PTE_X;
+  default:                   return PTE_R;
+  }
+}
+
 int
 handle_mm_fault(struct proc *p, uint64 va, uint64 scause)
 {
-  (void)scause;
   if(va >= p->sz || va >= MAXVA)
     return -EFAULT;
   va = PGROUNDDOWN(va);
   pte_t *pte = walk(p->pagetable, va, 0);
-  if(pte && (*pte & PTE_V))
-    return -EFAULT;   // mapped but not allowed: a guard page, or a write to text
+  if(pte && (*pte & PTE_V)){
+    uint64 need = access_bits(scause);
+    uint64 perm = need & (PTE_R | PTE_W | PTE_X);
+    if((*pte & PTE_U) == 0 || (*pte & perm) != perm)
+      return -EFAULT;   // not allowed: a guard page, or a write to text
+    // Allowed, so only A or D was missing: set them, as hardware would.
+    *pte |= PTE_A | (need & PTE_D);
+    sfence_vma_page(va);
+    return 0;
+  }
   struct page *pg = alloc_page();
   if(pg == 0)
     return -ENOMEM;
@@ -228,7 +247,8 @@ user_addr(pagetable_t pagetable, uint64 va, int write)
         return 0;
       return (char*)__va(PTE2PA(*pte)) + (va % PGSIZE);
     }
-    if(p == 0 || p->pagetable != pagetable || handle_mm_fault(p, va, 0) != 0)
+    if(p == 0 || p->pagetable != pagetable ||
+       handle_mm_fault(p, va, write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT) != 0)
       return 0;
   }
   return 0;
