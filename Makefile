@@ -24,6 +24,8 @@ KOBJS = \
   $K/mm/init.o \
   $K/mm/page_alloc.o \
   $K/mm/memory.o \
+  $K/mm/rmap.o \
+  $K/mm/vmstat.o \
   $K/proc.o \
   $K/swtch.o \
   $K/kernelvec.o \
@@ -111,7 +113,9 @@ UPROGS = \
   $U/_grind \
   $U/_wc \
   $U/_zombie \
-  $U/_poweroff
+  $U/_poweroff \
+  $U/_vmstat \
+  $U/_cowtest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c".
 EXTRA ?=

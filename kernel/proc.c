@@ -198,7 +198,7 @@ kfork(void)
 
   if((np = allocproc()) == 0)
     return -EAGAIN;
-  if(uvmcopy(p->pagetable, np->pagetable, p->sz) < 0){
+  if(copy_page_range(np->pagetable, p->pagetable, p->sz) < 0){
     freeproc(np);
     release(&np->lock);
     return -ENOMEM;

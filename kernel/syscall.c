@@ -88,6 +88,7 @@ extern uint64 sys_link(void);
 extern uint64 sys_mkdir(void);
 extern uint64 sys_close(void);
 extern uint64 sys_poweroff(void);
+extern uint64 sys_vmstat(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -112,6 +113,7 @@ static uint64 (*syscalls[])(void) = {
 [SYS_mkdir]   sys_mkdir,
 [SYS_close]   sys_close,
 [SYS_poweroff] sys_poweroff,
+[SYS_vmstat]  sys_vmstat,
 };
 
 void

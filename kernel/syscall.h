@@ -24,3 +24,4 @@
 #define SYS_close  21
 // cowpin
 #define SYS_poweroff 22
+#define SYS_vmstat   23

@@ -105,3 +105,14 @@ sys_poweroff(void)
   printf("cowpin: %s\n", reboot ? "rebooting" : "powering off");
   sbi_shutdown(reboot);
 }
+
+// vmstat(struct vmstat_entry *out, int max): the memory counters.
+uint64
+sys_vmstat(void)
+{
+  uint64 out;
+  int max;
+  argaddr(0, &out);
+  argint(1, &max);
+  return vmstat_copyout(out, max);
+}

@@ -17,14 +17,24 @@ to logs/NAME.log as it arrives, so the log is complete even after a hang.
 QEMU's console is a pair of pipes (no pty): nothing here depends on, or
 changes, the terminal the tests were started from.
 
+Two ways in (mode=):
+  "direct"  OpenSBI enters kernel/Image itself; the disk is a copy of fs.img.
+  "uboot"   OpenSBI starts U-Boot (S-mode), whose distro boot reads
+            extlinux.conf from a copy of sd.img and boots Image with fs.img
+            as the initrd, the way the VisionFive 2 boots (`make
+            qemu-uboot`).  The kernel's root is then a RAM disk, so the disk
+            copy is not an xv6 file system afterwards.  U-Boot's 2 s
+            countdown and the loading make the boot slower: BOOT_TIMEOUT_UBOOT.
+
 As a command, for manual use:
 
     python3 tools/qemu.py [--cpus N] [--modern] [--extra "ARGS"] [--log F]
-                          [--timeout S] CMD...
+                          [--timeout S] [--uboot [--sd SD.IMG]] CMD...
 
 boots, runs each CMD in turn (console output is echoed live), powers off and
 exits 0, or 1 on a panic, a hang or an early exit.  --print-cmd prints the
-QEMU command line (booting fs.img itself) instead of running it.
+QEMU command line (booting fs.img, or sd.img with --uboot, itself) instead
+of running it.
 """
 import argparse
 import os
@@ -41,9 +51,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 KERNEL = os.path.join(ROOT, "kernel", "Image")  # the flat image: OpenSBI enters it at 0x80200000
 FSIMG = os.path.join(ROOT, "fs.img")
+SDIMG = os.path.join(ROOT, "sd.img")        # make sd.img (tools/mksdimage.py)
+UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
 LOGDIR = os.path.join(ROOT, "logs")
 
+MODES = ("direct", "uboot")
+# Memory: U-Boot's kernel, fdt and ramdisk load addresses on QEMU's virt
+# need 256 MiB; the direct boot keeps the smaller machine it always had.
+MEMORY = {"direct": "128M", "uboot": "256M"}
+
 BOOT_TIMEOUT = 60
+BOOT_TIMEOUT_UBOOT = 120    # U-Boot: countdown, virtio scan, loading Image and fs.img
 COMMAND_TIMEOUT = 60
 POWEROFF_TIMEOUT = 10
 
@@ -60,14 +78,25 @@ QUIET = 0.1
 PANIC_GRACE = 1.0
 
 
-def qemu_command(disk, cpus=1, modern=False, extra=(), kernel=KERNEL):
-    """The QEMU command line (a list) that boots kernel with disk as fs."""
+def boot_timeout(mode):
+    """The default time allowed to reach the first shell prompt."""
+    return BOOT_TIMEOUT_UBOOT if mode == "uboot" else BOOT_TIMEOUT
+
+
+def qemu_command(disk, cpus=1, modern=False, extra=(), kernel=KERNEL,
+                 mode="direct"):
+    """The QEMU command line (a list).  mode "direct": OpenSBI enters
+    kernel, disk is the xv6 file system.  mode "uboot": OpenSBI enters
+    U-Boot (kernel is ignored), disk is an SD-card image (sd.img) that
+    holds the kernel and the file system."""
+    if mode not in MODES:
+        raise ValueError("boot mode %r: not one of %s" % (mode, ", ".join(MODES)))
     cmd = [
         "qemu-system-riscv64",
         "-machine", "virt",
         "-bios", OPENSBI,
-        "-kernel", kernel,
-        "-m", "128M",
+        "-kernel", UBOOT if mode == "uboot" else kernel,
+        "-m", MEMORY[mode],
         "-smp", str(cpus),
         "-nographic",
         "-monitor", "none",
@@ -90,16 +119,22 @@ class QemuError(Exception):
 
 
 class Session:
-    """One QEMU boot of cowpin on a private copy of fs.img."""
+    """One QEMU boot of cowpin on a private copy of fs.img (mode "direct")
+    or of sd.img (mode "uboot")."""
 
     def __init__(self, name, cpus=1, modern=False, extra=(), kernel=KERNEL,
-                 fsimg=FSIMG, logdir=LOGDIR, log=None, echo=False):
+                 fsimg=FSIMG, logdir=LOGDIR, log=None, echo=False,
+                 mode="direct", sdimg=SDIMG):
+        if mode not in MODES:
+            raise ValueError("boot mode %r: not one of %s" % (mode, ", ".join(MODES)))
         self.name = name
         self.cpus = cpus
         self.modern = modern
         self.extra = list(extra)
         self.kernel = kernel
         self.fsimg = fsimg
+        self.mode = mode
+        self.sdimg = sdimg
         self.log_path = log or os.path.join(logdir, name + ".log")
         # The private disk sits next to the log: tools/fsck.py checks it
         # after the run, and it helps when reading a failure's log.
@@ -112,12 +147,21 @@ class Session:
     # -- lifetime ---------------------------------------------------------
 
     def start(self):
-        for path, what in ((self.kernel, "kernel"), (self.fsimg, "file system image")):
+        if self.mode == "uboot":
+            # The kernel and fs.img travel inside sd.img.
+            needed = ((UBOOT, "U-Boot (apt install u-boot-qemu)"),
+                      (self.sdimg, "SD-card image"))
+            image = self.sdimg
+        else:
+            needed = ((self.kernel, "kernel"), (self.fsimg, "file system image"))
+            image = self.fsimg
+        for path, what in needed:
             if not os.path.isfile(path):
                 raise FileNotFoundError("%s %s not found (run make first)" % (what, path))
         os.makedirs(os.path.dirname(os.path.abspath(self.log_path)), exist_ok=True)
-        shutil.copyfile(self.fsimg, self.disk)
-        cmd = qemu_command(self.disk, self.cpus, self.modern, self.extra, self.kernel)
+        shutil.copyfile(image, self.disk)
+        cmd = qemu_command(self.disk, self.cpus, self.modern, self.extra, self.kernel,
+                           self.mode)
         self.log = open(self.log_path, "wb")
         self.note("qemu: " + " ".join(shlex.quote(c) for c in cmd))
         self.proc = subprocess.Popen(
@@ -244,8 +288,11 @@ class Session:
 
     # -- steps --------------------------------------------------------------
 
-    def boot(self, timeout=BOOT_TIMEOUT):
-        """Wait for the first shell prompt; return the boot messages."""
+    def boot(self, timeout=None):
+        """Wait for the first shell prompt; return the boot messages (in
+        mode "uboot", U-Boot's too).  timeout None: the mode's default."""
+        if timeout is None:
+            timeout = boot_timeout(self.mode)
         return self.expect_prompt(timeout, "booting")
 
     def run(self, command, timeout=COMMAND_TIMEOUT):
@@ -301,22 +348,30 @@ def main(argv=None):
     p.add_argument("--log", help="console log file (default logs/manual.log)")
     p.add_argument("--kernel", default=KERNEL)
     p.add_argument("--fs", default=FSIMG, help="file system image (copied)")
+    p.add_argument("--uboot", action="store_true",
+                   help="boot through U-Boot from an SD-card image, as a board does")
+    p.add_argument("--sd", default=SDIMG,
+                   help="SD-card image for --uboot (copied; default sd.img)")
     p.add_argument("--timeout", type=float, default=COMMAND_TIMEOUT,
                    help="seconds allowed for each command")
-    p.add_argument("--boot-timeout", type=float, default=BOOT_TIMEOUT)
+    p.add_argument("--boot-timeout", type=float, default=None,
+                   help="seconds allowed to boot (default %d, with --uboot %d)"
+                   % (BOOT_TIMEOUT, BOOT_TIMEOUT_UBOOT))
     p.add_argument("--print-cmd", action="store_true",
-                   help="print the QEMU command line for --fs and exit")
+                   help="print the QEMU command line for --fs (--sd) and exit")
     p.add_argument("commands", nargs="*", metavar="CMD")
     a = p.parse_args(argv)
     extra = shlex.split(a.extra)
+    mode = "uboot" if a.uboot else "direct"
 
     if a.print_cmd:
         print(" ".join(shlex.quote(c) for c in
-                       qemu_command(a.fs, a.cpus, a.modern, extra, a.kernel)))
+                       qemu_command(a.sd if a.uboot else a.fs, a.cpus, a.modern,
+                                    extra, a.kernel, mode)))
         return 0
 
     s = Session("manual", a.cpus, a.modern, extra, kernel=a.kernel,
-                fsimg=a.fs, log=a.log, echo=True)
+                fsimg=a.fs, log=a.log, echo=True, mode=mode, sdimg=a.sd)
     try:
         with s:
             s.boot(a.boot_timeout)

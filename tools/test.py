@@ -1,10 +1,20 @@
 #!/usr/bin/env python3
-"""`make test`: boot cowpin in QEMU sessions, run commands, count results.
+"""`make test`: run the host tests, boot cowpin in QEMU sessions, count results.
 
     python3 tools/test.py [--only NAME[,NAME...]] [--list] [-v]
 
-Each session is one QEMU boot (tools/qemu.py) that runs the commands of its
-entry in SESSIONS below, then powers off.  A session's parser turns the
+SESSIONS below has two kinds of entries; the host ones run first (they
+take seconds, and a broken parser should show before a 10-minute boot).
+
+A HostSpec runs a command on the host (no QEMU) that prints one `ok NAME`
+or `FAIL NAME` line per test at the start of a line (indented lines are
+details), such as tests/fdt/run.sh.  Each such line is one test; a command
+that exits non-zero (or times out) without a FAIL line is one failed test.
+
+A SessionSpec is one QEMU boot (tools/qemu.py) that runs the commands of its
+entry, then powers off.  mode "direct" lets OpenSBI enter kernel/Image with
+fs.img as the disk; mode "uboot" boots sd.img through U-Boot as a board does
+(fs.img becomes a RAM disk, so no fsck there).  A session's parser turns the
 commands' output into (name, ok) results, each one test.  The session itself
 is one more test: it fails if the kernel panicked, a command hung (timeout),
 QEMU exited early, or the output lacks the entry's `finished` text.  With
@@ -20,6 +30,8 @@ give it a parser (or reuse parse_usertests if it prints the same lines).
 import argparse
 import os
 import re
+import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -44,18 +56,46 @@ def parse_usertests(text):
     verdicts = {m.group(1): m.group(2) == "OK"
                 for m in re.finditer(r"^test ([\w.-]+): (OK|FAILED)\s*$", text, re.M)}
     started = re.findall(r"^usertests: running ([\w.-]+)\s*$", text, re.M)
+    def why(name):
+        # A failing test says why on lines of its own starting "NAME: ".
+        return " | ".join(re.findall(r"^%s: (.*\S)" % re.escape(name), text, re.M))[:300]
+
     for name in started:
         if name in verdicts:
-            results.append((name, verdicts.pop(name), ""))
+            ok = verdicts.pop(name)
+            results.append((name, ok, "" if ok else why(name)))
         else:
             results.append((name, False, "no verdict (panic or hang?)"))
     for name, ok in verdicts.items():   # a verdict without its start line
-        results.append((name, ok, ""))
+        results.append((name, ok, "" if ok else why(name)))
     before = re.search(r"free pages: (\d+)", text)
     after = re.search(r"free pages after: (\d+)", text)
     if before and after:
         n, m = int(before.group(1)), int(after.group(1))
         results.append(("free pages", m >= n, "%d before, %d after" % (n, m)))
+    return results
+
+
+def parse_ok_fail(text):
+    """`ok NAME` / `FAIL NAME` at the start of a line, one test each.  The
+    indented lines after a FAIL (the case's own log) become its detail."""
+    results = []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        m = re.match(r"(ok|FAIL) (\S+)", line)
+        if not m:
+            continue
+        detail = ""
+        if m.group(1) == "FAIL":
+            block = []
+            for more in lines[i + 1:]:
+                if not more[:1].isspace():
+                    break
+                block.append(more.strip())
+            # The case's own failure lines say most; else its first lines.
+            block = [b for b in block if "FAIL" in b] or block[:3]
+            detail = " | ".join(block)[:300]
+        results.append((m.group(2), m.group(1) == "ok", detail))
     return results
 
 
@@ -70,16 +110,36 @@ class SessionSpec:
     parser: Callable[[str], List[Result]] = parse_usertests
     finished: Optional[str] = None  # text the output must contain
     fsck: bool = True               # check the disk after a clean run
-    boot_timeout: float = qemu.BOOT_TIMEOUT
+    mode: str = "direct"            # "direct" (OpenSBI -> Image) or "uboot"
+    boot_timeout: Optional[float] = None   # None: the mode's default
 
+
+@dataclass
+class HostSpec:
+    """A test command run on the host, from the repository root."""
+    name: str
+    command: List[str]
+    timeout: float = 300
+    parser: Callable[[str], List[Result]] = parse_ok_fail
+
+
+# What the VisionFive 2's U74 cores lack compared with QEMU's default CPU:
+# no Sstc (the timer goes through SBI) and privilege spec 1.11.
+U74_CPU = ["-cpu", "rv64,sstc=off,priv_spec=v1.11.0"]
 
 SESSIONS = [
+    HostSpec("fdt-host", ["sh", "tests/fdt/run.sh"]),
     SessionSpec("usertests-1cpu", cpus=1, modern=False,
                 commands=["usertests"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     SessionSpec("usertests-4cpu-modern", cpus=4, modern=True,
                 commands=["usertests"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
+    # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
+    # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.
+    SessionSpec("usertests-board", cpus=2, modern=False, mode="uboot",
+                extra=U74_CPU, commands=["usertests"], timeout=900,
+                parser=parse_usertests, finished="ALL TESTS PASSED", fsck=False),
 ]
 
 
@@ -88,17 +148,72 @@ def say(*args):
 
 
 def describe(spec):
-    return "%d CPU%s, %s virtio%s" % (
+    if isinstance(spec, HostSpec):
+        return "host"
+    return "%s%d CPU%s, %s virtio%s" % (
+        "U-Boot, " if spec.mode == "uboot" else "",
         spec.cpus, "" if spec.cpus == 1 else "s",
         "modern" if spec.modern else "legacy",
         (", " + " ".join(spec.extra)) if spec.extra else "")
 
 
+def commands(spec):
+    if isinstance(spec, HostSpec):
+        return " ".join(spec.command)
+    return "; ".join(spec.commands)
+
+
+def run_host(spec, args):
+    """Run a host command; its whole output goes to logs/NAME.log.
+    Returns (results, log path, crashed) like run_session."""
+    log_path = os.path.join(args.logdir, spec.name + ".log")
+    os.makedirs(args.logdir, exist_ok=True)
+    problem = None
+    with open(log_path, "wb") as log:
+        try:
+            # Own process group, so a timeout (or Ctrl-C) stops the
+            # command's children (compilers, test programs) as well.
+            proc = subprocess.Popen(spec.command, cwd=qemu.ROOT, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        except OSError as e:
+            problem = str(e)
+        else:
+            try:
+                code = proc.wait(spec.timeout)
+                if code != 0:
+                    problem = "%s exited with status %d" % (commands(spec), code)
+            except subprocess.TimeoutExpired:
+                problem = "%s timed out after %g s" % (commands(spec), spec.timeout)
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+    with open(log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace").replace("\r", "")
+    if args.verbose > 1:
+        sys.stdout.write(text)
+    try:
+        results = [tuple(r) + ("",) * (3 - len(r)) for r in spec.parser(text)]
+    except Exception as e:      # a broken parser must not hide the others
+        results = [("parser", False, "%s: %s" % (type(e).__name__, e))]
+    failed = any(not r[1] for r in results)
+    crashed = problem is not None and not failed
+    if crashed:
+        results.append(("exit", False, problem))
+    elif not results:
+        results.append(("output", False, "no ok/FAIL lines"))
+        crashed = True
+    return results, log_path, crashed
+
+
 def run_session(spec, args):
     """Boot, run the commands, parse.  Returns a list of (name, ok, detail)."""
+    if isinstance(spec, HostSpec):
+        return run_host(spec, args)
     s = qemu.Session(spec.name, spec.cpus, spec.modern, spec.extra,
                      kernel=args.kernel, fsimg=args.fs, logdir=args.logdir,
-                     echo=args.verbose > 1)
+                     echo=args.verbose > 1, mode=spec.mode, sdimg=args.sd)
     outputs = []
     problem = None
     clean = False
@@ -145,7 +260,13 @@ def log_tail(path, lines=40):
             text = f.read().decode("utf-8", "replace").replace("\r", "")
     except OSError:
         return []
-    return text.rstrip("\n").split("\n")[-lines:]
+    text = text.rstrip("\n")
+    return text.split("\n")[-lines:] if text else []
+
+
+def run_order(specs):
+    """Host tests first (fast), then the QEMU sessions, each in list order."""
+    return sorted(specs, key=lambda spec: not isinstance(spec, HostSpec))
 
 
 def main(argv=None):
@@ -157,12 +278,13 @@ def main(argv=None):
                    help="-v: print every result; -vv: also echo the console")
     p.add_argument("--kernel", default=qemu.KERNEL)
     p.add_argument("--fs", default=qemu.FSIMG)
+    p.add_argument("--sd", default=qemu.SDIMG, help="SD-card image for U-Boot sessions")
     p.add_argument("--logdir", default=qemu.LOGDIR)
     args = p.parse_args(argv)
 
     if args.list:
-        for spec in SESSIONS:
-            say("%-24s %s: %s" % (spec.name, describe(spec), "; ".join(spec.commands)))
+        for spec in run_order(SESSIONS):
+            say("%-24s %s: %s" % (spec.name, describe(spec), commands(spec)))
         return 0
     only = [n for o in args.only for n in o.split(",") if n]
     unknown = [n for n in only if n not in {s.name for s in SESSIONS}]
@@ -170,11 +292,11 @@ def main(argv=None):
         say("test.py: no session named %s; sessions: %s"
             % (", ".join(unknown), ", ".join(s.name for s in SESSIONS)))
         return 2
-    chosen = [s for s in SESSIONS if not only or s.name in only]
+    chosen = run_order([s for s in SESSIONS if not only or s.name in only])
 
     summary = []
     for spec in chosen:
-        say("== %s (%s): %s" % (spec.name, describe(spec), "; ".join(spec.commands)))
+        say("== %s (%s): %s" % (spec.name, describe(spec), commands(spec)))
         t0 = time.monotonic()
         results, log, crashed = run_session(spec, args)
         secs = time.monotonic() - t0

@@ -40,6 +40,8 @@ int uptime(void);
 
 // cowpin system calls (22 and up, see docs/syscalls.md)
 int poweroff(int reboot);
+struct vmstat_entry;
+int vmstat(struct vmstat_entry *out, int max);
 
 // ulib.c
 int stat(const char*, struct stat*);

@@ -37,6 +37,7 @@ CALLS = [
     ("pause", "SYS_pause"),
     ("uptime", "SYS_uptime"),
     ("poweroff", "SYS_poweroff"),
+    ("vmstat", "SYS_vmstat"),
 ]
 
 

@@ -70,8 +70,11 @@ uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
     }
     if((*pte & PTE_V) == 0)
       continue;
-    if(do_free)
-      put_page(pfn_to_page(PTE2PA(*pte) >> PGSHIFT));
+    if(do_free){
+      struct page *pg = pte_page(*pte);
+      page_remove_rmap(pg);
+      put_page(pg);
+    }
     *pte = 0;
   }
   // No trap switches page tables here (the kernel half is shared), so
@@ -92,6 +95,28 @@ uvmcreate(void)
   return pagetable;
 }
 
+// A new zeroed anonymous page: exclusive to the one PTE that will map it.
+static struct page*
+alloc_anon_page(void)
+{
+  struct page *pg = alloc_page();
+  if(pg){
+    SetPageAnon(pg);
+    SetPageAnonExclusive(pg);
+  }
+  return pg;
+}
+
+// Map an anonymous page at va and count the mapping.
+static int
+map_anon_page(pagetable_t pagetable, uint64 va, struct page *pg, int perm)
+{
+  if(mappages(pagetable, va, PGSIZE, page_to_phys(pg), perm) != 0)
+    return -ENOMEM;
+  page_add_anon_rmap(pg);
+  return 0;
+}
+
 // Grow process memory from oldsz to newsz with zeroed pages mapped with
 // PTE_U|xperm. Returns the new size, or 0 on failure (nothing is left
 // allocated then).
@@ -104,8 +129,8 @@ uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm)
     return 0;
   oldsz = PGROUNDUP(oldsz);
   for(uint64 a = oldsz; a < newsz; a += PGSIZE){
-    struct page *pg = alloc_page();
-    if(pg == 0 || mappages(pagetable, a, PGSIZE, page_to_phys(pg), PTE_R|PTE_U|xperm) != 0){
+    struct page *pg = alloc_anon_page();
+    if(pg == 0 || map_anon_page(pagetable, a, pg, PTE_R|PTE_U|xperm) != 0){
       if(pg)
         put_page(pg);
       uvmdealloc(pagetable, a, oldsz);
@@ -153,29 +178,81 @@ uvmfree(pagetable_t pagetable, uint64 sz)
   freewalk(pagetable, 2);
 }
 
-// Copy a parent's memory [0, sz) into a child's page table: page tables
-// and pages. Returns 0, or -ENOMEM with nothing left allocated.
+// fork: give the child the parent's memory [0, sz) by sharing every page,
+// not copying it. A writable page becomes read-only and COW in both page
+// tables, and no longer exclusive to either process; the first write in
+// either one copies it (do_wp_page). Returns 0, or -ENOMEM with nothing
+// left mapped in dst. Only page-table pages are allocated.
 int
-uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
+copy_page_range(pagetable_t dst, pagetable_t src, uint64 sz)
 {
   for(uint64 va = 0; va < sz; va += PGSIZE){
-    pte_t *pte = walk(old, va, 0);
-    if(pte == 0 || (*pte & PTE_V) == 0)
-      continue;   // not touched yet (lazy sbrk)
-    struct page *pg = alloc_page();
-    if(pg == 0)
-      goto err;
-    memmove(page_address(pg), __va(PTE2PA(*pte)), PGSIZE);
-    if(mappages(new, va, PGSIZE, page_to_phys(pg), PTE_FLAGS(*pte) & PTE_USER_RWX) != 0){
-      put_page(pg);
-      goto err;
+    pte_t *pte = walk(src, va, 0);
+    if(pte == 0){
+      va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;   // no table: skip 2 MiB
+      continue;
     }
+    if((*pte & PTE_V) == 0)
+      continue;   // not touched yet (lazy sbrk)
+    struct page *pg = pte_page(*pte);
+    if(*pte & PTE_W)
+      *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
+    ClearPageAnonExclusive(pg);
+    if(mappages(dst, va, PGSIZE, page_to_phys(pg), PTE_FLAGS(*pte) & (PTE_USER_RWX | PTE_COW)) != 0){
+      uvmunmap(dst, 0, PGROUNDUP(sz) / PGSIZE, 1);
+      sfence_vma();
+      return -ENOMEM;
+    }
+    get_page(pg);
+    page_add_anon_rmap(pg);
   }
+  // The parent runs on this hart and may cache writable translations.
+  sfence_vma();
   return 0;
+}
 
- err:
-  uvmunmap(new, 0, PGROUNDUP(sz) / PGSIZE, 1);
-  return -ENOMEM;
+// May a write fault reuse this COW page in place instead of copying it?
+// The modern rule (Linux 5.19, PageAnonExclusive): yes if the page is
+// known to be exclusive to the faulting process, or if no one else holds
+// a reference, in which case it becomes exclusive again.
+static int
+wp_can_reuse(struct page *pg)
+{
+  if(PageAnonExclusive(pg))
+    return 1;
+  if(page_count(pg) != 1)
+    return 0;
+  SetPageAnonExclusive(pg);
+  return 1;
+}
+
+// A write to a present, COW page: where copy-on-write is resolved
+// (Linux: do_wp_page). Reuse the page, or copy it to a new exclusive page
+// and drop this process's share of the old one. 0 or -ENOMEM.
+static int
+do_wp_page(uint64 va, pte_t *pte)
+{
+  struct page *old = pte_page(*pte);
+  uint64 flags = (PTE_FLAGS(*pte) & ~PTE_COW) | PTE_W | PTE_A | PTE_D;
+
+  count_vm_event(COW_FAULT);
+  if(wp_can_reuse(old)){
+    *pte = PA2PTE(page_to_phys(old)) | flags;
+    sfence_vma_page(va);
+    count_vm_event(COW_REUSE);
+    return 0;
+  }
+  struct page *new = alloc_anon_page();
+  if(new == 0)
+    return -ENOMEM;
+  memmove(page_address(new), page_address(old), PGSIZE);
+  page_add_anon_rmap(new);
+  *pte = PA2PTE(page_to_phys(new)) | flags;
+  sfence_vma_page(va);
+  page_remove_rmap(old);
+  put_page(old);
+  count_vm_event(COW_COPY);
+  return 0;
 }
 
 // Make a page inaccessible to user mode: the stack guard page.
@@ -214,6 +291,8 @@ handle_mm_fault(struct proc *p, uint64 va, uint64 scause)
   if(pte && (*pte & PTE_V)){
     uint64 need = access_bits(scause);
     uint64 perm = need & (PTE_R | PTE_W | PTE_X);
+    if((*pte & PTE_U) && scause == EXC_STORE_PAGE_FAULT && (*pte & (PTE_W | PTE_COW)) == PTE_COW)
+      return do_wp_page(va, pte);
     if((*pte & PTE_U) == 0 || (*pte & perm) != perm)
       return -EFAULT;   // not allowed: a guard page, or a write to text
     // Allowed, so only A or D was missing: set them, as hardware would.
@@ -221,10 +300,10 @@ handle_mm_fault(struct proc *p, uint64 va, uint64 scause)
     sfence_vma_page(va);
     return 0;
   }
-  struct page *pg = alloc_page();
+  struct page *pg = alloc_anon_page();
   if(pg == 0)
     return -ENOMEM;
-  if(mappages(p->pagetable, va, PGSIZE, page_to_phys(pg), PTE_R|PTE_W|PTE_U) != 0){
+  if(map_anon_page(p->pagetable, va, pg, PTE_R|PTE_W|PTE_U) != 0){
     put_page(pg);
     return -ENOMEM;
   }
@@ -242,11 +321,10 @@ user_addr(pagetable_t pagetable, uint64 va, int write)
     return 0;
   for(int tries = 0; tries < 2; tries++){
     pte_t *pte = walk(pagetable, va, 0);
-    if(pte && (*pte & (PTE_V|PTE_U)) == (PTE_V|PTE_U)){
-      if(write && (*pte & PTE_W) == 0)
-        return 0;
+    if(pte && (*pte & (PTE_V|PTE_U)) == (PTE_V|PTE_U) && (!write || (*pte & PTE_W)))
       return (char*)__va(PTE2PA(*pte)) + (va % PGSIZE);
-    }
+    // Not mapped yet, or a write to a COW page: fault it in like user
+    // mode would.
     if(p == 0 || p->pagetable != pagetable ||
        handle_mm_fault(p, va, write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT) != 0)
       return 0;

@@ -4,12 +4,39 @@
 
 // One per physical frame of RAM, in the mem_map array.
 struct page {
-  uint flags;          // PG_* bits
+  uint flags;          // PG_* bits, changed atomically
   int _refcount;       // references: page tables, kernel users; 0 = free
-  int _mapcount;       // number of PTEs mapping the frame (later issues)
+  int _mapcount;       // number of PTEs mapping the frame
   int pincount;        // FOLL_PIN pins (later issues)
   struct page *next;   // free list link while free
 };
+
+// Page flags (Linux: include/linux/page-flags.h).
+enum pageflags {
+  PG_locked,           // being read in or written out
+  PG_dirty,            // newer than the disk
+  PG_writeback,        // being written to the disk
+  PG_anon,             // anonymous memory (not the page cache)
+  PG_anon_exclusive,   // mapped by exactly one process, which may write it
+};
+
+// TestPageX/SetPageX/ClearPageX for each flag, as Linux names them.
+#define PAGEFLAG(name, bit)                                                  \
+  static inline int Page##name(struct page *pg)                              \
+  { return (__atomic_load_n(&pg->flags, __ATOMIC_SEQ_CST) >> (bit)) & 1; }   \
+  static inline void SetPage##name(struct page *pg)                          \
+  { __atomic_fetch_or(&pg->flags, 1u << (bit), __ATOMIC_SEQ_CST); }          \
+  static inline void ClearPage##name(struct page *pg)                        \
+  { __atomic_fetch_and(&pg->flags, ~(1u << (bit)), __ATOMIC_SEQ_CST); }
+PAGEFLAG(Locked, PG_locked)
+PAGEFLAG(Dirty, PG_dirty)
+PAGEFLAG(Writeback, PG_writeback)
+PAGEFLAG(Anon, PG_anon)
+PAGEFLAG(AnonExclusive, PG_anon_exclusive)
+
+// RSW bit 8 of a PTE: a private page that fork shared read-only. A write
+// fault on it is a copy-on-write fault (do_wp_page), not a protection error.
+#define PTE_COW (1L << 8)
 
 extern struct page *mem_map;   // indexed by pfn - min_pfn
 extern uint64 min_pfn, max_pfn;
@@ -26,6 +53,24 @@ static inline int pfn_valid(uint64 pfn) { return pfn >= min_pfn && pfn < max_pfn
 
 static inline int page_count(struct page *pg) { return __atomic_load_n(&pg->_refcount, __ATOMIC_SEQ_CST); }
 static inline void get_page(struct page *pg) { __atomic_add_fetch(&pg->_refcount, 1, __ATOMIC_SEQ_CST); }
+static inline int page_mapcount(struct page *pg) { return __atomic_load_n(&pg->_mapcount, __ATOMIC_SEQ_CST); }
+static inline struct page *pte_page(pte_t pte) { return pfn_to_page(PTE2PA(pte) >> PGSHIFT); }
+
+// mm/rmap.c: who maps a page
+void page_add_anon_rmap(struct page *pg);
+void page_remove_rmap(struct page *pg);
+
+// mm/vmstat.c: event counters, shown by the vmstat program
+enum vm_event_item {
+  COW_FAULT,           // write faults on COW PTEs
+  COW_COPY,            // ... resolved by copying the page
+  COW_REUSE,           // ... resolved by reusing it in place
+  NR_VM_EVENTS
+};
+void count_vm_event(enum vm_event_item item);
+int vmstat_copyout(uint64 uaddr, int max);
+uint64 vm_event(enum vm_event_item item);
+extern const char *vm_event_names[NR_VM_EVENTS];
 
 // mm/page_alloc.c
 struct page *alloc_page(void);       // a zeroed frame with refcount 1, or 0
@@ -49,7 +94,6 @@ int mappages(pagetable_t, uint64, uint64, uint64, int);
 pagetable_t uvmcreate(void);
 uint64 uvmalloc(pagetable_t, uint64, uint64, int);
 uint64 uvmdealloc(pagetable_t, uint64, uint64);
-int uvmcopy(pagetable_t, pagetable_t, uint64);
 void uvmfree(pagetable_t, uint64);
 void uvmunmap(pagetable_t, uint64, uint64, int);
 void uvmclear(pagetable_t, uint64);
@@ -57,3 +101,4 @@ int copyout(pagetable_t, uint64, char *, uint64);
 int copyin(pagetable_t, char *, uint64, uint64);
 int copyinstr(pagetable_t, char *, uint64, uint64);
 int handle_mm_fault(struct proc *p, uint64 va, uint64 scause);
+int copy_page_range(pagetable_t dst, pagetable_t src, uint64 sz);

@@ -1,0 +1,217 @@
+// cowtest: copy-on-write fork. Each test prints "cowtest: running NAME"
+// and then "test NAME: OK" or "test NAME: FAILED", like usertests.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/vmstat.h"
+#include "user/user.h"
+
+#define MEMPAGES ((PHYSTOP - KERNBASE) / PGSIZE)
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+
+static int failed;
+
+#define CHECK(c, ...) do { if(!(c)){ printf("cowtest: " __VA_ARGS__); printf("\n"); exit(1); } } while(0)
+
+static uint64
+counter(char *name)
+{
+  static struct vmstat_entry e[64];
+  int n = vmstat(e, 64);
+  for(int i = 0; i < n; i++)
+    if(strcmp(e[i].name, name) == 0)
+      return e[i].value;
+  printf("cowtest: no counter %s\n", name);
+  exit(1);
+}
+
+static int
+reap(int pid)
+{
+  int st = 0;
+  if(wait(&st) != pid)
+    return -100;
+  return st;
+}
+
+// Share more memory than could be copied: with two thirds of RAM in use,
+// an eager fork would run out of memory. The child reads every page; the
+// fork itself may only allocate page tables.
+static void
+share(void)
+{
+  int n = MEMPAGES * 2 / 3;
+  char *p = sbrk(n * PGSIZE);
+  CHECK(p != SBRK_ERROR, "cannot allocate %d pages", n);
+  for(int i = 0; i < n; i++)
+    p[i * PGSIZE] = i;
+  uint64 before = counter("nr_free_pages");
+  int pid = fork();
+  CHECK(pid >= 0, "fork of a big process failed: %s", strerror(errno));
+  if(pid == 0){
+    uint64 after = counter("nr_free_pages");
+    CHECK(before - after < n / 8, "fork used %d pages for %d shared ones", (int)(before - after), n);
+    for(int i = 0; i < n; i++)
+      CHECK(p[i * PGSIZE] == (char)i, "child sees the wrong byte in page %d", i);
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+  sbrk(-n * PGSIZE);
+}
+
+// Writes after fork stay private, in both directions, and in the heap,
+// the data segment and the stack.
+static int data_var = 1;
+static void
+isolation(void)
+{
+  int stack_var = 1;
+  char *heap = sbrk(PGSIZE);
+  heap[0] = 1;
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    char c;
+    data_var = 2; stack_var = 2; heap[0] = 2;
+    CHECK(read(fds[0], &c, 1) == 1, "read");   // the parent has written
+    CHECK(data_var == 2 && stack_var == 2 && heap[0] == 2, "child sees the parent's writes");
+    exit(0);
+  }
+  data_var = 3; stack_var = 3; heap[0] = 3;
+  CHECK(write(fds[1], "x", 1) == 1, "write");
+  CHECK(reap(pid) == 0, "child failed");
+  CHECK(data_var == 3 && stack_var == 3 && heap[0] == 3, "parent sees the child's writes");
+  close(fds[0]);
+  close(fds[1]);
+  sbrk(-PGSIZE);
+}
+
+// The kernel writing into a COW page (read() into a buffer shared with the
+// parent) must copy it too.
+static char buf[PGSIZE];
+static void
+kernelwrite(void)
+{
+  int fds[2];
+  memset(buf, 'p', sizeof(buf));
+  CHECK(pipe(fds) == 0, "pipe");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    CHECK(read(fds[0], buf, 10) == 10, "read");
+    CHECK(memcmp(buf, "0123456789", 10) == 0, "child did not get the data");
+    exit(0);
+  }
+  CHECK(write(fds[1], "0123456789", 10) == 10, "write");
+  CHECK(reap(pid) == 0, "child failed");
+  for(int i = 0; i < sizeof(buf); i++)
+    CHECK(buf[i] == 'p', "read() in the child changed the parent's byte %d", i);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+// Three generations share a page; each writes its own value and sees only it.
+static void
+chain(void)
+{
+  char *p = sbrk(PGSIZE);
+  p[0] = 'a';
+  int pid = fork();
+  if(pid == 0){
+    int pid2 = fork();
+    if(pid2 == 0){
+      CHECK(p[0] == 'a', "grandchild sees %c", p[0]);
+      p[0] = 'c';
+      CHECK(p[0] == 'c', "grandchild lost its write");
+      exit(0);
+    }
+    CHECK(p[0] == 'a', "child sees %c", p[0]);
+    p[0] = 'b';
+    CHECK(reap(pid2) == 0, "grandchild failed");
+    CHECK(p[0] == 'b', "child sees %c after the grandchild", p[0]);
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+  CHECK(p[0] == 'a', "parent sees %c", p[0]);
+  sbrk(-PGSIZE);
+}
+
+// Once the child is gone, the parent's write reuses its page in place:
+// no one else holds it (the refcount rule, 5.9 on).
+static void
+reuse(void)
+{
+  char *p = sbrk(PGSIZE);
+  p[0] = 1;
+  int pid = fork();
+  if(pid == 0)
+    exit(0);
+  CHECK(reap(pid) == 0, "child failed");
+  uint64 copies = counter("cow_copy"), reuses = counter("cow_reuse");
+  p[0] = 2;
+  CHECK(counter("cow_reuse") == reuses + 1, "the write did not reuse the page");
+  CHECK(counter("cow_copy") == copies, "the write copied a page nobody shares");
+  sbrk(-PGSIZE);
+}
+
+// A child that writes more shared memory than exists runs out of memory in
+// a COW fault: it is killed, and the kernel and parent carry on.
+static void
+oom(void)
+{
+  int n = MEMPAGES * 2 / 3;
+  char *p = sbrk(n * PGSIZE);
+  CHECK(p != SBRK_ERROR, "cannot allocate %d pages", n);
+  for(int i = 0; i < n; i++)
+    p[i * PGSIZE] = 1;
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    for(int i = 0; i < n; i++)
+      p[i * PGSIZE] = 2;
+    exit(0);
+  }
+  CHECK(reap(pid) == -1, "child writing too much was not killed");
+  for(int i = 0; i < n; i++)
+    CHECK(p[i * PGSIZE] == 1, "parent's page %d changed", i);
+  sbrk(-n * PGSIZE);
+}
+
+static struct { void (*f)(void); char *name; } tests[] = {
+  { share, "share" },
+  { isolation, "isolation" },
+  { kernelwrite, "kernelwrite" },
+  { chain, "chain" },
+  { reuse, "reuse" },
+  { oom, "oom" },
+};
+
+int
+main(int argc, char *argv[])
+{
+  uint64 free0 = counter("nr_free_pages");
+  for(int i = 0; i < NELEM(tests); i++){
+    if(argc > 1 && strcmp(argv[1], tests[i].name) != 0)
+      continue;
+    printf("cowtest: running %s\n", tests[i].name);
+    int pid = fork();
+    if(pid == 0){
+      tests[i].f();
+      exit(0);
+    }
+    int ok = reap(pid) == 0;
+    failed += !ok;
+    printf("test %s: %s\n", tests[i].name, ok ? "OK" : "FAILED");
+  }
+  // Every page the tests used is back (children are reaped by now).
+  uint64 free1 = counter("nr_free_pages");
+  int leak = free1 < free0;
+  printf("cowtest: running freed\ntest freed: %s\n", leak ? "FAILED" : "OK");
+  if(leak)
+    printf("cowtest: %d pages lost\n", (int)(free0 - free1));
+  failed += leak;
+  printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
+  exit(failed != 0);
+}
