@@ -46,7 +46,7 @@ Result = Tuple
 
 
 def parse_usertests(text):
-    """usertests prints `usertests: running NAME` before a test and
+    """usertests (and cowtest ...) print `PROG: running NAME` before a test and
     `test NAME: OK` or `test NAME: FAILED` after it, on a line of its own.
     A test that was started but has no verdict (a panic or a hang inside it)
     counts as failed, and so is blamed on the right test.
@@ -55,7 +55,7 @@ def parse_usertests(text):
     results = []
     verdicts = {m.group(1): m.group(2) == "OK"
                 for m in re.finditer(r"^test ([\w.-]+): (OK|FAILED)\s*$", text, re.M)}
-    started = re.findall(r"^usertests: running ([\w.-]+)\s*$", text, re.M)
+    started = re.findall(r"^\w+: running ([\w.-]+)\s*$", text, re.M)
     def why(name):
         # A failing test says why on lines of its own starting "NAME: ".
         return " | ".join(re.findall(r"^%s: (.*\S)" % re.escape(name), text, re.M))[:300]
@@ -134,6 +134,9 @@ SESSIONS = [
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     SessionSpec("usertests-4cpu-modern", cpus=4, modern=True,
                 commands=["usertests"], timeout=900,
+                parser=parse_usertests, finished="ALL TESTS PASSED"),
+    SessionSpec("cowtest-4cpu", cpus=4, modern=True,
+                commands=["cowtest"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
     # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.

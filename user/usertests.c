@@ -2390,16 +2390,22 @@ lazy_many(char *s)
 // Touching more lazy memory than exists kills the process, and the
 // kernel survives and gets its memory back (checked by the free-page
 // count at the end).
+static int freepages0;   // free pages when usertests started
+
 static void
 lazy_oom(char *s)
 {
   int pid = xfork();
   if (pid == 0) {
-    int n = (int)(MEMSIZE + MEMSIZE / 4);
-    char *p = sbrklazy(n);
-    if (p == SBRK_ERROR)
-      exit(2);
-    for (int off = 0; off < n; off += PGSIZE)
+    // More than the machine has free (counted at start: it may have more
+    // RAM than PHYSTOP - KERNBASE, as on the U-Boot path or a board), in
+    // steps that fit sbrklazy's int.
+    uint64 want = (uint64)freepages0 * PGSIZE / 4 * 5;
+    char *p = sbrk(0);
+    for (uint64 got = 0; got < want; got += (1 << 28))
+      if (sbrklazy(1 << 28) == SBRK_ERROR)
+        exit(2);
+    for (uint64 off = 0; off < want; off += PGSIZE)
       p[off] = 1;
     exit(1);
   }
@@ -2821,6 +2827,7 @@ main(int argc, char *argv[])
     exit(1);
   }
   int free0 = countfree();
+  freepages0 = free0;
   printf("free pages: %d\n", free0);
 
   int ran = 0, failed = 0;
