@@ -55,6 +55,8 @@ OPENSBI = /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib
+# rv64gc plus fence.i (Zifencei), which newer assemblers want named.
+CFLAGS += -march=rv64gc_zifencei -mabi=lp64d
 CFLAGS += -fno-builtin-strncpy -fno-builtin-strncmp -fno-builtin-strlen -fno-builtin-memset
 CFLAGS += -fno-builtin-memmove -fno-builtin-memcmp -fno-builtin-log -fno-builtin-bzero
 CFLAGS += -fno-builtin-strchr -fno-builtin-exit -fno-builtin-malloc -fno-builtin-putc

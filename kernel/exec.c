@@ -10,6 +10,10 @@
 #include "proc.h"
 #include "defs.h"
 #include "elf.h"
+#include "stat.h"
+#include "sleeplock.h"
+#include "fs.h"
+#include "file.h"
 
 static int
 flags2perm(int flags)
@@ -89,6 +93,9 @@ kexec(char *path, char **argv)
   }
   ilock(ip);
 
+  err = -EACCES;   // a directory or a device, as Linux says
+  if(ip->type != T_FILE)
+    goto bad;
   err = -ENOEXEC;
   if(readi(ip, 0, (uint64)&elf, 0, sizeof(elf)) != sizeof(elf))
     goto bad;
@@ -151,6 +158,7 @@ kexec(char *path, char **argv)
   p->trapframe.sp = sp;
   w_satp(MAKE_SATP(__pa(pagetable)));
   sfence_vma();
+  asm volatile("fence.i");   // the new program was written by stores
   proc_freepagetable(oldpagetable, oldsz);
   return argc;
 

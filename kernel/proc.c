@@ -175,16 +175,19 @@ growproc(int n, int lazy)
   return 0;
 }
 
-// Wake an idle hart (if any) so it picks up a process made runnable.
+// Wake up to n idle harts so they pick up processes made runnable.
 static void
-kick_idle_cpu(void)
+kick_idle_cpus(int n)
 {
-  for(int i = 0; i < ncpu; i++){
+  push_off();
+  for(int i = 0; i < ncpu && n > 0; i++){
     if(i != cpuid() && cpus[i].idle){
+      cpus[i].idle = 0;   // one IPI is enough
       sbi_send_ipi(i);
-      return;
+      n--;
     }
   }
+  pop_off();
 }
 
 // Create a child process that is a copy of the caller. Returns the
@@ -198,11 +201,16 @@ kfork(void)
 
   if((np = allocproc()) == 0)
     return -EAGAIN;
+  // A USED slot is ignored by everyone else: copy without np->lock,
+  // which would keep interrupts off for the whole page-table walk.
+  release(&np->lock);
   if(copy_page_range(np->pagetable, p->pagetable, p->sz) < 0){
+    acquire(&np->lock);
     freeproc(np);
     release(&np->lock);
     return -ENOMEM;
   }
+  acquire(&np->lock);
   np->sz = p->sz;
   np->trapframe = p->trapframe;
   np->trapframe.a0 = 0;   // fork returns 0 in the child
@@ -221,9 +229,7 @@ kfork(void)
   acquire(&np->lock);
   np->state = RUNNABLE;
   release(&np->lock);
-  push_off();
-  kick_idle_cpu();
-  pop_off();
+  kick_idle_cpus(1);
   return pid;
 }
 
@@ -312,6 +318,16 @@ kwait(uint64 addr)
   }
 }
 
+// A racy look (no locks) for work, before an idle hart sleeps.
+static int
+any_runnable(void)
+{
+  for(struct proc *p = proc; p < &proc[NPROC]; p++)
+    if(p->state == RUNNABLE)
+      return 1;
+  return 0;
+}
+
 // Each cpu runs this loop after setting itself up: pick a RUNNABLE process,
 // switch to its page table and its context; when it gives the cpu back,
 // return to the kernel page table. With nothing to run, sleep in wfi until
@@ -337,6 +353,9 @@ scheduler(void)
         c->proc = p;
         w_satp(MAKE_SATP(__pa(p->pagetable)));
         sfence_vma();
+        // Code written by stores (exec, on any hart) must be what this
+        // hart fetches: harts like the U74 do not snoop their I-cache.
+        asm volatile("fence.i");
         swtch(&c->context, &p->context);
         // Off the process's page table before its lock is released: once
         // it is, a parent may free that table.
@@ -348,8 +367,12 @@ scheduler(void)
       release(&p->lock);
     }
     if(!found){
+      // Announce idleness before the last look, so a wakeup in between
+      // either is seen here or sends us an IPI.
       c->idle = 1;
-      asm volatile("wfi");
+      __sync_synchronize();
+      if(!any_runnable())
+        asm volatile("wfi");
       c->idle = 0;
     }
   }
@@ -441,15 +464,12 @@ wakeup(void *chan)
     acquire(&p->lock);
     if(p->state == SLEEPING && p->chan == chan){
       p->state = RUNNABLE;
-      woke = 1;
+      woke++;
     }
     release(&p->lock);
   }
-  if(woke){
-    push_off();
-    kick_idle_cpu();
-    pop_off();
-  }
+  if(woke)
+    kick_idle_cpus(woke);
 }
 
 // Kill the process with the given pid: it exits at its next return to
@@ -462,11 +482,15 @@ kkill(int pid)
     return -EPERM;   // init must not die: every orphan depends on it
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     acquire(&p->lock);
-    if(p->pid == pid && p->state != UNUSED && p->state != ZOMBIE){
+    if(p->pid == pid && p->state != UNUSED){
+      // A zombie is already dead: success, as on Linux.
+      int wake = p->state == SLEEPING;
       p->killed = 1;
-      if(p->state == SLEEPING)
+      if(wake)
         p->state = RUNNABLE;   // wake it so it can notice
       release(&p->lock);
+      if(wake)
+        kick_idle_cpus(1);
       return 0;
     }
     release(&p->lock);

@@ -33,7 +33,7 @@
 #define EXC_STORE_PAGE_FAULT 15
 
 #define csr_read(csr) ({ uint64 __v; asm volatile("csrr %0, " #csr : "=r"(__v)); __v; })
-#define csr_write(csr, v) asm volatile("csrw " #csr ", %0" :: "r"((uint64)(v)))
+#define csr_write(csr, v) asm volatile("csrw " #csr ", %0" :: "r"((uint64)(v)) : "memory")
 #define csr_set(csr, v) asm volatile("csrs " #csr ", %0" :: "r"((uint64)(v)))
 #define csr_clear(csr, v) asm volatile("csrc " #csr ", %0" :: "r"((uint64)(v)))
 

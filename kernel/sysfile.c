@@ -12,6 +12,8 @@
 #include "file.h"
 #include "fcntl.h"
 
+#define LINK_MAX 32767   // nlink is a short on disk
+
 // Fetch the nth argument as a file descriptor; 0 or -EBADF.
 static int
 argfd(int n, int *pfd, struct file **pf)
@@ -148,6 +150,11 @@ sys_link(void)
     end_op();
     return -EPERM;   // as Linux: no hard links to directories
   }
+  if(ip->nlink >= LINK_MAX){
+    iunlockput(ip);
+    end_op();
+    return -EMLINK;  // the on-disk count is a short
+  }
   ip->nlink++;
   iupdate(ip);
   iunlock(ip);
@@ -273,6 +280,11 @@ create(char *path, short type, short major, short minor, int *err)
     return 0;
   }
 
+  if(type == T_DIR && dp->nlink >= LINK_MAX){
+    iunlockput(dp);
+    *err = -EMLINK;
+    return 0;
+  }
   if((ip = ialloc(dp->dev, type)) == 0){
     iunlockput(dp);
     *err = -ENOSPC;
@@ -292,7 +304,7 @@ create(char *path, short type, short major, short minor, int *err)
   if((*err = dirlink(dp, name, ip->inum)) < 0)
     goto fail;
   if(type == T_DIR){
-    // now that success is guaranteed:
+    // now that success is guaranteed (dp->nlink was checked above):
     dp->nlink++;  // for ".."
     iupdate(dp);
   }
@@ -471,8 +483,11 @@ sys_exec(void)
     err = -ENOMEM;
     if((argv[i] = kalloc()) == 0)
       goto bad;
-    if((err = fetchstr(uarg, argv[i], PGSIZE)) < 0)
+    if((err = fetchstr(uarg, argv[i], PGSIZE)) < 0){
+      if(err == -ENAMETOOLONG)
+        err = -E2BIG;   // an argument longer than a page
       goto bad;
+    }
   }
 
   err = kexec(path, argv);

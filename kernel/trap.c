@@ -156,6 +156,7 @@ usertrapret(void)
 
   uint64 x = r_sstatus();
   x &= ~SSTATUS_SPP;   // return to user mode
+  x &= ~SSTATUS_FS;    // no FP state is saved per process: FP traps (kills)
   x |= SSTATUS_SPIE;   // with interrupts enabled
   w_sstatus(x);
   w_sepc(p->trapframe.epc);

@@ -126,7 +126,8 @@ virtio_blk_init(struct fdt_machine *m)
 
   virtio_blk_irq = m->virtio[dev].irq;
   plic_enable(virtio_blk_irq);
-  uint64 capacity = *(volatile uint64 *)(disk.regs + VIRTIO_MMIO_CONFIG);
+  // 64-bit config fields are read as two 32-bit halves (virtio spec).
+  uint64 capacity = rd(VIRTIO_MMIO_CONFIG) | (uint64)rd(VIRTIO_MMIO_CONFIG + 4) << 32;
   printf("virtio-blk: %s transport, %ld KiB, irq %d\n",
          version == 1 ? "legacy" : "modern", capacity / 2, virtio_blk_irq);
   return 0;

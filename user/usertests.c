@@ -2190,6 +2190,7 @@ errmisc(char *s)
   // exec of a file that is not a program.
   char *args[] = { DATAFILE, 0 };
   EXPECT_ERR(exec(DATAFILE, args), ENOEXEC);
+  EXPECT_ERR(exec("/", args), EACCES);   // a directory is not executable
 
   // exec with arguments that do not fit on the stack.
   int pid = xfork();

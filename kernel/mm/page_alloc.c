@@ -110,6 +110,9 @@ frame_usable(struct fdt_machine *m, uint64 pa, uint64 dtb_pa, uint64 boot_lo, ui
   for(int i = 0; i < m->nrsv; i++)
     if(overlaps(pa, m->rsv[i].base, m->rsv[i].base + m->rsv[i].size))
       return 0;
+  for(int i = 0; i < m->nnomap; i++)
+    if(overlaps(pa, m->nomap[i].base, m->nomap[i].base + m->nomap[i].size))
+      return 0;
   if(overlaps(pa, kernel_pa_start, kernel_pa_start + (_end - _start)))
     return 0;
   if(overlaps(pa, dtb_pa, dtb_pa + fdt_totalsize(__va(dtb_pa))))
