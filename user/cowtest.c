@@ -179,7 +179,38 @@ oom(void)
   sbrk(-n * PGSIZE);
 }
 
+// Reading untouched memory maps the shared zero page: no memory used. The
+// first write replaces it with a page of the process's own.
+static void
+zeropage(void)
+{
+  int n = 1000;
+  char *p = sbrklazy(n * PGSIZE);
+  CHECK(p != SBRK_ERROR, "sbrklazy");
+  uint64 free0 = counter("nr_free_pages"), maps0 = counter("zero_page_map");
+  int sum = 0;
+  for(int i = 0; i < n; i++)
+    sum += p[i * PGSIZE];
+  CHECK(sum == 0, "untouched memory is not zero");
+  CHECK(counter("zero_page_map") - maps0 == n, "%d zero-page maps for %d reads",
+        (int)(counter("zero_page_map") - maps0), n);
+  CHECK(free0 - counter("nr_free_pages") < 10, "reading %d pages used %d pages", n,
+        (int)(free0 - counter("nr_free_pages")));
+  p[5 * PGSIZE] = 7;
+  CHECK(p[5 * PGSIZE] == 7 && p[4 * PGSIZE] == 0 && p[6 * PGSIZE] == 0,
+        "a write to a zero-page mapping went astray");
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  CHECK(write(fds[1], "z", 1) == 1, "write");
+  CHECK(read(fds[0], p + 9 * PGSIZE, 1) == 1, "read() into a zero-page mapping failed");
+  CHECK(p[9 * PGSIZE] == 'z' && p[10 * PGSIZE] == 0, "read() into a zero-page mapping went astray");
+  close(fds[0]);
+  close(fds[1]);
+  sbrk(-n * PGSIZE);
+}
+
 static struct { void (*f)(void); char *name; } tests[] = {
+  { zeropage, "zeropage" },
   { share, "share" },
   { isolation, "isolation" },
   { kernelwrite, "kernelwrite" },

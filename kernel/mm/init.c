@@ -239,6 +239,7 @@ kvminit(struct fdt_machine *m, uint64 dtb_pa)
   kvminithart();
   free_boot_memory(m, dtb_pa, boot_lo, boot_next);
   boot_done = 1;
+  zero_page_init();
 }
 
 uint64

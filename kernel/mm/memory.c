@@ -211,6 +211,19 @@ copy_page_range(pagetable_t dst, pagetable_t src, uint64 sz)
   return 0;
 }
 
+// One page of zeros, mapped read-only (and COW) wherever untouched
+// anonymous memory is read, so reading costs no memory. It is counted like
+// any page (its boot reference keeps it alive) but is not anonymous, so a
+// write to it always copies.
+struct page *zero_page;
+
+void
+zero_page_init(void)
+{
+  if((zero_page = alloc_page()) == 0)
+    panic("zero_page_init");
+}
+
 // May a write fault reuse this COW page in place instead of copying it?
 // The modern rule (Linux 5.19, PageAnonExclusive): yes if the page is
 // known to be exclusive to the faulting process, or if no one else holds
@@ -218,6 +231,8 @@ copy_page_range(pagetable_t dst, pagetable_t src, uint64 sz)
 static int
 wp_can_reuse(struct page *pg)
 {
+  if(!PageAnon(pg))
+    return 0;   // the zero page
   if(PageAnonExclusive(pg))
     return 1;
   if(page_count(pg) != 1)
@@ -245,7 +260,8 @@ do_wp_page(uint64 va, pte_t *pte)
   struct page *new = alloc_anon_page();
   if(new == 0)
     return -ENOMEM;
-  memmove(page_address(new), page_address(old), PGSIZE);
+  if(old != zero_page)   // a new page is zeroed already
+    memmove(page_address(new), page_address(old), PGSIZE);
   page_add_anon_rmap(new);
   *pte = PA2PTE(page_to_phys(new)) | flags;
   sfence_vma_page(va);
@@ -269,6 +285,32 @@ uvmclear(pagetable_t pagetable, uint64 va)
 // mapping. Memory below p->sz that is not mapped yet was grown lazily
 // (sbrklazy): give it a zeroed page. Returns 0 if the access may be retried,
 // -EFAULT if it is a bad access.
+// First touch of lazily grown memory (Linux: do_anonymous_page). A read
+// maps the shared zero page read-only and COW; a write gets a new page.
+static int
+do_anonymous_page(pagetable_t pagetable, uint64 va, uint64 scause)
+{
+  struct page *pg;
+  int perm = PTE_R | PTE_U;
+
+  if(scause == EXC_STORE_PAGE_FAULT){
+    if((pg = alloc_anon_page()) == 0)
+      return -ENOMEM;
+    perm |= PTE_W;
+  } else {
+    pg = zero_page;
+    get_page(pg);
+    perm |= PTE_COW;
+    count_vm_event(ZERO_PAGE_MAP);
+  }
+  if(map_anon_page(pagetable, va, pg, perm) != 0){
+    put_page(pg);
+    return -ENOMEM;
+  }
+  sfence_vma_page(va);   // a hart may have cached the invalid entry
+  return 0;
+}
+
 // The PTE bits an access of this kind needs: permission, then A (and D
 // for a store), which harts like the U74 fault on instead of setting.
 static uint64
@@ -300,15 +342,7 @@ handle_mm_fault(struct proc *p, uint64 va, uint64 scause)
     sfence_vma_page(va);
     return 0;
   }
-  struct page *pg = alloc_anon_page();
-  if(pg == 0)
-    return -ENOMEM;
-  if(map_anon_page(p->pagetable, va, pg, PTE_R|PTE_W|PTE_U) != 0){
-    put_page(pg);
-    return -ENOMEM;
-  }
-  sfence_vma_page(va);   // a hart may have cached the invalid entry
-  return 0;
+  return do_anonymous_page(p->pagetable, va, scause);
 }
 
 // The kernel address of user va in the current process, faulting in a

@@ -56,6 +56,10 @@ static inline void get_page(struct page *pg) { __atomic_add_fetch(&pg->_refcount
 static inline int page_mapcount(struct page *pg) { return __atomic_load_n(&pg->_mapcount, __ATOMIC_SEQ_CST); }
 static inline struct page *pte_page(pte_t pte) { return pfn_to_page(PTE2PA(pte) >> PGSHIFT); }
 
+// The shared zero page: what a read of untouched anonymous memory maps.
+extern struct page *zero_page;
+void zero_page_init(void);
+
 // mm/rmap.c: who maps a page
 void page_add_anon_rmap(struct page *pg);
 void page_remove_rmap(struct page *pg);
@@ -65,6 +69,7 @@ enum vm_event_item {
   COW_FAULT,           // write faults on COW PTEs
   COW_COPY,            // ... resolved by copying the page
   COW_REUSE,           // ... resolved by reusing it in place
+  ZERO_PAGE_MAP,       // read faults answered with the shared zero page
   NR_VM_EVENTS
 };
 void count_vm_event(enum vm_event_item item);

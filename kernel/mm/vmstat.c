@@ -15,6 +15,7 @@ const char *vm_event_names[NR_VM_EVENTS] = {
   [COW_FAULT] = "cow_fault",
   [COW_COPY]  = "cow_copy",
   [COW_REUSE] = "cow_reuse",
+  [ZERO_PAGE_MAP] = "zero_page_map",
 };
 
 void
