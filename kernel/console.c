@@ -62,37 +62,39 @@ consolewrite(int user_src, uint64 src, int n)
 }
 
 // Read up to n bytes of one line. A ^D ends the input: it returns what
-// precedes it, or 0 (end of file) on its own.
+// precedes it, or 0 (end of file) on its own. The bytes are gathered
+// under the lock and copied to the user after it is released (a fault on
+// the user page may sleep).
 static int
 consoleread(int user_dst, uint64 dst, int n)
 {
-  int target = n;
+  char kbuf[INPUT_BUF_SIZE];
+  int m = 0;
 
   acquire(&cons.lock);
-  while(n > 0){
-    while(cons.r == cons.w){
-      if(killed(myproc())){
-        release(&cons.lock);
-        return -EINTR;
-      }
-      sleep(&cons.r, &cons.lock);
+  while(cons.r == cons.w){
+    if(killed(myproc())){
+      release(&cons.lock);
+      return -EINTR;
     }
-    int c = cons.buf[cons.r++ % INPUT_BUF_SIZE];
+    sleep(&cons.r, &cons.lock);
+  }
+  while(m < n && m < INPUT_BUF_SIZE && cons.r != cons.w){
+    int c = cons.buf[cons.r % INPUT_BUF_SIZE];
     if(c == C('D')){
-      if(n < target)
-        cons.r--;   // leave ^D for the next read, which returns 0
+      if(m == 0)
+        cons.r++;   // alone: end of file; after text: left for the next read
       break;
     }
-    char cbuf = c;
-    if(either_copyout(user_dst, dst, &cbuf, 1) < 0)
-      break;
-    dst++;
-    --n;
+    cons.r++;
+    kbuf[m++] = c;
     if(c == '\n')
       break;
   }
   release(&cons.lock);
-  return target - n;
+  if(m > 0 && either_copyout(user_dst, dst, kbuf, m) < 0)
+    return -EFAULT;
+  return m;
 }
 
 // A character arrived from the UART (interrupt time).

@@ -319,11 +319,16 @@ stati(struct inode *ip, struct stat *st)
   st->size = ip->size;
 }
 
+// readi and writei never copy to or from user memory while they hold a
+// buffer: a fault on that user page could need the very same block (a
+// file read into its own mapping). They copy through a bounce buffer.
+
 // Read n bytes at offset off into dst (a user address if user_dst).
 // Returns the number read, or -EFAULT if nothing could be copied.
 int
 readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
+  char kbuf[BSIZE];
   uint tot, m;
 
   if(off > ip->size || off + n < off)
@@ -335,54 +340,61 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     uint addr = bmap(ip, off/BSIZE);
     if(addr == 0)
       break;
-    struct buf *bp = bread(ip->dev, addr);
     m = min(n - tot, BSIZE - off%BSIZE);
-    if(either_copyout(user_dst, dst, bp->data + (off % BSIZE), m) < 0){
-      brelse(bp);
-      return tot > 0 ? (int)tot : -EFAULT;
-    }
+    struct buf *bp = bread(ip->dev, addr);
+    memmove(user_dst ? kbuf : (char *)dst, bp->data + (off % BSIZE), m);
     brelse(bp);
+    if(user_dst && either_copyout(1, dst, kbuf, m) < 0)
+      return tot > 0 ? (int)tot : -EFAULT;
   }
   return tot;
 }
 
-// Write n bytes from src at offset off. Returns the number written, which
-// is less than n if the disk filled up; a negative errno if none could be.
+// Write n bytes from src at offset off. Returns the number written: less
+// than n if the disk filled up or the source ran into a bad address; a
+// negative errno if nothing could be written.
 int
 writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
-  uint tot, m;
+  char kbuf[BSIZE];
+  uint tot = 0;
+  int err = -ENOSPC;
 
   if(off > ip->size || off + n < off)
     return -EINVAL;
   if(off + n > MAXFILE*BSIZE)
     return -EFBIG;
 
-  for(tot = 0; tot < n; tot += m, off += m, src += m){
+  while(tot < n){
+    uint want = min(n - tot, BSIZE - off%BSIZE), m = want;
+    if(user_src)
+      m = copyin_partial(myproc()->pagetable, kbuf, src, want);
+    else
+      memmove(kbuf, (char *)src, want);
+    if(m == 0){
+      err = -EFAULT;
+      break;
+    }
     uint addr = bmap(ip, off/BSIZE);
     if(addr == 0)
       break;
     struct buf *bp = bread(ip->dev, addr);
-    m = min(n - tot, BSIZE - off%BSIZE);
-    if(either_copyin(bp->data + (off % BSIZE), user_src, src, m) < 0){
-      // Part of the block may have been copied before the fault: log it,
-      // so the cache and the disk cannot disagree.
-      log_write(bp);
-      brelse(bp);
-      if(tot == 0)
-        tot = -EFAULT;
-      break;
-    }
+    memmove(bp->data + (off % BSIZE), kbuf, m);
     log_write(bp);
     brelse(bp);
+    tot += m;
+    off += m;
+    src += m;
+    if(m < want)
+      break;   // the source ran into a bad address
   }
 
-  if((int)tot > 0 && off > ip->size)
+  if(tot > 0 && off > ip->size)
     ip->size = off;
   // bmap() may have changed ip->addrs[] even if nothing was written.
   iupdate(ip);
-  if((int)tot == 0 && n > 0)
-    return -ENOSPC;
+  if(tot == 0 && n > 0)
+    return err;
   return tot;
 }
 

@@ -81,46 +81,58 @@ pipeclose(struct pipe *pi, int writable)
     release(&pi->lock);
 }
 
+// Pipes copy to and from user memory outside pi->lock, through a bounce
+// buffer: a fault on a user page may sleep, which a spinlock forbids.
+
 // Returns bytes written; -EPIPE if no reader is left (and nothing was
 // written), -EINTR if killed, -EFAULT for a bad buffer.
 int
 pipewrite(struct pipe *pi, uint64 addr, int n)
 {
+  char kbuf[PIPESIZE];
   int i = 0;
   struct proc *pr = myproc();
 
-  acquire(&pi->lock);
   while(i < n){
-    if(pi->readopen == 0 || killed(pr)){
-      int err = pi->readopen == 0 ? -EPIPE : -EINTR;
-      release(&pi->lock);
-      return i > 0 ? i : err;
-    }
-    if(pi->nwrite == pi->nread + PIPESIZE){
-      wakeup(&pi->nread);
-      sleep(&pi->nwrite, &pi->lock);
-    } else {
-      // Copy as much as fits before the buffer's end wraps.
-      uint idx = pi->nwrite % PIPESIZE;
-      uint m = min3(n - i, PIPESIZE - (pi->nwrite - pi->nread), PIPESIZE - idx);
-      if(copyin(pr->pagetable, &pi->data[idx], addr + i, m) < 0){
-        if(i == 0)
-          i = -EFAULT;
-        break;
+    uint want = n - i < PIPESIZE ? n - i : PIPESIZE;
+    uint m = copyin_partial(pr->pagetable, kbuf, addr + i, want);
+    if(m == 0)
+      return i > 0 ? i : -EFAULT;
+    acquire(&pi->lock);
+    for(uint k = 0; k < m; ){
+      if(pi->readopen == 0 || killed(pr)){
+        int err = pi->readopen == 0 ? -EPIPE : -EINTR;
+        wakeup(&pi->nread);
+        release(&pi->lock);
+        return i + k > 0 ? i + k : err;
       }
-      pi->nwrite += m;
-      i += m;
+      if(pi->nwrite == pi->nread + PIPESIZE){
+        wakeup(&pi->nread);
+        sleep(&pi->nwrite, &pi->lock);
+        continue;
+      }
+      // As much as fits before the ring's end wraps.
+      uint idx = pi->nwrite % PIPESIZE;
+      uint c = min3(m - k, PIPESIZE - (pi->nwrite - pi->nread), PIPESIZE - idx);
+      memmove(&pi->data[idx], kbuf + k, c);
+      pi->nwrite += c;
+      k += c;
     }
+    wakeup(&pi->nread);
+    release(&pi->lock);
+    i += m;
+    if(m < want)
+      return i;   // the buffer ran into a bad address
   }
-  wakeup(&pi->nread);
-  release(&pi->lock);
   return i;
 }
 
+// Returns bytes read (0 at end of file), -EINTR if killed while waiting,
+// -EFAULT for a bad buffer.
 int
 piperead(struct pipe *pi, uint64 addr, int n)
 {
-  int i;
+  char kbuf[PIPESIZE];
   struct proc *pr = myproc();
 
   acquire(&pi->lock);
@@ -131,18 +143,17 @@ piperead(struct pipe *pi, uint64 addr, int n)
     }
     sleep(&pi->nread, &pi->lock);
   }
-  for(i = 0; i < n && pi->nread != pi->nwrite; ){
+  uint m = 0;
+  while(m < (uint)n && m < PIPESIZE && pi->nread != pi->nwrite){
     uint idx = pi->nread % PIPESIZE;
-    uint m = min3(n - i, pi->nwrite - pi->nread, PIPESIZE - idx);
-    if(copyout(pr->pagetable, addr + i, &pi->data[idx], m) < 0){
-      if(i == 0)
-        i = -EFAULT;
-      break;
-    }
-    pi->nread += m;
-    i += m;
+    uint c = min3(n - m, pi->nwrite - pi->nread, PIPESIZE - idx);
+    memmove(kbuf + m, &pi->data[idx], c);
+    pi->nread += c;
+    m += c;
   }
   wakeup(&pi->nwrite);
   release(&pi->lock);
-  return i;
+  if(m > 0 && copyout(pr->pagetable, addr, kbuf, m) < 0)
+    return -EFAULT;
+  return m;
 }

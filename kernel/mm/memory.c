@@ -366,42 +366,49 @@ user_addr(pagetable_t pagetable, uint64 va, int write)
   return 0;
 }
 
+// Copy len bytes between user address va and the kernel buffer kbuf, to
+// user memory if to_user. Returns how many bytes were copied before an
+// inaccessible address stopped it (len if none did).
+static uint64
+copy_user(pagetable_t pagetable, uint64 va, char *kbuf, uint64 len, int to_user)
+{
+  uint64 done = 0;
+  while(done < len){
+    char *u = user_addr(pagetable, va + done, to_user);
+    if(u == 0)
+      break;
+    uint64 n = PGSIZE - ((va + done) % PGSIZE);
+    if(n > len - done)
+      n = len - done;
+    if(to_user)
+      memmove(u, kbuf + done, n);
+    else
+      memmove(kbuf + done, u, n);
+    done += n;
+  }
+  return done;
+}
+
 // Copy len bytes from kernel src to user dstva. 0 on success, -EFAULT.
 int
 copyout(pagetable_t pagetable, uint64 dstva, char *src, uint64 len)
 {
-  while(len > 0){
-    char *dst = user_addr(pagetable, dstva, 1);
-    if(dst == 0)
-      return -EFAULT;
-    uint64 n = PGSIZE - (dstva % PGSIZE);
-    if(n > len)
-      n = len;
-    memmove(dst, src, n);
-    len -= n;
-    src += n;
-    dstva += n;
-  }
-  return 0;
+  return copy_user(pagetable, dstva, src, len, 1) == len ? 0 : -EFAULT;
 }
 
 // Copy len bytes from user srcva to kernel dst. 0 on success, -EFAULT.
 int
 copyin(pagetable_t pagetable, char *dst, uint64 srcva, uint64 len)
 {
-  while(len > 0){
-    char *src = user_addr(pagetable, srcva, 0);
-    if(src == 0)
-      return -EFAULT;
-    uint64 n = PGSIZE - (srcva % PGSIZE);
-    if(n > len)
-      n = len;
-    memmove(dst, src, n);
-    len -= n;
-    dst += n;
-    srcva += n;
-  }
-  return 0;
+  return copy_user(pagetable, srcva, dst, len, 0) == len ? 0 : -EFAULT;
+}
+
+// Like copyin, but returns how many bytes it could copy: a write() whose
+// buffer runs into a bad page writes what comes before it, as on Linux.
+uint64
+copyin_partial(pagetable_t pagetable, char *dst, uint64 srcva, uint64 len)
+{
+  return copy_user(pagetable, srcva, dst, len, 0);
 }
 
 // Copy a NUL-terminated string from user srcva, at most max bytes

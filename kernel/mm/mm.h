@@ -104,6 +104,7 @@ void uvmunmap(pagetable_t, uint64, uint64, int);
 void uvmclear(pagetable_t, uint64);
 int copyout(pagetable_t, uint64, char *, uint64);
 int copyin(pagetable_t, char *, uint64, uint64);
+uint64 copyin_partial(pagetable_t, char *, uint64, uint64);
 int copyinstr(pagetable_t, char *, uint64, uint64);
 int handle_mm_fault(struct proc *p, uint64 va, uint64 scause);
 int copy_page_range(pagetable_t dst, pagetable_t src, uint64 sz);
