@@ -29,6 +29,7 @@ KOBJS = \
   $K/proc.o \
   $K/swtch.o \
   $K/kernelvec.o \
+  $K/fpu.o \
   $K/trap.o \
   $K/syscall.o \
   $K/sysproc.o \
@@ -63,7 +64,11 @@ CFLAGS += -fno-builtin-strchr -fno-builtin-exit -fno-builtin-malloc -fno-builtin
 CFLAGS += -fno-builtin-free -fno-builtin-memcpy -Wno-main
 CFLAGS += -fno-builtin-printf -fno-builtin-fprintf -fno-builtin-vprintf
 CFLAGS += -I. -fno-stack-protector -fno-pie -no-pie
-ASFLAGS = -I. -I$K -MD -mcmodel=medany
+ASFLAGS = -I. -I$K -MD -mcmodel=medany -march=rv64gc_zifencei -mabi=lp64d
+# The kernel itself uses no floating point (the FPU is off while it runs;
+# kernel/fpu.S saves and restores the user's registers): build it without.
+$K/%.o: CFLAGS += -march=rv64imac_zicsr_zifencei -mabi=lp64
+$K/%.o: ASFLAGS += -mabi=lp64
 # The kernel runs at its link address only after entry.S turns on paging,
 # and never uses gp-relative addressing: no linker relaxation against gp.
 KLDFLAGS = -z max-page-size=4096 --no-relax

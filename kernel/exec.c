@@ -156,6 +156,7 @@ kexec(char *path, char **argv)
   p->sz = sz;
   p->trapframe.epc = elf.entry;
   p->trapframe.sp = sp;
+  p->fp_used = 0;   // the new program starts with the FPU off
   w_satp(MAKE_SATP(__pa(pagetable)));
   sfence_vma();
   asm volatile("fence.i");   // the new program was written by stores

@@ -119,6 +119,7 @@ freeproc(struct proc *p)
   p->name[0] = 0;
   p->chan = 0;
   p->killed = 0;
+  p->fp_used = 0;
   p->xstate = 0;
   p->state = UNUSED;
 }
@@ -213,6 +214,8 @@ kfork(void)
   acquire(&np->lock);
   np->sz = p->sz;
   np->trapframe = p->trapframe;
+  np->fp = p->fp;   // saved at the fork system call's trap
+  np->fp_used = p->fp_used;
   np->trapframe.a0 = 0;   // fork returns 0 in the child
   for(int i = 0; i < NOFILE; i++)
     if(p->ofile[i])

@@ -62,6 +62,12 @@ struct trapframe {
   /* 264 */ uint64 t6;
 };
 
+// A process's floating-point registers (kernel/fpu.S).
+struct fpstate {
+  uint64 f[32];
+  uint64 fcsr;
+};
+
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 struct proc {
@@ -82,6 +88,8 @@ struct proc {
   uint64 sz;                   // Size of process memory (bytes)
   pagetable_t pagetable;       // User page table (kernel half shared)
   struct trapframe trapframe;  // saved user registers
+  struct fpstate fp;           // saved FP registers, if fp_used
+  int fp_used;                 // has run an FP instruction since exec
   struct context context;      // swtch() here to run process
   struct file *ofile[NOFILE];  // Open files
   struct inode *cwd;           // Current directory

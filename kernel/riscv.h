@@ -9,7 +9,10 @@
 #define SSTATUS_SPIE (1L << 5)  // Supervisor Previous Interrupt Enable
 #define SSTATUS_SIE  (1L << 1)  // Supervisor Interrupt Enable
 #define SSTATUS_SUM  (1L << 18) // Supervisor may access User Memory
-#define SSTATUS_FS   (3L << 13) // floating-point unit state
+#define SSTATUS_FS   (3L << 13) // floating-point unit state:
+#define SSTATUS_FS_INITIAL (1L << 13)
+#define SSTATUS_FS_CLEAN   (2L << 13)
+#define SSTATUS_FS_DIRTY   (3L << 13) // registers changed since restored
 
 // Supervisor Interrupt Enable / Pending
 #define SIE_SSIE (1L << 1)  // software (IPI)

@@ -16,6 +16,32 @@ uint64 tick_interval;   // in timebase units
 void kernelvec();
 void uservec();
 void userret(struct trapframe *);
+void fpu_save(struct fpstate *);
+void fpu_restore(struct fpstate *);
+
+// Floating point. A process starts with the FPU off; its first FP
+// instruction traps as illegal and turns it on (fp_used). From then on,
+// every trap saves the registers if user mode changed them (FS Dirty), and
+// every return to user mode restores them: processes never see each
+// other's registers, and the kernel always runs with the FPU off.
+static void
+fpu_from_user(struct proc *p)
+{
+  if(p->fp_used && (r_sstatus() & SSTATUS_FS) == SSTATUS_FS_DIRTY)
+    fpu_save(&p->fp);
+  csr_clear(sstatus, SSTATUS_FS);
+}
+
+// Returns the sstatus FS field for the return to user mode.
+static uint64
+fpu_to_user(struct proc *p)
+{
+  if(!p->fp_used)
+    return 0;
+  csr_set(sstatus, SSTATUS_FS_INITIAL);
+  fpu_restore(&p->fp);
+  return SSTATUS_FS_CLEAN;
+}
 
 void
 trapinit(void)
@@ -28,6 +54,7 @@ trapinit(void)
 void
 trapinithart(void)
 {
+  csr_clear(sstatus, SSTATUS_FS);   // the kernel runs with the FPU off
   w_stvec((uint64)kernelvec);
   w_sie(SIE_SEIE | SIE_STIE | SIE_SSIE);
   sbi_set_timer(r_time() + tick_interval);
@@ -105,8 +132,16 @@ usertrap(void)
     panic("usertrap: not from user mode");
   w_stvec((uint64)kernelvec);
   p->trapframe.epc = r_sepc();
+  int fp_was_off = (r_sstatus() & SSTATUS_FS) == 0;
+  fpu_from_user(p);
 
-  if(scause == EXC_ECALL_U){
+  if(scause == EXC_ILLEGAL_INST && fp_was_off && !p->fp_used){
+    // Perhaps an FP instruction: give the process an FPU (zeroed
+    // registers) and retry it. If it was not FP, it traps again and is
+    // killed below.
+    memset(&p->fp, 0, sizeof(p->fp));
+    p->fp_used = 1;
+  } else if(scause == EXC_ECALL_U){
     if(killed(p))
       kexit(-1);
     p->trapframe.epc += 4;   // return to the instruction after ecall
@@ -154,10 +189,10 @@ usertrapret(void)
   p->trapframe.kernel_sp = p->kstack + KSTACK_PAGES * PGSIZE;
   p->trapframe.kernel_tp = r_tp();
 
+  uint64 fs = fpu_to_user(p);
   uint64 x = r_sstatus();
-  x &= ~SSTATUS_SPP;   // return to user mode
-  x &= ~SSTATUS_FS;    // no FP state is saved per process: FP traps (kills)
-  x |= SSTATUS_SPIE;   // with interrupts enabled
+  x &= ~(SSTATUS_SPP | SSTATUS_FS);   // return to user mode
+  x |= SSTATUS_SPIE | fs;             // with interrupts enabled
   w_sstatus(x);
   w_sepc(p->trapframe.epc);
   userret(&p->trapframe);

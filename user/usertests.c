@@ -2393,6 +2393,29 @@ lazy_many(char *s)
 // Touching more lazy memory than exists kills the process, and the
 // kernel survives and gets its memory back (checked by the free-page
 // count at the end).
+// Floating point works in user mode, and each process has registers of
+// its own: four processes keep different values in FP registers while they
+// are preempted and moved between harts; each must find its own.
+static void
+fpregs(char *s)
+{
+  int pids[4];
+  for (int k = 0; k < 4; k++) {
+    pids[k] = xfork();
+    if (pids[k] == 0) {
+      volatile double x = k + 0.5, acc = 0;
+      for (int i = 0; i < 2000000; i++)
+        acc += x;
+      // exact: k+0.5 is a binary fraction and the sum stays below 2^53
+      exit(acc == 2000000.0 * (k + 0.5) ? 0 : 1);
+    }
+  }
+  for (int k = 0; k < 4; k++) {
+    int st = -1;
+    CHECK(wait(&st) > 0 && st == 0, "a process's FP result was wrong");
+  }
+}
+
 static int freepages0;   // free pages when usertests started
 
 static void
@@ -2699,6 +2722,7 @@ static struct test quicktests[] = {
   { lazy_fork, "lazy_fork" },
   { lazy_many, "lazy_many" },
   { lazy_oom, "lazy_oom" },
+  { fpregs, "fpregs" },
   { 0, 0 },
 };
 
