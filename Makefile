@@ -26,6 +26,7 @@ KOBJS = \
   $K/mm/memory.o \
   $K/mm/rmap.o \
   $K/mm/vmstat.o \
+  $K/mm/task_mmu.o \
   $K/proc.o \
   $K/swtch.o \
   $K/kernelvec.o \
@@ -122,7 +123,8 @@ UPROGS = \
   $U/_zombie \
   $U/_poweroff \
   $U/_vmstat \
-  $U/_cowtest
+  $U/_cowtest \
+  $U/_vmmap
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c".
 EXTRA ?=

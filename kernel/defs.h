@@ -90,6 +90,7 @@ void            proc_freepagetable(pagetable_t, uint64);
 int             kkill(int);
 int             killed(struct proc*);
 void            setkilled(struct proc*);
+struct proc*    proc_get(int pid);
 struct cpu*     mycpu(void);
 struct proc*    myproc();
 void            procinit(void);

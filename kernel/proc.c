@@ -501,6 +501,20 @@ kkill(int pid)
   return -ESRCH;
 }
 
+// The live process with this pid, returned with p->lock held (it cannot
+// exit and be freed until released), or 0.
+struct proc*
+proc_get(int pid)
+{
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    acquire(&p->lock);
+    if(p->pid == pid && p->state != UNUSED && p->state != ZOMBIE && p->pagetable)
+      return p;
+    release(&p->lock);
+  }
+  return 0;
+}
+
 void
 setkilled(struct proc *p)
 {

@@ -89,6 +89,8 @@ extern uint64 sys_mkdir(void);
 extern uint64 sys_close(void);
 extern uint64 sys_poweroff(void);
 extern uint64 sys_vmstat(void);
+extern uint64 sys_vmas(void);
+extern uint64 sys_pageinfo(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -114,6 +116,8 @@ static uint64 (*syscalls[])(void) = {
 [SYS_close]   sys_close,
 [SYS_poweroff] sys_poweroff,
 [SYS_vmstat]  sys_vmstat,
+[SYS_vmas]    sys_vmas,
+[SYS_pageinfo] sys_pageinfo,
 };
 
 void

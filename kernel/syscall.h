@@ -25,3 +25,5 @@
 // cowpin
 #define SYS_poweroff 22
 #define SYS_vmstat   23
+#define SYS_vmas     24
+#define SYS_pageinfo 25

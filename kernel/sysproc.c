@@ -116,3 +116,29 @@ sys_vmstat(void)
   argint(1, &max);
   return vmstat_copyout(out, max);
 }
+
+// vmas(pid, struct vma_info *out, int max): process pid's memory regions.
+uint64
+sys_vmas(void)
+{
+  int pid, max;
+  uint64 out;
+  argint(0, &pid);
+  argaddr(1, &out);
+  argint(2, &max);
+  return task_vmas(pid, out, max);
+}
+
+// pageinfo(pid, va, npages, struct page_info *out): PTE and struct page
+// of each page, for vmmap.
+uint64
+sys_pageinfo(void)
+{
+  int pid, npages;
+  uint64 va, out;
+  argint(0, &pid);
+  argaddr(1, &va);
+  argint(2, &npages);
+  argaddr(3, &out);
+  return task_pageinfo(pid, va, npages, out);
+}

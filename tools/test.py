@@ -136,7 +136,7 @@ SESSIONS = [
                 commands=["usertests"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     SessionSpec("cowtest-4cpu", cpus=4, modern=True,
-                commands=["cowtest"], timeout=600,
+                commands=["cowtest", "vmmap"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
     # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.

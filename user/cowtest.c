@@ -4,12 +4,17 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/vmstat.h"
+#include "kernel/vmmap.h"
+#include "kernel/errno.h"
 #include "user/user.h"
 
 #define MEMPAGES ((PHYSTOP - KERNBASE) / PGSIZE)
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 
 static int failed;
+
+#define EXPECT(call, err) do { errno = 0; int r_ = (call); \
+  CHECK(r_ == -1 && errno == (err), "%s returned %d errno %d, expected errno %d", #call, r_, errno, err); } while(0)
 
 #define CHECK(c, ...) do { if(!(c)){ printf("cowtest: " __VA_ARGS__); printf("\n"); exit(1); } } while(0)
 
@@ -209,7 +214,52 @@ zeropage(void)
   sbrk(-n * PGSIZE);
 }
 
+// What vmmap shows: after fork a private page is shared by two PTEs,
+// read-only and COW, exclusive to neither process; after the write fault
+// the writer has a page of its own, exclusive and writable.
+#define PTE_COW (1L << 8)
+static void
+cowstate(void)
+{
+  struct page_info pi;
+  char *p = sbrk(PGSIZE);
+  p[0] = 1;
+  CHECK(pageinfo(0, p, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
+  CHECK((pi.pte & PTE_W) && (pi.flags & (1 << 4)) && pi.refcount == 1 && pi.mapcount == 1,
+        "a fresh page is not writable, exclusive and singly mapped");
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  int pid = fork();
+  if(pid == 0){
+    char c;
+    read(fds[0], &c, 1);
+    exit(0);
+  }
+  CHECK(pageinfo(0, p, 1, &pi) == 1, "pageinfo");
+  CHECK(!(pi.pte & PTE_W) && (pi.pte & PTE_COW), "shared page: pte %lx is not read-only COW", pi.pte);
+  CHECK(pi.refcount == 2 && pi.mapcount == 2 && !(pi.flags & (1 << 4)),
+        "shared page: ref %d map %d flags %x", pi.refcount, pi.mapcount, pi.flags);
+  struct page_info cpi;
+  CHECK(pageinfo(pid, p, 1, &cpi) == 1 && cpi.pfn == pi.pfn, "the child does not map the same frame");
+  uint64 oldpfn = pi.pfn;
+  p[0] = 2;   // COW fault: copy (the child still maps the page)
+  CHECK(pageinfo(0, p, 1, &pi) == 1, "pageinfo");
+  CHECK((pi.pte & PTE_W) && !(pi.pte & PTE_COW) && pi.pfn != oldpfn && pi.refcount == 1 &&
+        (pi.flags & (1 << 4)), "after the write: pte %lx pfn %lx ref %d flags %x",
+        pi.pte, pi.pfn, pi.refcount, pi.flags);
+  CHECK(pageinfo(pid, p, 1, &cpi) == 1 && cpi.refcount == 1 && cpi.mapcount == 1,
+        "the child's page still counts the parent");
+  write(fds[1], "x", 1);
+  CHECK(reap(pid) == 0, "child failed");
+  EXPECT(pageinfo(99999, p, 1, &pi), ESRCH);
+  EXPECT(pageinfo(0, p + 1, 1, &pi), EINVAL);
+  close(fds[0]);
+  close(fds[1]);
+  sbrk(-PGSIZE);
+}
+
 static struct { void (*f)(void); char *name; } tests[] = {
+  { cowstate, "cowstate" },
   { zeropage, "zeropage" },
   { share, "share" },
   { isolation, "isolation" },

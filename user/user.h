@@ -42,6 +42,10 @@ int uptime(void);
 int poweroff(int reboot);
 struct vmstat_entry;
 int vmstat(struct vmstat_entry *out, int max);
+struct vma_info;
+struct page_info;
+int vmas(int pid, struct vma_info *out, int max);
+int pageinfo(int pid, void *va, int npages, struct page_info *out);
 
 // ulib.c
 int stat(const char*, struct stat*);

@@ -38,6 +38,8 @@ CALLS = [
     ("uptime", "SYS_uptime"),
     ("poweroff", "SYS_poweroff"),
     ("vmstat", "SYS_vmstat"),
+    ("vmas", "SYS_vmas"),
+    ("pageinfo", "SYS_pageinfo"),
 ]
 
 

@@ -74,6 +74,10 @@ enum vm_event_item {
 };
 void count_vm_event(enum vm_event_item item);
 int vmstat_copyout(uint64 uaddr, int max);
+
+// mm/task_mmu.c: a process's memory seen from outside (vmmap)
+int task_vmas(int pid, uint64 uout, int max);
+int task_pageinfo(int pid, uint64 va, int npages, uint64 uout);
 uint64 vm_event(enum vm_event_item item);
 extern const char *vm_event_names[NR_VM_EVENTS];
 

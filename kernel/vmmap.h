@@ -1,0 +1,23 @@
+// Records of the vmas and pageinfo system calls, shared by the kernel and
+// user programs (user/vmmap.c): what a process's memory looks like, page
+// by page.
+
+struct vma_info {
+  uint64 start, end;    // [start, end), page aligned
+  int prot;             // PROT_READ | PROT_WRITE | PROT_EXEC
+  int flags;            // MAP_PRIVATE or MAP_SHARED, MAP_ANONYMOUS
+  char name[16];        // "[heap]", a file name, ...
+};
+
+struct page_info {
+  uint64 va;
+  uint64 pte;           // the raw PTE (0 if none): V R W X U G A D, bit 8 COW
+  uint64 pfn;           // physical frame number, if present
+  int refcount;         // page_count()
+  int mapcount;         // page_mapcount(): PTEs mapping the frame
+  int pincount;         // FOLL_PIN pins
+  uint flags;           // 1<<PG_xxx: locked dirty writeback anon anon_exclusive
+  int zero;             // is the shared zero page
+};
+
+#define PAGEINFO_MAX 64   // pages per pageinfo call
