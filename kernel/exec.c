@@ -78,12 +78,13 @@ kexec(char *path, char **argv)
 {
   char *s, *last;
   int err;
-  uint64 argc, sz = 0, oldsz;
+  uint64 argc, sz = 0;
   int64 sp;
   struct elfhdr elf;
   struct inode *ip;
   struct proghdr ph;
-  pagetable_t pagetable = 0, oldpagetable;
+  struct mm_struct *mm = 0, *oldmm;
+  pagetable_t pagetable = 0;
   struct proc *p = myproc();
 
   begin_op();
@@ -102,8 +103,9 @@ kexec(char *path, char **argv)
   if(elf.magic != ELF_MAGIC)
     goto bad;
   err = -ENOMEM;
-  if((pagetable = proc_pagetable(p)) == 0)
+  if((mm = mm_alloc()) == 0)
     goto bad;
+  pagetable = mm->pgd;
 
   for(int i = 0, off = elf.phoff; i < elf.phnum; i++, off += sizeof(ph)){
     err = -ENOEXEC;
@@ -150,22 +152,23 @@ kexec(char *path, char **argv)
 
   // Commit to the new image. This hart runs on the old page table: move
   // to the new one before freeing it.
-  oldpagetable = p->pagetable;
-  oldsz = p->sz;
-  p->pagetable = pagetable;
-  p->sz = sz;
+  oldmm = p->mm;
+  mm->brk = sz;
+  p->mm = mm;
   p->trapframe.epc = elf.entry;
   p->trapframe.sp = sp;
   p->fp_used = 0;   // the new program starts with the FPU off
   w_satp(MAKE_SATP(__pa(pagetable)));
   sfence_vma();
   asm volatile("fence.i");   // the new program was written by stores
-  proc_freepagetable(oldpagetable, oldsz);
+  mmput(oldmm);
   return argc;
 
  bad:
-  if(pagetable)
-    proc_freepagetable(pagetable, sz);
+  if(mm){
+    mm->brk = sz;
+    mmput(mm);
+  }
   if(ip){
     iunlockput(ip);
     end_op();

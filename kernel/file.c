@@ -87,7 +87,7 @@ filestat(struct file *f, uint64 addr)
   ilock(f->ip);
   stati(f->ip, &st);
   iunlock(f->ip);
-  return copyout(myproc()->pagetable, addr, (char *)&st, sizeof(st));
+  return copyout(myproc()->mm->pgd, addr, (char *)&st, sizeof(st));
 }
 
 static struct devsw*

@@ -368,7 +368,7 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
   while(tot < n){
     uint want = min(n - tot, BSIZE - off%BSIZE), m = want;
     if(user_src)
-      m = copyin_partial(myproc()->pagetable, kbuf, src, want);
+      m = copyin_partial(myproc()->mm->pgd, kbuf, src, want);
     else
       memmove(kbuf, (char *)src, want);
     if(m == 0){

@@ -95,7 +95,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
 
   while(i < n){
     uint want = n - i < PIPESIZE ? n - i : PIPESIZE;
-    uint m = copyin_partial(pr->pagetable, kbuf, addr + i, want);
+    uint m = copyin_partial(pr->mm->pgd, kbuf, addr + i, want);
     if(m == 0)
       return i > 0 ? i : -EFAULT;
     acquire(&pi->lock);
@@ -153,7 +153,7 @@ piperead(struct pipe *pi, uint64 addr, int n)
   }
   wakeup(&pi->nwrite);
   release(&pi->lock);
-  if(m > 0 && copyout(pr->pagetable, addr, kbuf, m) < 0)
+  if(m > 0 && copyout(pr->mm->pgd, addr, kbuf, m) < 0)
     return -EFAULT;
   return m;
 }

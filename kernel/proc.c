@@ -94,8 +94,8 @@ found:
   p->pid = allocpid();
   p->state = USED;
   memset(&p->trapframe, 0, sizeof(p->trapframe));
-  p->pagetable = uvmcreate();
-  if(p->pagetable == 0){
+  p->mm = mm_alloc();
+  if(p->mm == 0){
     p->state = UNUSED;
     release(&p->lock);
     return 0;
@@ -110,10 +110,9 @@ found:
 static void
 freeproc(struct proc *p)
 {
-  if(p->pagetable)
-    proc_freepagetable(p->pagetable, p->sz);
-  p->pagetable = 0;
-  p->sz = 0;
+  if(p->mm)
+    mmput(p->mm);
+  p->mm = 0;
   p->pid = 0;
   p->parent = 0;
   p->name[0] = 0;
@@ -122,19 +121,6 @@ freeproc(struct proc *p)
   p->fp_used = 0;
   p->xstate = 0;
   p->state = UNUSED;
-}
-
-pagetable_t
-proc_pagetable(struct proc *p)
-{
-  (void)p;
-  return uvmcreate();
-}
-
-void
-proc_freepagetable(pagetable_t pagetable, uint64 sz)
-{
-  uvmfree(pagetable, sz);
 }
 
 // The first process. It has no memory yet: forkret exec()s /init once the
@@ -157,22 +143,22 @@ userinit(void)
 int
 growproc(int n, int lazy)
 {
-  struct proc *p = myproc();
-  uint64 sz = p->sz;
+  struct mm_struct *mm = myproc()->mm;
+  uint64 sz = mm->brk;
 
   if(n > 0){
     if(sz + n > MAXVA)
       return -ENOMEM;
     if(lazy)
       sz += n;
-    else if((sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
+    else if((sz = uvmalloc(mm->pgd, sz, sz + n, PTE_W)) == 0)
       return -ENOMEM;
   } else if(n < 0){
     if((uint64)-n > sz)
       return -EINVAL;
-    sz = uvmdealloc(p->pagetable, sz, sz + n);
+    sz = uvmdealloc(mm->pgd, sz, sz + n);
   }
-  p->sz = sz;
+  mm->brk = sz;
   return 0;
 }
 
@@ -205,14 +191,14 @@ kfork(void)
   // A USED slot is ignored by everyone else: copy without np->lock,
   // which would keep interrupts off for the whole page-table walk.
   release(&np->lock);
-  if(copy_page_range(np->pagetable, p->pagetable, p->sz) < 0){
+  if(copy_page_range(np->mm->pgd, p->mm->pgd, p->mm->brk) < 0){
     acquire(&np->lock);
     freeproc(np);
     release(&np->lock);
     return -ENOMEM;
   }
   acquire(&np->lock);
-  np->sz = p->sz;
+  np->mm->brk = p->mm->brk;
   np->trapframe = p->trapframe;
   np->fp = p->fp;   // saved at the fork system call's trap
   np->fp_used = p->fp_used;
@@ -297,7 +283,7 @@ kwait(uint64 addr)
       havekids = 1;
       if(pp->state == ZOMBIE){
         int pid = pp->pid;
-        if(addr != 0 && copyout(p->pagetable, addr, (char *)&pp->xstate, sizeof(pp->xstate)) < 0){
+        if(addr != 0 && copyout(p->mm->pgd, addr, (char *)&pp->xstate, sizeof(pp->xstate)) < 0){
           release(&pp->lock);
           release(&wait_lock);
           return -EFAULT;
@@ -354,7 +340,7 @@ scheduler(void)
       if(p->state == RUNNABLE){
         p->state = RUNNING;
         c->proc = p;
-        w_satp(MAKE_SATP(__pa(p->pagetable)));
+        w_satp(MAKE_SATP(__pa(p->mm->pgd)));
         sfence_vma();
         // Code written by stores (exec, on any hart) must be what this
         // hart fetches: harts like the U74 do not snoop their I-cache.
@@ -508,7 +494,7 @@ proc_get(int pid)
 {
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     acquire(&p->lock);
-    if(p->pid == pid && p->state != UNUSED && p->state != ZOMBIE && p->pagetable)
+    if(p->pid == pid && p->state != UNUSED && p->state != ZOMBIE && p->mm)
       return p;
     release(&p->lock);
   }
@@ -537,7 +523,7 @@ int
 either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
 {
   if(user_dst)
-    return copyout(myproc()->pagetable, dst, src, len);
+    return copyout(myproc()->mm->pgd, dst, src, len);
   memmove((char *)dst, src, len);
   return 0;
 }
@@ -546,7 +532,7 @@ int
 either_copyin(void *dst, int user_src, uint64 src, uint64 len)
 {
   if(user_src)
-    return copyin(myproc()->pagetable, dst, src, len);
+    return copyin(myproc()->mm->pgd, dst, src, len);
   memmove(dst, (char*)src, len);
   return 0;
 }
@@ -569,7 +555,7 @@ procdump(void)
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     if(p->state == UNUSED)
       continue;
-    printf("%d %s %s sz %ld\n", p->pid, states[p->state], p->name, p->sz);
+    printf("%d %s %s sz %ld\n", p->pid, states[p->state], p->name, p->mm ? p->mm->brk : 0);
   }
   printf("free pages: %ld\n", nr_free_pages());
 }

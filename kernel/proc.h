@@ -85,8 +85,7 @@ struct proc {
 
   // private to the process, so p->lock need not be held.
   uint64 kstack;               // Virtual address of kernel stack (bottom)
-  uint64 sz;                   // Size of process memory (bytes)
-  pagetable_t pagetable;       // User page table (kernel half shared)
+  struct mm_struct *mm;        // address space: page table, size (mm->brk)
   struct trapframe trapframe;  // saved user registers
   struct fpstate fp;           // saved FP registers, if fp_used
   int fp_used;                 // has run an FP instruction since exec

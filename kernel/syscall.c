@@ -14,9 +14,9 @@ int
 fetchaddr(uint64 addr, uint64 *ip)
 {
   struct proc *p = myproc();
-  if(addr >= p->sz || addr + sizeof(uint64) > p->sz)
+  if(addr >= p->mm->brk || addr + sizeof(uint64) > p->mm->brk)
     return -EFAULT;
-  return copyin(p->pagetable, (char *)ip, addr, sizeof(*ip));
+  return copyin(p->mm->pgd, (char *)ip, addr, sizeof(*ip));
 }
 
 // Fetch the NUL-terminated string at user addr. Returns its length, or
@@ -25,7 +25,7 @@ int
 fetchstr(uint64 addr, char *buf, int max)
 {
   struct proc *p = myproc();
-  int err = copyinstr(p->pagetable, buf, addr, max);
+  int err = copyinstr(p->mm->pgd, buf, addr, max);
   return err < 0 ? err : strlen(buf);
 }
 

@@ -520,8 +520,8 @@ sys_pipe(void)
     fileclose(wf);
     return fd1;
   }
-  if(copyout(p->pagetable, fdarray, (char*)&fd0, sizeof(fd0)) < 0 ||
-     copyout(p->pagetable, fdarray+sizeof(fd0), (char *)&fd1, sizeof(fd1)) < 0){
+  if(copyout(p->mm->pgd, fdarray, (char*)&fd0, sizeof(fd0)) < 0 ||
+     copyout(p->mm->pgd, fdarray+sizeof(fd0), (char *)&fd1, sizeof(fd1)) < 0){
     p->ofile[fd0] = 0;
     p->ofile[fd1] = 0;
     fileclose(rf);

@@ -48,7 +48,7 @@ sys_sbrk(void)
 
   argint(0, &n);
   argint(1, &type);
-  uint64 addr = myproc()->sz;
+  uint64 addr = myproc()->mm->brk;
   int err = growproc(n, type == SBRK_LAZY);
   return err < 0 ? err : addr;
 }

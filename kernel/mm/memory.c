@@ -83,6 +83,31 @@ uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
   sfence_vma();
 }
 
+// An empty address space: a page table sharing the kernel half, no memory.
+struct mm_struct*
+mm_alloc(void)
+{
+  struct mm_struct *mm = kalloc();   // a page: room to grow (VMAs, locks)
+  if(mm == 0)
+    return 0;
+  if((mm->pgd = uvmcreate()) == 0){
+    kfree(mm);
+    return 0;
+  }
+  mm->brk = 0;
+  mm->mm_users = 1;
+  return mm;
+}
+
+void
+mmput(struct mm_struct *mm)
+{
+  if(__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_SEQ_CST) > 0)
+    return;
+  uvmfree(mm->pgd, mm->brk);
+  kfree(mm);
+}
+
 // An empty user page table that shares the kernel half.
 pagetable_t
 uvmcreate(void)
@@ -282,7 +307,7 @@ uvmclear(pagetable_t pagetable, uint64 va)
 }
 
 // A user page fault, or a kernel access to user memory that found no
-// mapping. Memory below p->sz that is not mapped yet was grown lazily
+// mapping. Memory below p->mm->brk that is not mapped yet was grown lazily
 // (sbrklazy): give it a zeroed page. Returns 0 if the access may be retried,
 // -EFAULT if it is a bad access.
 // First touch of lazily grown memory (Linux: do_anonymous_page). A read
@@ -326,10 +351,10 @@ access_bits(uint64 scause)
 int
 handle_mm_fault(struct proc *p, uint64 va, uint64 scause)
 {
-  if(va >= p->sz || va >= MAXVA)
+  if(va >= p->mm->brk || va >= MAXVA)
     return -EFAULT;
   va = PGROUNDDOWN(va);
-  pte_t *pte = walk(p->pagetable, va, 0);
+  pte_t *pte = walk(p->mm->pgd, va, 0);
   if(pte && (*pte & PTE_V)){
     uint64 need = access_bits(scause);
     uint64 perm = need & (PTE_R | PTE_W | PTE_X);
@@ -342,7 +367,7 @@ handle_mm_fault(struct proc *p, uint64 va, uint64 scause)
     sfence_vma_page(va);
     return 0;
   }
-  return do_anonymous_page(p->pagetable, va, scause);
+  return do_anonymous_page(p->mm->pgd, va, scause);
 }
 
 // The kernel address of user va in the current process, faulting in a
@@ -359,7 +384,7 @@ user_addr(pagetable_t pagetable, uint64 va, int write)
       return (char*)__va(PTE2PA(*pte)) + (va % PGSIZE);
     // Not mapped yet, or a write to a COW page: fault it in like user
     // mode would.
-    if(p == 0 || p->pagetable != pagetable ||
+    if(p == 0 || p->mm->pgd != pagetable ||
        handle_mm_fault(p, va, write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT) != 0)
       return 0;
   }

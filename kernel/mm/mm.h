@@ -89,6 +89,18 @@ void kfree(void *va);                // put_page(virt_to_page(va))
 uint64 nr_free_pages(void);
 void free_boot_memory(struct fdt_machine *m, uint64 dtb_pa, uint64 boot_lo, uint64 boot_hi);
 
+// A process's address space, shared by the processes that share it
+// (threads, later). Linux: struct mm_struct.
+struct mm_struct {
+  pagetable_t pgd;     // user half private, kernel half shared by all
+  uint64 brk;          // xv6's process size: the image is [0, brk)
+  int mm_users;        // processes using it; the last mmput frees it
+};
+
+// mm/memory.c
+struct mm_struct *mm_alloc(void);     // an empty address space, or 0
+void mmput(struct mm_struct *mm);     // drop a user; the last frees it
+
 // mm/init.c: the kernel's own address space
 extern pagetable_t kernel_pagetable;
 void kvminit(struct fdt_machine *m, uint64 dtb_pa);

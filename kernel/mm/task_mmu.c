@@ -24,7 +24,7 @@ task_vmas(int pid, uint64 uout, int max)
     return -ESRCH;
   memset(&v, 0, sizeof(v));
   v.start = 0;
-  v.end = PGROUNDUP(p->sz);
+  v.end = PGROUNDUP(p->mm->brk);
   if(pid)
     release(&p->lock);
   v.prot = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -32,7 +32,7 @@ task_vmas(int pid, uint64 uout, int max)
   safestrcpy(v.name, "[xv6 image]", sizeof(v.name));
   if(max < 1)
     return max < 0 ? -EINVAL : 0;
-  if(copyout(myproc()->pagetable, uout, (char *)&v, sizeof(v)) < 0)
+  if(copyout(myproc()->mm->pgd, uout, (char *)&v, sizeof(v)) < 0)
     return -EFAULT;
   return 1;
 }
@@ -77,10 +77,10 @@ task_pageinfo(int pid, uint64 va, int npages, uint64 uout)
     return -ESRCH;
   }
   for(int i = 0; i < npages; i++)
-    fill_page_info(p->pagetable, va + (uint64)i * PGSIZE, &buf[i]);
+    fill_page_info(p->mm->pgd, va + (uint64)i * PGSIZE, &buf[i]);
   if(pid)
     release(&p->lock);
-  int err = copyout(myproc()->pagetable, uout, (char *)buf, npages * sizeof(*buf));
+  int err = copyout(myproc()->mm->pgd, uout, (char *)buf, npages * sizeof(*buf));
   kfree(buf);
   return err < 0 ? err : npages;
 }

@@ -44,7 +44,7 @@ vmstat_copyout(uint64 uaddr, int max)
     memset(&e, 0, sizeof(e));
     safestrcpy(e.name, i < 0 ? "nr_free_pages" : (char *)vm_event_names[i], sizeof(e.name));
     e.value = i < 0 ? nr_free_pages() : vm_event(i);
-    if(copyout(myproc()->pagetable, uaddr + n * sizeof(e), (char *)&e, sizeof(e)) < 0)
+    if(copyout(myproc()->mm->pgd, uaddr + n * sizeof(e), (char *)&e, sizeof(e)) < 0)
       return -EFAULT;
   }
   return n;
