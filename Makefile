@@ -124,7 +124,8 @@ UPROGS = \
   $U/_poweroff \
   $U/_vmstat \
   $U/_cowtest \
-  $U/_vmmap
+  $U/_vmmap \
+  $U/_forkbench
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c".
 EXTRA ?=
@@ -200,7 +201,11 @@ qemu-uboot: deps sd.img
 	$(QEMU) -machine virt -bios $(OPENSBI) -kernel $(UBOOT) -m 256M -smp $(CPUS) -nographic \
 	  -drive file=sd.img,if=none,format=raw,id=x0 -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
+# Benchmarks print a table; speed goals live here, never in tests.
+bench: deps all
+	@python3 tools/bench.py
+
 test: deps all sd.img
 	@python3 tools/test.py $(TESTFLAGS)
 
-.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test FORCE
+.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench FORCE

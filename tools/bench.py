@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""`make bench`: time cowpin in QEMU and print one table.
+
+    python3 tools/bench.py [--repeat N] [--budget S] [-v]
+
+What it measures (host wall-clock time, time.monotonic() around each
+command; booting and powering off are not counted):
+
+  forkbench 256 20 exit|write, forkbench 4096 20 exit|write   (1 CPU)
+      fork with that many touched pages, the child exiting at once or
+      writing every page first.  The row also shows forkbench's own loop
+      time in ticks (10 a second) and the vmstat counters the loop added:
+      a fork that shares leaves cow_copy at 0 in mode exit and makes it
+      pages*iters in mode write; the verdict column checks exactly that.
+  usertests -q   at 1 CPU and at 4 CPUs
+      idle harts sleep in wfi, so 4 CPUs must be no slower than 1: the
+      4-CPU row's verdict is "ok" if its time is at most 1.10 x the 1-CPU
+      time, else "slower".  Each configuration runs up to --repeat times
+      (alternating, each in a fresh boot) and the best time counts; the
+      counters are the vmstat differences around that run, and "qemu cpu
+      s" is the host CPU time QEMU used in that boot (boot included):
+      harts that spin instead of sleeping show there even when other
+      work on the host blurs the wall times.
+
+Speed goals live here, not in `make test`: a slow result is a line in the
+table, not a failure.  The exit status is 1 only if a run failed: a kernel
+panic, a hang (every step has a timeout), QEMU exiting, usertests not
+passing, or forkbench printing no result.  The whole bench stays within
+--budget seconds (default 600): step timeouts are cut to what is left,
+and repeats are skipped when the last run of that kind would not fit.
+Console logs: logs/bench-*.log (the disk copies of clean runs are removed).
+"""
+import argparse
+import glob
+import os
+import re
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu   # noqa: E402
+
+FORKBENCH = [(256, 20), (4096, 20)]     # (pages, iterations)
+FORK_MODES = ("exit", "write")
+FORKBENCH_TIMEOUT = 60
+USERTESTS_TIMEOUT = 300                 # about 45 s on a 2-core host
+VMSTAT_TIMEOUT = 20
+SLOWER = 1.10                           # 4 CPUs may take 10% longer at most
+MODERN = True                           # virtio-mmio as `make qemu` boots it
+COUNTERS = ("cow_fault", "cow_copy", "cow_reuse")
+# A run is not started with less than this left.
+MIN_LEFT = 10
+# Time kept back from the budget for powering off and printing.
+RESERVE = 15
+
+
+def say(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+class Budget:
+    """The bench's deadline; a step gets its own timeout or what is left."""
+
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds - RESERVE
+
+    def left(self):
+        return self.end - time.monotonic()
+
+    def timeout(self, wanted):
+        return max(1.0, min(wanted, self.left()))
+
+
+class Row:
+    """One line of the table."""
+
+    def __init__(self, bench, config):
+        self.bench = bench
+        self.config = config
+        self.wall = None        # seconds, host side
+        self.cpu = None         # QEMU's host CPU seconds, whole session
+        self.ticks = None       # forkbench's own loop time
+        self.counts = {}        # counter name -> difference
+        self.free = {}          # "before", "min", "after" -> free pages
+        self.verdict = ""
+        self.failure = None     # why the run failed, or None
+        self.runs = []          # wall times of all runs (usertests)
+
+
+def parse_vmstat(text):
+    """vmstat's `name value` lines as a dict."""
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", text, re.M)}
+
+
+def parse_forkbench(text):
+    """forkbench's result line as a dict (numbers as int), or None."""
+    m = re.search(r"^forkbench (pages=.*\S)\s*$", text, re.M)
+    if not m:
+        return None
+    fields = dict(kv.split("=", 1) for kv in m.group(1).split() if "=" in kv)
+    return {k: int(v) if v.isdigit() else v for k, v in fields.items()}
+
+
+def children_cpu():
+    """CPU seconds used by our finished (waited-for) children: the QEMUs."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def session(name, cpus, args):
+    return qemu.Session("bench-" + name, cpus=cpus, modern=MODERN,
+                        kernel=args.kernel, fsimg=args.fs, logdir=args.logdir,
+                        echo=args.verbose)
+
+
+def timed_run(s, command, timeout):
+    """Run command; return (output, seconds)."""
+    t0 = time.monotonic()
+    out = s.run(command, timeout)
+    return out, time.monotonic() - t0
+
+
+def finish(s, budget):
+    """Power off; a clean session's disk copy is of no further use."""
+    s.poweroff(min(qemu.POWEROFF_TIMEOUT, max(1.0, budget.left() + RESERVE)))
+    s.kill()
+    try:
+        os.remove(s.disk)
+    except OSError:
+        pass
+
+
+def run_forkbench(args, budget):
+    """One 1-CPU boot running every forkbench case; returns its rows."""
+    rows = []
+    for pages, iters in FORKBENCH:
+        for mode in FORK_MODES:
+            rows.append(Row("forkbench %d %d %s" % (pages, iters, mode), "1 CPU"))
+    s = session("forkbench", 1, args)
+    say("bench: forkbench (1 CPU), log %s" % shortpath(s.log_path))
+    try:
+        with s:
+            s.boot(budget.timeout(qemu.BOOT_TIMEOUT))
+            for row in rows:
+                out, secs = timed_run(s, row.bench, budget.timeout(FORKBENCH_TIMEOUT))
+                row.wall = secs
+                r = parse_forkbench(out)
+                pages, iters = int(row.bench.split()[1]), int(row.bench.split()[2])
+                if r is None or r.get("pages") != pages or r.get("iters") != iters:
+                    row.failure = "no result: " + (out.strip().split("\n") or [""])[-1][:60]
+                    continue
+                row.ticks = r.get("ticks")
+                row.counts = {c: r.get(c) for c in COUNTERS}
+                row.free = {k: r.get("free_" + k) for k in ("before", "min", "after")}
+                want = 0 if r.get("mode") == "exit" else pages * iters
+                row.verdict = ("ok" if r.get("cow_copy") == want
+                               else "cow_copy should be %d" % want)
+                say("  %-26s %6.2f s" % (row.bench, secs))
+            finish(s, budget)
+    except (qemu.QemuError, OSError) as e:
+        # The step that failed is the first without a time; the rest never ran.
+        why = e.kind if isinstance(e, qemu.QemuError) else str(e)
+        for row in rows:
+            if row.failure is None and row.wall is None:
+                row.failure, why = why, "not run"
+    return rows
+
+
+def run_usertests(row, cpus, n, args, budget):
+    """One boot: vmstat, usertests -q (timed), vmstat.  Fills row if this
+    run is the best so far.  Returns the session's whole duration, or None
+    if the run failed (row.failure says why)."""
+    t_start = time.monotonic()
+    cpu0 = children_cpu()
+    s = session("usertests-%dcpu-%d" % (cpus, n), cpus, args)
+    say("bench: usertests -q (%s) run %d, log %s" % (row.config, n, shortpath(s.log_path)))
+    try:
+        with s:
+            s.boot(budget.timeout(qemu.BOOT_TIMEOUT))
+            before = parse_vmstat(s.run("vmstat", budget.timeout(VMSTAT_TIMEOUT)))
+            out, secs = timed_run(s, "usertests -q", budget.timeout(USERTESTS_TIMEOUT))
+            after = parse_vmstat(s.run("vmstat", budget.timeout(VMSTAT_TIMEOUT)))
+            finish(s, budget)
+    except qemu.QemuError as e:
+        row.failure = "%s (run %d)" % (e.kind, n)
+        return None
+    except OSError as e:
+        row.failure = str(e)
+        return None
+    if "ALL TESTS PASSED" not in out:
+        failed = re.findall(r"^test ([\w.-]+): FAILED", out, re.M)
+        row.failure = "tests failed (run %d%s)" % (n, ": " + " ".join(failed[:3]) if failed else "")
+        return None
+    say("  usertests -q %-12s %6.2f s" % (row.config, secs))
+    row.runs.append(secs)
+    if row.wall is None or secs < row.wall:
+        row.wall = secs
+        row.cpu = children_cpu() - cpu0
+        row.counts = {c: after.get(c, 0) - before.get(c, 0) for c in COUNTERS}
+        row.free = {"before": before.get("nr_free_pages"), "after": after.get("nr_free_pages")}
+    return time.monotonic() - t_start
+
+
+def run_usertests_all(args, budget):
+    """usertests -q at 1 and at 4 CPUs, alternating, up to --repeat each."""
+    configs = [(1, Row("usertests -q", "1 CPU")), (4, Row("usertests -q", "4 CPUs"))]
+    last = {}           # cpus -> how long that kind of run took
+    for n in range(1, args.repeat + 1):
+        for cpus, row in configs:
+            if row.failure:
+                continue
+            if n > 1 and last[cpus] * 1.25 > budget.left():
+                say("bench: no time left for run %d of usertests -q (%s)" % (n, row.config))
+                continue
+            if budget.left() < MIN_LEFT:
+                row.failure = "no time left (--budget)"
+                continue
+            took = run_usertests(row, cpus, n, args, budget)
+            if took is not None:
+                last[cpus] = took
+    one, four = configs[0][1], configs[1][1]
+    if not one.failure and not four.failure:
+        ratio = four.wall / one.wall
+        four.verdict = "%s (%.2fx)" % ("ok" if ratio <= SLOWER else "slower", ratio)
+    return [one, four]
+
+
+def cell(value, fmt="%d"):
+    return "-" if value is None else fmt % value
+
+
+def table(rows):
+    head = ["benchmark", "config", "wall s", "qemu cpu s", "ticks"] + list(COUNTERS) + \
+        ["free_before", "free_min", "free_after", "verdict"]
+    lines = []
+    for r in rows:
+        lines.append([r.bench, r.config, cell(r.wall, "%.2f"), cell(r.cpu, "%.1f"),
+                     cell(r.ticks)] +
+                     [cell(r.counts.get(c)) for c in COUNTERS] +
+                     [cell(r.free.get(k)) for k in ("before", "min", "after")] +
+                     ["FAILED: " + r.failure if r.failure else r.verdict])
+    widths = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
+    # Text columns to the left, numbers to the right, the verdict as it is.
+    left = {0, 1, len(head) - 1}
+
+    def fmt(cols):
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cols, widths))).rstrip()
+    out = [fmt(head), fmt(["-" * w for w in widths])]
+    out += [fmt(x) for x in lines]
+    return "\n".join(out)
+
+
+def shortpath(path):
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--repeat", type=int, default=3,
+                   help="runs of usertests -q per CPU count; the best counts (default 3)")
+    p.add_argument("--budget", type=float, default=600,
+                   help="seconds the whole bench may take (default 600)")
+    p.add_argument("-v", "--verbose", action="store_true", help="echo the consoles")
+    p.add_argument("--kernel", default=qemu.KERNEL)
+    p.add_argument("--fs", default=qemu.FSIMG)
+    p.add_argument("--logdir", default=qemu.LOGDIR)
+    args = p.parse_args(argv)
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
+
+    # Logs of an earlier bench would pass for this one's.
+    for old in glob.glob(os.path.join(args.logdir, "bench-*.log")) + \
+            glob.glob(os.path.join(args.logdir, "bench-*.img")):
+        os.remove(old)
+    t0 = time.monotonic()
+    load0 = os.getloadavg()[0]
+    budget = Budget(args.budget)
+    rows = run_forkbench(args, budget)
+    rows += run_usertests_all(args, budget)
+
+    print(table(rows))
+    runs = ["%s: %s" % (r.config, ", ".join("%.2f" % t for t in r.runs))
+            for r in rows if len(r.runs) > 1]
+    if runs:
+        print("usertests -q runs (the best counts): %s" % "; ".join(runs))
+    # Other QEMUs on the host slow the runs down: say how busy it was.
+    print("QEMU virt, %s, %s virtio-mmio; host: %d CPUs, load %.1f at start, %.1f at end;"
+          " %.0f s in all; logs %s"
+          % (qemu.MEMORY["direct"], "modern" if MODERN else "legacy",
+             os.cpu_count() or 0, load0, os.getloadavg()[0], time.monotonic() - t0,
+             shortpath(os.path.join(args.logdir, "bench-*.log"))), flush=True)
+    return 1 if any(r.failure for r in rows) else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # Each Session kills its QEMU on the way out.
+        print("\ninterrupted", file=sys.stderr)
+        sys.exit(130)
