@@ -151,7 +151,7 @@ filewrite(struct file *f, uint64 addr, int n)
       iunlock(f->ip);
       end_op();
       if(r != n1)
-        return i > 0 ? i + (r > 0 ? r : 0) : r;   // error or disk full
+        return r < 0 ? r : -ENOSPC;   // as xv6, an incomplete write fails
       i += r;
     }
     return n;

@@ -324,7 +324,7 @@ stati(struct inode *ip, struct stat *st)
 // file read into its own mapping). They copy through a bounce buffer.
 
 // Read n bytes at offset off into dst (a user address if user_dst).
-// Returns the number read, or -EFAULT if nothing could be copied.
+// Returns the number read, or -EFAULT if dst is bad.
 int
 readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
@@ -345,14 +345,15 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     memmove(user_dst ? kbuf : (char *)dst, bp->data + (off % BSIZE), m);
     brelse(bp);
     if(user_dst && either_copyout(1, dst, kbuf, m) < 0)
-      return tot > 0 ? (int)tot : -EFAULT;
+      return -EFAULT;   // as xv6: the read fails
   }
   return tot;
 }
 
-// Write n bytes from src at offset off. Returns the number written: less
-// than n if the disk filled up or the source ran into a bad address; a
-// negative errno if nothing could be written.
+// Write n bytes from src at offset off. Returns the number written (less
+// than n if the disk filled up), or a negative errno: -EFAULT if the source
+// ran into a bad address, even though the bytes before it were written (as
+// xv6 does), -ENOSPC if nothing could be written.
 int
 writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
@@ -385,15 +386,17 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
     tot += m;
     off += m;
     src += m;
-    if(m < want)
-      break;   // the source ran into a bad address
+    if(m < want){
+      err = -EFAULT;   // the source ran into a bad address
+      break;
+    }
   }
 
   if(tot > 0 && off > ip->size)
     ip->size = off;
   // bmap() may have changed ip->addrs[] even if nothing was written.
   iupdate(ip);
-  if(tot == 0 && n > 0)
+  if(err == -EFAULT || (tot == 0 && n > 0))
     return err;
   return tot;
 }

@@ -22,6 +22,11 @@
 #define KIMAGE_VADDR  0xffffffff80000000UL
 #define TEXT_OFFSET   0x200000UL  // the image sits 2 MiB above the start of RAM
 
+// xv6 keeps a trapframe page (and the trampoline above it) at the top of
+// user memory, and xv6 programs size tests by TRAPFRAME. cowpin needs
+// neither page: user memory ends at MAXVA.
+#define TRAPFRAME MAXVA
+
 #define KSTACK_PAGES 2
 // Kernel stack of process slot p: KSTACK_PAGES pages below an unmapped guard page.
 #define KSTACK(p) (KSTACK_BASE + ((p)+1) * (KSTACK_PAGES+1) * PGSIZE)

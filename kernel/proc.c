@@ -154,9 +154,9 @@ growproc(int n, int lazy)
     else if((sz = uvmalloc(mm->pgd, sz, sz + n, PTE_W)) == 0)
       return -ENOMEM;
   } else if(n < 0){
-    if((uint64)-n > sz)
-      return -EINVAL;
-    sz = uvmdealloc(mm->pgd, sz, sz + n);
+    // xv6's rule: shrinking below 0 leaves the break where it is.
+    if((uint64)-(int64)n <= sz)
+      sz = uvmdealloc(mm->pgd, sz, sz + n);
   }
   mm->brk = sz;
   return 0;

@@ -1695,7 +1695,7 @@ lazy_copy(char *s)
   // Shrinking below zero leaves the break alone.
   char *top = sbrk(0);
   char *r = sbrk(-(int)((uint64)top + 1));
-  CHECK(r == top || r == SBRK_ERROR, "sbrk(-(size+1)) returned %p", r);
+  CHECK(r == top, "sbrk(-(size+1)) returned %p, not the old break", r);
   CHECK(sbrk(0) == top, "sbrk(-(size+1)) moved the break");
 
   static const uint64 bad[] = {
@@ -1787,10 +1787,10 @@ lazy_sbrk(char *s)
   CHECK(*last == 7, "cannot use the topmost byte");
 }
 
-// A write whose buffer runs into an unmapped page writes what comes
-// before the hole and says so (1 byte), as on Linux; and the file must
-// read the same before and after its block leaves the buffer cache: a
-// change made in the cache but never logged would be lost.
+// A write whose buffer runs into an unmapped page fails (xv6's rule),
+// keeping the byte before the hole; and the file must read the same
+// before and after its block leaves the buffer cache: a change made in the
+// cache but never logged would be lost.
 static void
 partial_write(char *s)
 {
@@ -1801,8 +1801,7 @@ partial_write(char *s)
 
   char *p = alignbrk();
   p[-1] = 'X';
-  int r = write(fd, p - 1, 2);
-  CHECK(r == 1, "write across a hole returned %d, expected 1", r);
+  EXPECT_ERR(write(fd, p - 1, 2), EFAULT);
   EXPECT_ERR(write(fd, p, 1), EFAULT);
   close(fd);
 
@@ -2052,10 +2051,12 @@ einval(char *s)
   EXPECT_ERR(write(fd, &c, -1), EINVAL);
   close(fd);
 
-  // Shrinking below address 0.
+  // Shrinking below address 0: xv6's rule is to leave the break alone
+  // and return it.
   char *before = sbrk(0);
-  EXPECT_ERR(sbrk(-(int)((uint64)before + PGSIZE)), EINVAL);
-  CHECK(sbrk(0) == before, "rejected sbrk moved the break");
+  char *r = sbrk(-(int)((uint64)before + PGSIZE));
+  CHECK(r == before, "sbrk below 0 returned %p, expected the old break", r);
+  CHECK(sbrk(0) == before, "sbrk below 0 moved the break");
 }
 
 static void
