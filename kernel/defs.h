@@ -52,7 +52,6 @@ void            iunlockput(struct inode*);
 void            iupdate(struct inode*);
 int             namecmp(const char*, const char*);
 struct inode*   namei(char*);
-struct inode*   nameiparent(char*, char*);
 struct inode*   namei_err(char*, int*);
 struct inode*   nameiparent_err(char*, char*, int*);
 int             readi(struct inode*, int, uint64, uint, uint);
@@ -151,7 +150,6 @@ void            uartinit(struct fdt_machine *);
 void            uartintr(void);
 void            uartwrite(char [], int);
 void            uartputc_sync(int);
-int             uartgetc(void);
 extern int      uart_irq;
 
 // plic.c

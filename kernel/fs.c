@@ -552,9 +552,3 @@ namei(char *path)
   return namei_err(path, &err);
 }
 
-struct inode*
-nameiparent(char *path, char *name)
-{
-  int err;
-  return nameiparent_err(path, name, &err);
-}

@@ -92,7 +92,10 @@ typedef uint64 *pagetable_t; // 512 PTEs, a kernel virtual address
 #define PTE_G (1L << 5) // global
 #define PTE_A (1L << 6) // accessed
 #define PTE_D (1L << 7) // dirty
-// bits 8 and 9 are reserved for software (RSW): used by the mm code.
+// bits 8 and 9 are reserved for software (RSW). cowpin's mm code uses
+// bit 8: a private page that fork shared read-only. A write fault on it is
+// a copy-on-write fault (do_wp_page), not a protection error.
+#define PTE_COW (1L << 8)
 
 // shift a physical address to the right place for a PTE.
 #define PA2PTE(pa) ((((uint64)pa) >> 12) << 10)

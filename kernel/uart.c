@@ -142,7 +142,7 @@ uartputc_sync(int c)
   pop_off();
 }
 
-int
+static int
 uartgetc(void)
 {
   if(rd(LSR) & LSR_RX_READY)

@@ -217,7 +217,6 @@ zeropage(void)
 // What vmmap shows: after fork a private page is shared by two PTEs,
 // read-only and COW, exclusive to neither process; after the write fault
 // the writer has a page of its own, exclusive and writable.
-#define PTE_COW (1L << 8)
 static void
 cowstate(void)
 {

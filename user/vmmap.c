@@ -8,7 +8,6 @@
 #include "user/user.h"
 
 #define MAXVMAS 32
-#define PTE_COW (1L << 8)
 
 static char *
 bits(uint64 pte, char *buf)

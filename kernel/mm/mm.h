@@ -34,10 +34,6 @@ PAGEFLAG(Writeback, PG_writeback)
 PAGEFLAG(Anon, PG_anon)
 PAGEFLAG(AnonExclusive, PG_anon_exclusive)
 
-// RSW bit 8 of a PTE: a private page that fork shared read-only. A write
-// fault on it is a copy-on-write fault (do_wp_page), not a protection error.
-#define PTE_COW (1L << 8)
-
 extern struct page *mem_map;   // indexed by pfn - min_pfn
 extern uint64 min_pfn, max_pfn;
 
