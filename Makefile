@@ -25,6 +25,10 @@ KOBJS = \
   $K/mm/page_alloc.o \
   $K/mm/memory.o \
   $K/mm/rmap.o \
+  $K/mm/mmap.o \
+  $K/mm/filemap.o \
+  $K/mm/page-writeback.o \
+  $K/mm/tlbflush.o \
   $K/mm/vmstat.o \
   $K/mm/task_mmu.o \
   $K/proc.o \
@@ -50,6 +54,7 @@ CC = $(TOOLPREFIX)gcc
 AS = $(TOOLPREFIX)gas
 LD = $(TOOLPREFIX)ld
 OBJCOPY = $(TOOLPREFIX)objcopy
+AR = $(TOOLPREFIX)ar
 OBJDUMP = $(TOOLPREFIX)objdump
 
 QEMU = qemu-system-riscv64
@@ -90,6 +95,12 @@ $K/%.o: $K/%.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
 ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o $U/errno.o
+# cowpin's additions, in an archive: a program gets only what it calls,
+# so xv6 programs (and lab code) keep their own names free.
+ULIBA = $U/libcowpin.a
+
+$U/libcowpin.a: $U/thread.o $U/testlib.o
+	$(AR) rcs $@ $^
 
 $U/usys.S: $U/usys.py $K/syscall.h
 	python3 $U/usys.py > $U/usys.S
@@ -99,8 +110,8 @@ $U/usys.o: $U/usys.S
 
 # user/prog.debug keeps the symbols for gdb (add-symbol-file); the copy in
 # fs.img (user/_prog) is stripped, since an xv6 file holds at most 268 KiB.
-_%: %.o $(ULIB) $U/user.ld
-	$(LD) $(ULDFLAGS) -T $U/user.ld -o $*.debug $< $(ULIB)
+_%: %.o $(ULIB) $(ULIBA) $U/user.ld
+	$(LD) $(ULDFLAGS) -T $U/user.ld -o $*.debug $< $(ULIB) $(ULIBA)
 	$(OBJDUMP) -S $*.debug > $*.asm
 	$(OBJCOPY) --strip-debug $*.debug $@
 
@@ -125,7 +136,9 @@ UPROGS = \
   $U/_vmstat \
   $U/_cowtest \
   $U/_vmmap \
-  $U/_forkbench
+  $U/_forkbench \
+  $U/_mmaptest \
+  $U/_threadtest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c".
 EXTRA ?=
@@ -159,7 +172,7 @@ FORCE:
 
 clean:
 	rm -f $K/*.o $K/*.d $K/mm/*.o $K/mm/*.d $K/kernel $K/Image $K/kernel.asm $K/kernel.sym \
-	  $U/*.o $U/*.d $U/*.asm $U/*.debug $U/usys.S $U/_* mkfs/mkfs fs.img .gdbinit tests/fdt_host
+	  $U/*.o $U/*.d $U/*.a $U/*.asm $U/*.debug $U/usys.S $U/_* mkfs/mkfs fs.img .gdbinit tests/fdt_host
 	rm -rf build logs
 
 deps:

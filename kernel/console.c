@@ -10,10 +10,10 @@
 #include "spinlock.h"
 #include "sleeplock.h"
 #include "fs.h"
-#include "file.h"
 #include "riscv.h"
-#include "proc.h"
 #include "defs.h"
+#include "file.h"
+#include "proc.h"
 
 #define BACKSPACE 0x100
 #define C(x)  ((x)-'@')  // Control-x

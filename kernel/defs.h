@@ -38,6 +38,9 @@ int             fileread(struct file*, uint64, int n);
 int             filestat(struct file*, uint64 addr);
 int             filewrite(struct file*, uint64, int n);
 
+// sysfile.c
+struct file*    fget(int fd);
+
 // fs.c
 void            fsinit(int);
 int             dirlink(struct inode*, char*, uint);
@@ -54,9 +57,10 @@ int             namecmp(const char*, const char*);
 struct inode*   namei(char*);
 struct inode*   namei_err(char*, int*);
 struct inode*   nameiparent_err(char*, char*, int*);
-int             readi(struct inode*, int, uint64, uint, uint);
+int             readi(struct inode*, char*, uint, uint);
 void            stati(struct inode*, struct stat*);
-int             writei(struct inode*, int, uint64, uint, uint);
+int             writei(struct inode*, char*, uint, uint);
+void            for_each_cached_inode(void (*)(struct inode*));
 void            itrunc(struct inode*);
 
 // log.c
@@ -81,6 +85,11 @@ extern volatile int panicked;
 // proc.c
 int             cpuid(void);
 void            kexit(int);
+int             kclone(uint64, uint64, uint64);
+void            kthread_exit(int);
+int             kthread_join(int, uint64);
+int             exec_zap_threads(void);
+void            kthread_start(void (*)(void), char*);
 int             kfork(void);
 int             growproc(int, int);
 void            proc_mapstacks(pagetable_t);
@@ -175,6 +184,7 @@ void            sbi_init(void);
 void            sbi_console_putchar(int);
 void            sbi_set_timer(uint64);
 void            sbi_send_ipi(int cpu);
+void            sbi_remote_sfence_vma(int cpu, uint64 start, uint64 size);
 int             sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
 void            sbi_shutdown(int reboot) __attribute__((noreturn));
 

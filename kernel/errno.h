@@ -31,6 +31,7 @@
 #define EMLINK  31   // Too many links
 #define EPIPE   32   // Broken pipe
 #define ERANGE  34   // Math result not representable
+#define EDEADLK 35   // Resource deadlock would occur
 #define ENAMETOOLONG 36  // File name too long
 #define ENOSYS  38   // Invalid system call number
 #define ENOTEMPTY 39 // Directory not empty

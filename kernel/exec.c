@@ -7,23 +7,36 @@
 #include "memlayout.h"
 #include "riscv.h"
 #include "spinlock.h"
+#include "sleeplock.h"
 #include "proc.h"
 #include "defs.h"
 #include "elf.h"
 #include "stat.h"
-#include "sleeplock.h"
 #include "fs.h"
 #include "file.h"
+#include "mm/mm_types.h"
 
-static int
-flags2perm(int flags)
+// A segment's region flags. Text, data and stack are filled now, as in
+// xv6; mprotect may change them later.
+static uint
+flags2vm(int flags)
 {
-  int perm = 0;
+  uint vm = VM_READ | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if(flags & ELF_PROG_FLAG_EXEC)
-    perm = PTE_X;
+    vm |= VM_EXEC;
   if(flags & ELF_PROG_FLAG_WRITE)
-    perm |= PTE_W;
-  return perm;
+    vm |= VM_WRITE;
+  return vm;
+}
+
+// Add a region for [start, end) of mm and fill it with zeroed pages.
+static int
+add_region(struct mm_struct *mm, uint64 start, uint64 end, uint vm_flags, const char *name)
+{
+  int err = mmap_region(mm, 0, start, end - start, vm_flags, 0, name);
+  if(err == 0)
+    err = populate_range(find_vma(mm, start), start, end);
+  return err;
 }
 
 // Load a program segment into pagetable at va, which must be page-aligned
@@ -36,7 +49,7 @@ loadseg(pagetable_t pagetable, uint64 va, struct inode *ip, uint offset, uint sz
     if(pa == 0)
       panic("loadseg: address should exist");
     uint n = sz - i < PGSIZE ? sz - i : PGSIZE;
-    if(readi(ip, 0, (uint64)__va(pa), offset+i, n) != n)
+    if(readi(ip, __va(pa), offset+i, n) != n)
       return -ENOEXEC;
   }
   return 0;
@@ -98,7 +111,7 @@ kexec(char *path, char **argv)
   if(ip->type != T_FILE)
     goto bad;
   err = -ENOEXEC;
-  if(readi(ip, 0, (uint64)&elf, 0, sizeof(elf)) != sizeof(elf))
+  if(readi(ip, (char *)&elf, 0, sizeof(elf)) != sizeof(elf))
     goto bad;
   if(elf.magic != ELF_MAGIC)
     goto bad;
@@ -109,18 +122,22 @@ kexec(char *path, char **argv)
 
   for(int i = 0, off = elf.phoff; i < elf.phnum; i++, off += sizeof(ph)){
     err = -ENOEXEC;
-    if(readi(ip, 0, (uint64)&ph, off, sizeof(ph)) != sizeof(ph))
+    if(readi(ip, (char *)&ph, off, sizeof(ph)) != sizeof(ph))
       goto bad;
     if(ph.type != ELF_PROG_LOAD)
       continue;
     if(ph.memsz < ph.filesz || ph.vaddr + ph.memsz < ph.vaddr ||
-       ph.vaddr % PGSIZE != 0 || ph.vaddr + ph.memsz > MAXVA)
+       ph.vaddr % PGSIZE != 0 || ph.vaddr + ph.memsz > MAXVA || ph.vaddr < sz)
       goto bad;
-    uint64 sz1;
-    err = -ENOMEM;
-    if((sz1 = uvmalloc(pagetable, sz, ph.vaddr + ph.memsz, flags2perm(ph.flags))) == 0)
-      goto bad;
-    sz = sz1;
+    // As in xv6, the image is contiguous from 0: a gap before a segment
+    // belongs to it.
+    uint64 end = PGROUNDUP(ph.vaddr + ph.memsz);
+    if(end > sz){
+      if((err = add_region(mm, sz, end, flags2vm(ph.flags),
+                           (ph.flags & ELF_PROG_FLAG_EXEC) ? "[text]" : "[data]")) < 0)
+        goto bad;
+      sz = end;
+    }
     if((err = loadseg(pagetable, ph.vaddr, ip, ph.off, ph.filesz)) < 0)
       goto bad;
   }
@@ -128,14 +145,13 @@ kexec(char *path, char **argv)
   end_op();
   ip = 0;
 
-  // The stack: USERSTACK pages above an inaccessible guard page.
-  sz = PGROUNDUP(sz);
-  uint64 sz1;
-  err = -ENOMEM;
-  if((sz1 = uvmalloc(pagetable, sz, sz + (USERSTACK+1)*PGSIZE, PTE_W)) == 0)
+  // The stack: USERSTACK pages above a guard page that no region covers.
+  // The heap starts above it, empty.
+  sz += (USERSTACK+1)*PGSIZE;
+  if((err = add_region(mm, sz - USERSTACK*PGSIZE, sz, VM_READ | VM_WRITE | VM_MAYREAD |
+                       VM_MAYWRITE | VM_MAYEXEC, "[stack]")) < 0)
     goto bad;
-  sz = sz1;
-  uvmclear(pagetable, sz - (USERSTACK+1)*PGSIZE);
+  mm->start_brk = mm->brk = sz;
 
   if((sp = push_args(pagetable, sz, sz - USERSTACK*PGSIZE, argv, &argc)) < 0){
     err = sp;
@@ -150,25 +166,27 @@ kexec(char *path, char **argv)
       last = s+1;
   safestrcpy(p->name, last, sizeof(p->name));
 
-  // Commit to the new image. This hart runs on the old page table: move
-  // to the new one before freeing it.
+  // Commit to the new image: the process's other threads end first.
+  // This hart runs on the old page table: move to the new one before
+  // freeing it.
+  if((err = exec_zap_threads()) < 0)
+    goto bad;
   oldmm = p->mm;
-  mm->brk = sz;
+  acquire(&p->lock);   // others look at p->mm under it (vmmap)
   p->mm = mm;
+  release(&p->lock);
   p->trapframe.epc = elf.entry;
   p->trapframe.sp = sp;
   p->fp_used = 0;   // the new program starts with the FPU off
-  w_satp(MAKE_SATP(__pa(pagetable)));
-  sfence_vma();
+  switch_mm(oldmm, mm);
   asm volatile("fence.i");   // the new program was written by stores
-  mmput(oldmm);
+  if(oldmm)   // the first process has none
+    mmput(oldmm);
   return argc;
 
  bad:
-  if(mm){
-    mm->brk = sz;
+  if(mm)
     mmput(mm);
-  }
   if(ip){
     iunlockput(ip);
     end_op();

@@ -98,11 +98,13 @@ device(struct file *f)
   return &devsw[f->major];
 }
 
+// Reads and writes of files copy through a kernel page, with the inode
+// locked only while the page is filled or emptied: copying to or from
+// user memory can fault, and a fault on a mapping of this very file needs
+// the inode's lock (fs.c, readi).
 int
 fileread(struct file *f, uint64 addr, int n)
 {
-  int r;
-
   if(f->readable == 0)
     return -EBADF;
   switch(f->type){
@@ -112,12 +114,27 @@ fileread(struct file *f, uint64 addr, int n)
     if(device(f) == 0 || device(f)->read == 0)
       return -ENODEV;
     return device(f)->read(1, addr, n);
-  case FD_INODE:
-    ilock(f->ip);
-    if((r = readi(f->ip, 1, addr, f->off, n)) > 0)
+  case FD_INODE: {
+    char *kbuf = kalloc();
+    int tot = 0, r = 0;
+    if(kbuf == 0)
+      return -ENOMEM;
+    while(tot < n){
+      ilock(f->ip);
+      r = readi(f->ip, kbuf, f->off, n - tot < PGSIZE ? n - tot : PGSIZE);
+      iunlock(f->ip);
+      if(r <= 0)
+        break;
+      if(copyout(myproc()->mm->pgd, addr + tot, kbuf, r) < 0){
+        r = -EFAULT;   // as xv6: the read fails
+        break;
+      }
       f->off += r;
-    iunlock(f->ip);
-    return r;
+      tot += r;
+    }
+    kfree(kbuf);
+    return r < 0 ? r : tot;
+  }
   default:
     panic("fileread");
   }
@@ -125,7 +142,8 @@ fileread(struct file *f, uint64 addr, int n)
 
 // Write in pieces small enough for one log transaction each: header,
 // inode, indirect block, bitmap blocks, and two blocks of slop for a
-// write that is not aligned to a block.
+// write that is not aligned to a block. A source that runs into a bad
+// address writes what comes before it, then fails (as xv6).
 int
 filewrite(struct file *f, uint64 addr, int n)
 {
@@ -140,21 +158,32 @@ filewrite(struct file *f, uint64 addr, int n)
     return device(f)->write(1, addr, n);
   case FD_INODE: {
     int max = ((MAXOPBLOCKS-1-1-2) / 2) * BSIZE;
-    int i = 0;
+    char *kbuf = kalloc();
+    int i = 0, r = 0;
+    if(kbuf == 0)
+      return -ENOMEM;
     while(i < n){
       int n1 = n - i < max ? n - i : max;
-      begin_op();
-      ilock(f->ip);
-      int r = writei(f->ip, 1, addr + i, f->off, n1);
-      if(r > 0)
-        f->off += r;
-      iunlock(f->ip);
-      end_op();
-      if(r != n1)
-        return r < 0 ? r : -ENOSPC;   // as xv6, an incomplete write fails
+      int m = copyin_partial(myproc()->mm->pgd, kbuf, addr + i, n1);
+      r = -EFAULT;
+      if(m > 0){
+        begin_op();
+        ilock(f->ip);
+        r = writei(f->ip, kbuf, f->off, m);
+        if(r > 0)
+          f->off += r;
+        iunlock(f->ip);
+        end_op();
+      }
+      if(r != n1){   // an incomplete write fails
+        if(r >= 0)
+          r = (r == m) ? -EFAULT : -ENOSPC;
+        break;
+      }
       i += r;
     }
-    return n;
+    kfree(kbuf);
+    return i == n ? n : r;
   }
   default:
     panic("filewrite");

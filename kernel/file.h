@@ -29,6 +29,7 @@ struct inode {
   short nlink;
   uint size;
   uint addrs[NDIRECT+1];
+  struct address_space i_data;   // its page cache (mm/filemap.c)
 };
 
 // map major device number to device functions.

@@ -107,8 +107,10 @@ void
 iinit()
 {
   initlock(&itable.lock, "itable");
-  for(int i = 0; i < NITABLE; i++)
+  for(int i = 0; i < NITABLE; i++){
     initsleeplock(&itable.inode[i].lock, "inode");
+    itable.inode[i].i_data.host = &itable.inode[i];
+  }
 }
 
 static struct inode* iget(uint dev, uint inum);
@@ -234,9 +236,34 @@ iput(struct inode *ip)
     ip->valid = 0;
     releasesleep(&ip->lock);
     acquire(&itable.lock);
+  } else if(ip->ref == 1 && ip->i_data.nrpages > 0){
+    // The slot may hold another inode next: its cached pages go. They
+    // are clean: every shared region wrote them back when it went away,
+    // and a region holds a reference to its file.
+    filemap_drop(&ip->i_data, 0);
   }
   ip->ref--;
   release(&itable.lock);
+}
+
+// Call fn on every in-memory inode that has cached pages, holding a
+// reference to it meanwhile (writeback of all files: the flusher).
+void
+for_each_cached_inode(void (*fn)(struct inode *))
+{
+  for(struct inode *ip = &itable.inode[0]; ip < &itable.inode[NITABLE]; ip++){
+    acquire(&itable.lock);
+    int busy = ip->ref > 0 && ip->i_data.nrpages > 0;
+    if(busy)
+      ip->ref++;
+    release(&itable.lock);
+    if(busy){
+      fn(ip);
+      begin_op();
+      iput(ip);
+      end_op();
+    }
+  }
 }
 
 void
@@ -289,6 +316,7 @@ bmap(struct inode *ip, uint bn)
 void
 itrunc(struct inode *ip)
 {
+  filemap_drop(&ip->i_data, 0);
   for(int i = 0; i < NDIRECT; i++){
     if(ip->addrs[i]){
       bfree(ip->dev, ip->addrs[i]);
@@ -319,16 +347,16 @@ stati(struct inode *ip, struct stat *st)
   st->size = ip->size;
 }
 
-// readi and writei never copy to or from user memory while they hold a
-// buffer: a fault on that user page could need the very same block (a
-// file read into its own mapping). They copy through a bounce buffer.
+// readi and writei copy between a file and a kernel buffer. Callers copy
+// to and from user memory outside the inode lock (fileread, filewrite):
+// a page fault there may need this inode's lock itself, to read a page
+// of a mapping of this very file. Both keep the page cache coherent
+// (filemap.c).
 
-// Read n bytes at offset off into dst (a user address if user_dst).
-// Returns the number read, or -EFAULT if dst is bad.
+// Read n bytes at offset off into dst. Returns the number read.
 int
-readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+readi(struct inode *ip, char *dst, uint off, uint n)
 {
-  char kbuf[BSIZE];
   uint tot, m;
 
   if(off > ip->size || off + n < off)
@@ -337,67 +365,49 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     n = ip->size - off;
 
   for(tot = 0; tot < n; tot += m, off += m, dst += m){
+    m = min(n - tot, BSIZE - off%BSIZE);
+    if(filemap_read(ip, dst, off, m))
+      continue;   // a cached page has the newest bytes
     uint addr = bmap(ip, off/BSIZE);
     if(addr == 0)
       break;
-    m = min(n - tot, BSIZE - off%BSIZE);
     struct buf *bp = bread(ip->dev, addr);
-    memmove(user_dst ? kbuf : (char *)dst, bp->data + (off % BSIZE), m);
+    memmove(dst, bp->data + (off % BSIZE), m);
     brelse(bp);
-    if(user_dst && either_copyout(1, dst, kbuf, m) < 0)
-      return -EFAULT;   // as xv6: the read fails
   }
   return tot;
 }
 
 // Write n bytes from src at offset off. Returns the number written (less
-// than n if the disk filled up), or a negative errno: -EFAULT if the source
-// ran into a bad address, even though the bytes before it were written (as
-// xv6 does), -ENOSPC if nothing could be written.
+// than n if the disk filled up), or -ENOSPC if nothing could be written.
 int
-writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+writei(struct inode *ip, char *src, uint off, uint n)
 {
-  char kbuf[BSIZE];
-  uint tot = 0;
-  int err = -ENOSPC;
+  uint tot, m;
 
   if(off > ip->size || off + n < off)
     return -EINVAL;
   if(off + n > MAXFILE*BSIZE)
     return -EFBIG;
 
-  while(tot < n){
-    uint want = min(n - tot, BSIZE - off%BSIZE), m = want;
-    if(user_src)
-      m = copyin_partial(myproc()->mm->pgd, kbuf, src, want);
-    else
-      memmove(kbuf, (char *)src, want);
-    if(m == 0){
-      err = -EFAULT;
-      break;
-    }
+  for(tot = 0; tot < n; tot += m, off += m, src += m){
+    m = min(n - tot, BSIZE - off%BSIZE);
     uint addr = bmap(ip, off/BSIZE);
     if(addr == 0)
       break;
     struct buf *bp = bread(ip->dev, addr);
-    memmove(bp->data + (off % BSIZE), kbuf, m);
+    memmove(bp->data + (off % BSIZE), src, m);
     log_write(bp);
     brelse(bp);
-    tot += m;
-    off += m;
-    src += m;
-    if(m < want){
-      err = -EFAULT;   // the source ran into a bad address
-      break;
-    }
+    filemap_update(ip, src, off, m);
   }
 
   if(tot > 0 && off > ip->size)
     ip->size = off;
   // bmap() may have changed ip->addrs[] even if nothing was written.
   iupdate(ip);
-  if(err == -EFAULT || (tot == 0 && n > 0))
-    return err;
+  if(tot == 0 && n > 0)
+    return -ENOSPC;
   return tot;
 }
 
@@ -419,7 +429,7 @@ dirlookup(struct inode *dp, char *name, uint *poff)
   if(dp->type != T_DIR)
     panic("dirlookup not DIR");
   for(uint off = 0; off < dp->size; off += sizeof(de)){
-    if(readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+    if(readi(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
       panic("dirlookup read");
     if(de.inum == 0)
       continue;
@@ -446,14 +456,14 @@ dirlink(struct inode *dp, char *name, uint inum)
   }
   // Reuse an empty entry, or append.
   for(off = 0; off < dp->size; off += sizeof(de)){
-    if(readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+    if(readi(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
       panic("dirlink read");
     if(de.inum == 0)
       break;
   }
   strncpy(de.name, name, DIRSIZ);
   de.inum = inum;
-  if(writei(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+  if(writei(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
     return -ENOSPC;
   return 0;
 }
@@ -497,8 +507,12 @@ namex(char *path, int parent, char *name, int *err)
 
   if(*path == '/')
     ip = iget(ROOTDEV, ROOTINO);
-  else
-    ip = idup(myproc()->cwd);
+  else {
+    struct files_struct *fs = myproc()->files;
+    acquire(&fs->lock);
+    ip = idup(fs->cwd);
+    release(&fs->lock);
+  }
 
   *err = -ENOENT;
   while((path = skipelem(path, name)) != 0){

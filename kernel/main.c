@@ -88,6 +88,9 @@ kmain(uint64 hartid, uint64 dtb_pa)
   trapinit();
   trapinithart();
   procinit();
+  vma_init();
+  rmap_init();
+  filemap_init();
   binit();
   iinit();
   fileinit();
@@ -102,6 +105,7 @@ kmain(uint64 hartid, uint64 dtb_pa)
   }
   plicinithart();
   userinit();
+  flusher_start();
 
   __sync_synchronize();
   boot_done = 1;

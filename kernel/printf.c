@@ -7,10 +7,10 @@
 #include "spinlock.h"
 #include "sleeplock.h"
 #include "fs.h"
-#include "file.h"
 #include "riscv.h"
-#include "proc.h"
 #include "defs.h"
+#include "file.h"
+#include "proc.h"
 
 volatile int panicking = 0; // printing a panic message
 volatile int panicked = 0;  // spinning forever at end of a panic

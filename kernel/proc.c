@@ -5,8 +5,10 @@
 #include "memlayout.h"
 #include "riscv.h"
 #include "spinlock.h"
+#include "sleeplock.h"
 #include "proc.h"
 #include "defs.h"
+#include "mm/mm_types.h"
 
 struct cpu cpus[NCPU];
 int ncpu = 1;
@@ -17,6 +19,10 @@ struct proc *initproc;
 
 static int nextpid = 1;
 static struct spinlock pid_lock;
+
+// The tables of open files, one per process, shared by its threads.
+static struct files_struct files_table[NPROC];
+static struct spinlock files_lock;   // guards each table's count
 
 static void forkret(void);
 
@@ -31,6 +37,9 @@ procinit(void)
 {
   initlock(&pid_lock, "nextpid");
   initlock(&wait_lock, "wait_lock");
+  initlock(&files_lock, "files");
+  for(int i = 0; i < NPROC; i++)
+    initlock(&files_table[i].lock, "files_struct");
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     initlock(&p->lock, "proc");
     p->state = UNUSED;
@@ -93,34 +102,64 @@ allocproc(void)
 found:
   p->pid = allocpid();
   p->state = USED;
+  p->tgid = p->pid;
+  p->leader = p;
   memset(&p->trapframe, 0, sizeof(p->trapframe));
-  p->mm = mm_alloc();
-  if(p->mm == 0){
-    p->state = UNUSED;
-    release(&p->lock);
-    return 0;
-  }
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_PAGES * PGSIZE;
   return p;
 }
 
-// Free a process slot and its memory. p->lock must be held.
+// Free a process slot; its memory and files are gone already (kexit).
+// p->lock must be held.
 static void
 freeproc(struct proc *p)
 {
-  if(p->mm)
-    mmput(p->mm);
-  p->mm = 0;
   p->pid = 0;
+  p->tgid = 0;
+  p->leader = 0;
+  p->group_exit = 0;
   p->parent = 0;
   p->name[0] = 0;
   p->chan = 0;
   p->killed = 0;
   p->fp_used = 0;
+  p->kthread = 0;
   p->xstate = 0;
   p->state = UNUSED;
+}
+
+// A new, empty table of open files, or 0.
+static struct files_struct*
+files_alloc(void)
+{
+  acquire(&files_lock);
+  for(struct files_struct *fs = files_table; fs < &files_table[NPROC]; fs++){
+    if(fs->count == 0){
+      fs->count = 1;
+      release(&files_lock);
+      return fs;
+    }
+  }
+  release(&files_lock);
+  return 0;
+}
+
+// fork: a copy of old (the same open files, one more reference each).
+static struct files_struct*
+dup_files(struct files_struct *old)
+{
+  struct files_struct *fs = files_alloc();
+  if(fs == 0)
+    return 0;
+  acquire(&old->lock);
+  for(int i = 0; i < NOFILE; i++)
+    if(old->fd[i])
+      fs->fd[i] = filedup(old->fd[i]);
+  fs->cwd = idup(old->cwd);
+  release(&old->lock);
+  return fs;
 }
 
 // The first process. It has no memory yet: forkret exec()s /init once the
@@ -132,7 +171,8 @@ userinit(void)
   if(p == 0)
     panic("userinit");
   initproc = p;
-  p->cwd = 0;
+  if((p->files = files_alloc()) == 0)
+    panic("userinit files");
   safestrcpy(p->name, "init", sizeof(p->name));
   p->state = RUNNABLE;
   release(&p->lock);
@@ -149,17 +189,27 @@ growproc(int n, int lazy)
   if(n > 0){
     if(sz + n > MAXVA)
       return -ENOMEM;
-    if(lazy)
-      sz += n;
-    else if((sz = uvmalloc(mm->pgd, sz, sz + n, PTE_W)) == 0)
-      return -ENOMEM;
-  } else if(n < 0){
-    // xv6's rule: shrinking below 0 leaves the break where it is.
-    if((uint64)-(int64)n <= sz)
-      sz = uvmdealloc(mm->pgd, sz, sz + n);
+    return do_brk(mm, sz + n, !lazy);
   }
-  mm->brk = sz;
+  // xv6's rule: shrinking below 0 leaves the break where it is. Nor may
+  // the heap shrink into the stack below it.
+  if(n < 0 && (uint64)-(int64)n <= sz - mm->start_brk)
+    return do_brk(mm, sz + n, 0);
   return 0;
+}
+
+// Leave the address space: run on the kernel's page table from now on
+// and drop this process's use of mm (the last user frees it, writing
+// back what it dirtied in shared files).
+static void
+exit_mm(struct proc *p)
+{
+  struct mm_struct *mm = p->mm;
+  switch_mm(mm, 0);
+  acquire(&p->lock);
+  p->mm = 0;
+  release(&p->lock);
+  mmput(mm);
 }
 
 // Wake up to n idle harts so they pick up processes made runnable.
@@ -177,12 +227,21 @@ kick_idle_cpus(int n)
   pop_off();
 }
 
+// Wake up the new process np (p->lock not held) on some idle hart.
+static void
+start_proc(struct proc *np)
+{
+  acquire(&np->lock);
+  np->state = RUNNABLE;
+  release(&np->lock);
+  kick_idle_cpus(1);
+}
+
 // Create a child process that is a copy of the caller. Returns the
 // child's pid to the parent, 0 to the child, or a negative errno.
 int
 kfork(void)
 {
-  int pid;
   struct proc *np;
   struct proc *p = myproc();
 
@@ -191,35 +250,66 @@ kfork(void)
   // A USED slot is ignored by everyone else: copy without np->lock,
   // which would keep interrupts off for the whole page-table walk.
   release(&np->lock);
-  if(copy_page_range(np->mm->pgd, p->mm->pgd, p->mm->brk) < 0){
+  int err = -ENOMEM;
+  if((np->mm = mm_alloc()) == 0 || (err = dup_mmap(np->mm, p->mm)) < 0 ||
+     (np->files = dup_files(p->files)) == 0){
+    if(np->mm)
+      mmput(np->mm);
+    np->mm = 0;
     acquire(&np->lock);
     freeproc(np);
     release(&np->lock);
-    return -ENOMEM;
+    return err < 0 ? err : -ENOMEM;
   }
-  acquire(&np->lock);
-  np->mm->brk = p->mm->brk;
   np->trapframe = p->trapframe;
   np->fp = p->fp;   // saved at the fork system call's trap
   np->fp_used = p->fp_used;
   np->trapframe.a0 = 0;   // fork returns 0 in the child
-  for(int i = 0; i < NOFILE; i++)
-    if(p->ofile[i])
-      np->ofile[i] = filedup(p->ofile[i]);
-  np->cwd = idup(p->cwd);
   safestrcpy(np->name, p->name, sizeof(p->name));
-  pid = np->pid;
-  release(&np->lock);
+  int pid = np->pid;
 
   acquire(&wait_lock);
-  np->parent = p;
+  np->parent = p->leader;   // the process, whichever thread forked
   release(&wait_lock);
-
-  acquire(&np->lock);
-  np->state = RUNNABLE;
-  release(&np->lock);
-  kick_idle_cpus(1);
+  start_proc(np);
   return pid;
+}
+
+// clone(entry, arg, stack): a new thread of the calling process, sharing
+// its address space and its open files, starting at entry(arg) on the
+// given stack (the user library's thread_create wraps it). Returns the
+// new thread's id, or a negative errno.
+int
+kclone(uint64 entry, uint64 arg, uint64 stack)
+{
+  struct proc *np, *p = myproc();
+
+  if(entry >= MAXVA || stack >= MAXVA || stack % 16)
+    return -EINVAL;
+  if((np = allocproc()) == 0)
+    return -EAGAIN;
+  release(&np->lock);
+  acquire(&wait_lock);   // zap_other_threads must see it
+  np->tgid = p->tgid;
+  np->leader = p->leader;
+  np->killed = p->leader->group_exit != 0;   // the process is ending already
+  release(&wait_lock);
+  np->mm = p->mm;
+  __atomic_add_fetch(&np->mm->mm_users, 1, __ATOMIC_SEQ_CST);
+  np->files = p->files;
+  acquire(&files_lock);
+  np->files->count++;
+  release(&files_lock);
+  np->trapframe = p->trapframe;
+  np->trapframe.epc = entry;
+  np->trapframe.a0 = arg;
+  np->trapframe.sp = stack;
+  np->trapframe.ra = 0;   // returning from entry faults: thread_create's wrapper exits
+  np->fp_used = 0;
+  safestrcpy(np->name, p->name, sizeof(p->name));
+  int tid = np->pid;
+  start_proc(np);
+  return tid;
 }
 
 // Give p's children to init. Caller holds wait_lock.
@@ -234,7 +324,176 @@ reparent(struct proc *p)
   }
 }
 
-// Exit the current process; it stays a zombie until its parent waits.
+// Is pp another thread of leader's process? Caller holds wait_lock.
+static int
+other_thread(struct proc *pp, struct proc *leader)
+{
+  return pp->leader == leader && pp != leader && pp->state != UNUSED;
+}
+
+// Tell every other thread of the process to exit (kill them), why: 1
+// exit, 2 exec. The first reason wins. Caller holds wait_lock.
+static void
+zap_other_threads(struct proc *p, int why, int status)
+{
+  struct proc *leader = p->leader;
+  if(leader->group_exit)
+    return;
+  leader->group_exit = why;
+  leader->group_status = status;
+  for(struct proc *pp = proc; pp < &proc[NPROC]; pp++){
+    if(pp->leader == leader && pp != p && pp->state != UNUSED){   // the main thread too
+      acquire(&pp->lock);
+      pp->killed = 1;
+      if(pp->state == SLEEPING)
+        pp->state = RUNNABLE;
+      release(&pp->lock);
+    }
+  }
+  kick_idle_cpus(ncpu);
+}
+
+// The main thread waits until every other thread has exited, and frees
+// them. Caller holds wait_lock.
+static void
+reap_threads(struct proc *leader)
+{
+  for(;;){
+    int alive = 0;
+    for(struct proc *pp = proc; pp < &proc[NPROC]; pp++){
+      if(!other_thread(pp, leader))
+        continue;
+      acquire(&pp->lock);
+      if(pp->state == ZOMBIE)
+        freeproc(pp);
+      else
+        alive = 1;
+      release(&pp->lock);
+    }
+    if(!alive)
+      return;
+    sleep(leader, &wait_lock);
+  }
+}
+
+// exec in a process with threads: the other threads exit first (the
+// exec'ing one must be the main thread). 0, -EINVAL, or -EINTR if another
+// thread began exiting the process first.
+int
+exec_zap_threads(void)
+{
+  struct proc *p = myproc();
+  int err = 0;
+  if(p != p->leader)
+    return -EINVAL;
+  acquire(&wait_lock);
+  zap_other_threads(p, 2, 0);
+  reap_threads(p);
+  if(p->group_exit == 2)
+    p->group_exit = 0;
+  else
+    err = -EINTR;   // the process exits; kexit finds the status
+  release(&wait_lock);
+  return err;
+}
+
+// Drop this thread's use of the shared open-file table; the last user
+// closes the files and the current directory.
+static void
+put_files(struct files_struct *fs)
+{
+  acquire(&files_lock);
+  int last = --fs->count == 0;
+  if(last)
+    fs->count = -1;   // not free until it is empty
+  release(&files_lock);
+  if(!last)
+    return;
+  for(int fd = 0; fd < NOFILE; fd++){
+    if(fs->fd[fd]){
+      fileclose(fs->fd[fd]);
+      fs->fd[fd] = 0;
+    }
+  }
+  begin_op();
+  iput(fs->cwd);
+  end_op();
+  fs->cwd = 0;
+  acquire(&files_lock);
+  fs->count = 0;
+  release(&files_lock);
+}
+
+// A thread ends: it leaves the files and the address space, and waits as
+// a zombie for thread_join or the main thread's exit.
+static void
+exit_thread(struct proc *p, int status)
+{
+  put_files(p->files);
+  p->files = 0;
+  exit_mm(p);
+  acquire(&wait_lock);
+  wakeup(p->leader);   // a joiner, or the main thread in reap_threads
+  acquire(&p->lock);
+  p->xstate = status;
+  p->state = ZOMBIE;
+  release(&wait_lock);
+  sched();
+  panic("zombie thread exit");
+}
+
+// thread_exit(status): end the calling thread; in the main thread, end the
+// process (as exit).
+void
+kthread_exit(int status)
+{
+  struct proc *p = myproc();
+  if(p != p->leader)
+    exit_thread(p, status);
+  kexit(status);
+}
+
+// thread_join(tid, status): wait for thread tid of this process to end and
+// free it. 0, -ESRCH (no such thread here), -EDEADLK (itself), -EINTR, or
+// -EFAULT (the thread is freed anyway).
+int
+kthread_join(int tid, uint64 addr)
+{
+  struct proc *p = myproc();
+  if(tid == p->pid)
+    return -EDEADLK;
+  acquire(&wait_lock);
+  for(;;){
+    struct proc *t = 0;
+    for(struct proc *pp = proc; pp < &proc[NPROC]; pp++)
+      if(other_thread(pp, p->leader) && pp->pid == tid)
+        t = pp;
+    if(t == 0){
+      release(&wait_lock);
+      return -ESRCH;
+    }
+    acquire(&t->lock);
+    if(t->state == ZOMBIE){
+      int xstate = t->xstate;
+      freeproc(t);
+      release(&t->lock);
+      release(&wait_lock);
+      if(addr && copyout(p->mm->pgd, addr, (char *)&xstate, sizeof(xstate)) < 0)
+        return -EFAULT;
+      return 0;
+    }
+    release(&t->lock);
+    if(killed(p)){
+      release(&wait_lock);
+      return -EINTR;
+    }
+    sleep(p->leader, &wait_lock);
+  }
+}
+
+// Exit the current process (from any of its threads, or because it was
+// killed): every thread ends, and the main thread stays a zombie with the
+// status until the parent waits.
 void
 kexit(int status)
 {
@@ -243,22 +502,24 @@ kexit(int status)
   if(p == initproc)
     panic("init exiting");
 
-  for(int fd = 0; fd < NOFILE; fd++){
-    if(p->ofile[fd]){
-      fileclose(p->ofile[fd]);
-      p->ofile[fd] = 0;
-    }
-  }
-  begin_op();
-  iput(p->cwd);
-  end_op();
-  p->cwd = 0;
+  acquire(&wait_lock);
+  zap_other_threads(p, 1, status);
+  release(&wait_lock);
+  if(p != p->leader)
+    exit_thread(p, status);
+
+  acquire(&wait_lock);
+  reap_threads(p);
+  release(&wait_lock);
+  put_files(p->files);
+  p->files = 0;
+  exit_mm(p);
 
   acquire(&wait_lock);
   reparent(p);
   wakeup(p->parent);
   acquire(&p->lock);
-  p->xstate = status;
+  p->xstate = p->group_exit == 1 ? p->group_status : status;
   p->state = ZOMBIE;
   release(&wait_lock);
 
@@ -277,20 +538,19 @@ kwait(uint64 addr)
   for(;;){
     int havekids = 0;
     for(struct proc *pp = proc; pp < &proc[NPROC]; pp++){
-      if(pp->parent != p)
+      if(pp->parent != p->leader)   // the children of any thread
         continue;
       acquire(&pp->lock);
       havekids = 1;
       if(pp->state == ZOMBIE){
-        int pid = pp->pid;
-        if(addr != 0 && copyout(p->mm->pgd, addr, (char *)&pp->xstate, sizeof(pp->xstate)) < 0){
-          release(&pp->lock);
-          release(&wait_lock);
-          return -EFAULT;
-        }
+        int pid = pp->pid, xstate = pp->xstate;
         freeproc(pp);
         release(&pp->lock);
         release(&wait_lock);
+        // Not under the locks: the copy may fault and sleep. As on Linux,
+        // a bad address still reaps the child.
+        if(addr != 0 && copyout(p->mm->pgd, addr, (char *)&xstate, sizeof(xstate)) < 0)
+          return -EFAULT;
         return pid;
       }
       release(&pp->lock);
@@ -303,7 +563,7 @@ kwait(uint64 addr)
       release(&wait_lock);
       return -EINTR;
     }
-    sleep(p, &wait_lock);
+    sleep(p->leader, &wait_lock);
   }
 }
 
@@ -340,16 +600,14 @@ scheduler(void)
       if(p->state == RUNNABLE){
         p->state = RUNNING;
         c->proc = p;
-        w_satp(MAKE_SATP(__pa(p->mm->pgd)));
-        sfence_vma();
+        switch_mm(0, p->mm);
         // Code written by stores (exec, on any hart) must be what this
         // hart fetches: harts like the U74 do not snoop their I-cache.
         asm volatile("fence.i");
         swtch(&c->context, &p->context);
         // Off the process's page table before its lock is released: once
-        // it is, a parent may free that table.
-        w_satp(kernel_satp());
-        sfence_vma();
+        // it is, its last thread may free that table.
+        switch_mm(p->mm, 0);
         c->proc = 0;
         found = 1;
       }
@@ -398,6 +656,32 @@ yield(void)
   release(&p->lock);
 }
 
+// A kernel thread's first scheduling lands here, holding p->lock.
+static void
+kthread_main(void)
+{
+  struct proc *p = myproc();
+  release(&p->lock);
+  p->kthread();
+  panic("kernel thread %s returned", p->name);
+}
+
+// A kernel thread: a process that never leaves the kernel (the flusher).
+// Its empty address space is never used.
+void
+kthread_start(void (*fn)(void), char *name)
+{
+  struct proc *p = allocproc();
+  if(p == 0)
+    panic("kthread_start %s", name);
+  p->kthread = fn;
+  p->context.ra = (uint64)kthread_main;
+  safestrcpy(p->name, name, sizeof(p->name));
+  p->parent = initproc;
+  p->state = RUNNABLE;
+  release(&p->lock);
+}
+
 // A new process's first scheduling lands here, still holding p->lock.
 static void
 forkret(void)
@@ -413,7 +697,7 @@ forkret(void)
     fsinit(ROOTDEV);
     first = 0;
     __sync_synchronize();
-    p->cwd = namei("/");
+    p->files->cwd = namei("/");
     int r = kexec("/init", (char *[]){ "/init", 0 });
     if(r < 0)
       panic("cannot exec /init: error %d", r);
@@ -471,6 +755,10 @@ kkill(int pid)
     return -EPERM;   // init must not die: every orphan depends on it
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     acquire(&p->lock);
+    if(p->pid == pid && p->state != UNUSED && p->kthread){
+      release(&p->lock);
+      return -EPERM;   // nor may the kernel's own threads
+    }
     if(p->pid == pid && p->state != UNUSED){
       // A zombie is already dead: success, as on Linux.
       int wake = p->state == SLEEPING;

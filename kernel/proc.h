@@ -1,4 +1,5 @@
-// Processes and cpus.
+// Processes and cpus. Include after spinlock.h.
+#include "mm/mm_types.h"
 
 // Saved registers for kernel context switches (swtch.S).
 struct context {
@@ -70,6 +71,15 @@ struct fpstate {
 
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
+// Open files and the current directory, shared by the threads of a
+// process (Linux splits them into files_struct and fs_struct).
+struct files_struct {
+  struct spinlock lock;        // guards fd[] and cwd
+  int count;                   // threads sharing it; 0: free
+  struct file *fd[NOFILE];
+  struct inode *cwd;
+};
+
 struct proc {
   struct spinlock lock;
 
@@ -80,8 +90,14 @@ struct proc {
   int xstate;                  // Exit status to be returned to parent's wait
   int pid;                     // Process ID
 
-  // wait_lock must be held when using this:
-  struct proc *parent;         // Parent process
+  // wait_lock must be held when using these:
+  struct proc *parent;         // Parent process (0 for a thread)
+  int group_exit;              // main thread: the process is exiting (1) or exec'ing (2)
+  int group_status;            // main thread: the exit status of the process
+
+  // set at creation:
+  int tgid;                    // the process (thread group): its main thread's pid
+  struct proc *leader;         // its main thread (itself for the main thread)
 
   // private to the process, so p->lock need not be held.
   uint64 kstack;               // Virtual address of kernel stack (bottom)
@@ -89,8 +105,8 @@ struct proc {
   struct trapframe trapframe;  // saved user registers
   struct fpstate fp;           // saved FP registers, if fp_used
   int fp_used;                 // has run an FP instruction since exec
+  void (*kthread)(void);       // a kernel thread's function: never in user mode
   struct context context;      // swtch() here to run process
-  struct file *ofile[NOFILE];  // Open files
-  struct inode *cwd;           // Current directory
+  struct files_struct *files;  // open files and cwd, shared by threads
   char name[16];               // Process name (debugging)
 };

@@ -18,15 +18,22 @@
 #define SBI_LEGACY_PUTCHAR 0x01
 
 static struct sbiret
-sbi_call(uint64 ext, uint64 fid, uint64 a0, uint64 a1, uint64 a2)
+sbi_call4(uint64 ext, uint64 fid, uint64 a0, uint64 a1, uint64 a2, uint64 a3)
 {
   register uint64 r0 asm("a0") = a0;
   register uint64 r1 asm("a1") = a1;
   register uint64 r2 asm("a2") = a2;
+  register uint64 r3 asm("a3") = a3;
   register uint64 r6 asm("a6") = fid;
   register uint64 r7 asm("a7") = ext;
-  asm volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r6), "r"(r7) : "memory");
+  asm volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r6), "r"(r7) : "memory");
   return (struct sbiret){ (long)r0, (long)r1 };
+}
+
+static struct sbiret
+sbi_call(uint64 ext, uint64 fid, uint64 a0, uint64 a1, uint64 a2)
+{
+  return sbi_call4(ext, fid, a0, a1, a2, 0);
 }
 
 // The earliest console: works before the device tree is parsed.
@@ -74,6 +81,15 @@ sbi_send_ipi(int c)
   uint64 hart = cpus[c].hartid;
   // The mask is relative to a base hart id, so any hart id fits.
   sbi_call(SBI_EXT_IPI, 0, 1, hart, 0);
+}
+
+// Run sfence.vma for [start, start+size) on the hart of cpu index c and
+// return when it has (RFENCE remote_sfence_vma).
+void
+sbi_remote_sfence_vma(int c, uint64 start, uint64 size)
+{
+  // hart mask 1 relative to the hart's own id: any hart id fits
+  sbi_call4(SBI_EXT_RFENCE, 1, 1, cpus[c].hartid, start, size);
 }
 
 int

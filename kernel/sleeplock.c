@@ -48,3 +48,50 @@ holdingsleep(struct sleeplock *lk)
   release(&lk->lk);
   return r;
 }
+
+void
+init_rwsem(struct rw_semaphore *s, char *name)
+{
+  initlock(&s->lk, "rwsem");
+  s->readers = 0;
+  s->writer = 0;
+  s->name = name;
+}
+
+void
+down_read(struct rw_semaphore *s)
+{
+  acquire(&s->lk);
+  while(s->writer)
+    sleep(s, &s->lk);
+  s->readers++;
+  release(&s->lk);
+}
+
+void
+up_read(struct rw_semaphore *s)
+{
+  acquire(&s->lk);
+  if(--s->readers == 0)
+    wakeup(s);
+  release(&s->lk);
+}
+
+void
+down_write(struct rw_semaphore *s)
+{
+  acquire(&s->lk);
+  while(s->writer || s->readers)
+    sleep(s, &s->lk);
+  s->writer = 1;
+  release(&s->lk);
+}
+
+void
+up_write(struct rw_semaphore *s)
+{
+  acquire(&s->lk);
+  s->writer = 0;
+  wakeup(s);
+  release(&s->lk);
+}

@@ -91,6 +91,16 @@ extern uint64 sys_poweroff(void);
 extern uint64 sys_vmstat(void);
 extern uint64 sys_vmas(void);
 extern uint64 sys_pageinfo(void);
+extern uint64 sys_mmap(void);
+extern uint64 sys_munmap(void);
+extern uint64 sys_mprotect(void);
+extern uint64 sys_madvise(void);
+extern uint64 sys_msync(void);
+extern uint64 sys_fsync(void);
+extern uint64 sys_clone(void);
+extern uint64 sys_thread_exit(void);
+extern uint64 sys_thread_join(void);
+extern uint64 sys_gettid(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -118,6 +128,16 @@ static uint64 (*syscalls[])(void) = {
 [SYS_vmstat]  sys_vmstat,
 [SYS_vmas]    sys_vmas,
 [SYS_pageinfo] sys_pageinfo,
+[SYS_mmap]    sys_mmap,
+[SYS_munmap]  sys_munmap,
+[SYS_mprotect] sys_mprotect,
+[SYS_madvise] sys_madvise,
+[SYS_msync]   sys_msync,
+[SYS_fsync]   sys_fsync,
+[SYS_clone]   sys_clone,
+[SYS_thread_exit] sys_thread_exit,
+[SYS_thread_join] sys_thread_join,
+[SYS_gettid]  sys_gettid,
 };
 
 void

@@ -27,3 +27,13 @@
 #define SYS_vmstat   23
 #define SYS_vmas     24
 #define SYS_pageinfo 25
+#define SYS_mmap     26
+#define SYS_munmap   27
+#define SYS_mprotect 28
+#define SYS_madvise  29
+#define SYS_msync    30
+#define SYS_fsync    31
+#define SYS_clone    32
+#define SYS_thread_exit 33
+#define SYS_thread_join 34
+#define SYS_gettid   35

@@ -14,36 +14,70 @@
 
 #define LINK_MAX 32767   // nlink is a short on disk
 
-// Fetch the nth argument as a file descriptor; 0 or -EBADF.
+// The open file of descriptor fd, with a reference of the caller's own
+// (drop it with fileclose): another thread may close fd meanwhile. 0 if
+// fd is not open.
+struct file*
+fget(int fd)
+{
+  struct files_struct *fs = myproc()->files;
+  struct file *f = 0;
+
+  if(fd < 0 || fd >= NOFILE)
+    return 0;
+  acquire(&fs->lock);
+  if((f = fs->fd[fd]) != 0)
+    filedup(f);
+  release(&fs->lock);
+  return f;
+}
+
+// Fetch the nth argument as a file descriptor: its file, referenced as
+// by fget. 0 or -EBADF.
 static int
-argfd(int n, int *pfd, struct file **pf)
+argfd(int n, struct file **pf)
 {
   int fd;
-  struct file *f;
 
   argint(n, &fd);
-  if(fd < 0 || fd >= NOFILE || (f = myproc()->ofile[fd]) == 0)
+  if((*pf = fget(fd)) == 0)
     return -EBADF;
-  if(pfd)
-    *pfd = fd;
-  if(pf)
-    *pf = f;
   return 0;
 }
 
 // Give f the lowest free descriptor of the current process; -EMFILE.
+// The descriptor takes over the caller's reference to f.
 static int
 fdalloc(struct file *f)
 {
-  struct proc *p = myproc();
+  struct files_struct *fs = myproc()->files;
 
+  acquire(&fs->lock);
   for(int fd = 0; fd < NOFILE; fd++){
-    if(p->ofile[fd] == 0){
-      p->ofile[fd] = f;
+    if(fs->fd[fd] == 0){
+      fs->fd[fd] = f;
+      release(&fs->lock);
       return fd;
     }
   }
+  release(&fs->lock);
   return -EMFILE;
+}
+
+// Take descriptor fd out of the table; its file, or 0 if it was not open.
+static struct file*
+fdremove(int fd)
+{
+  struct files_struct *fs = myproc()->files;
+  struct file *f = 0;
+
+  if(fd < 0 || fd >= NOFILE)
+    return 0;
+  acquire(&fs->lock);
+  f = fs->fd[fd];
+  fs->fd[fd] = 0;
+  release(&fs->lock);
+  return f;
 }
 
 // A path argument: its length, or a negative errno.
@@ -62,11 +96,10 @@ sys_dup(void)
   struct file *f;
   int fd, err;
 
-  if((err = argfd(0, 0, &f)) < 0)
+  if((err = argfd(0, &f)) < 0)
     return err;
   if((fd = fdalloc(f)) < 0)
-    return fd;
-  filedup(f);
+    fileclose(f);
   return fd;
 }
 
@@ -79,11 +112,11 @@ sys_read(void)
 
   argaddr(1, &p);
   argint(2, &n);
-  if((err = argfd(0, 0, &f)) < 0)
+  if((err = argfd(0, &f)) < 0)
     return err;
-  if(n < 0)
-    return -EINVAL;
-  return fileread(f, p, n);
+  err = n < 0 ? -EINVAL : fileread(f, p, n);
+  fileclose(f);
+  return err;
 }
 
 uint64
@@ -95,22 +128,22 @@ sys_write(void)
 
   argaddr(1, &p);
   argint(2, &n);
-  if((err = argfd(0, 0, &f)) < 0)
+  if((err = argfd(0, &f)) < 0)
     return err;
-  if(n < 0)
-    return -EINVAL;
-  return filewrite(f, p, n);
+  err = n < 0 ? -EINVAL : filewrite(f, p, n);
+  fileclose(f);
+  return err;
 }
 
 uint64
 sys_close(void)
 {
-  int fd, err;
+  int fd;
   struct file *f;
 
-  if((err = argfd(0, &fd, &f)) < 0)
-    return err;
-  myproc()->ofile[fd] = 0;
+  argint(0, &fd);
+  if((f = fdremove(fd)) == 0)
+    return -EBADF;
   fileclose(f);
   return 0;
 }
@@ -123,9 +156,11 @@ sys_fstat(void)
   int err;
 
   argaddr(1, &st);
-  if((err = argfd(0, 0, &f)) < 0)
+  if((err = argfd(0, &f)) < 0)
     return err;
-  return filestat(f, st);
+  err = filestat(f, st);
+  fileclose(f);
+  return err;
 }
 
 // Create the path new as a link to the same inode as old.
@@ -192,7 +227,7 @@ isdirempty(struct inode *dp)
   struct dirent de;
 
   for(uint off = 2*sizeof(de); off < dp->size; off += sizeof(de)){
-    if(readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+    if(readi(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
       panic("isdirempty: readi");
     if(de.inum != 0)
       return 0;
@@ -237,7 +272,7 @@ sys_unlink(void)
   }
 
   memset(&de, 0, sizeof(de));
-  if(writei(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
+  if(writei(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
     panic("unlink: writei");
   if(ip->type == T_DIR){
     dp->nlink--;   // the child's ".." no longer refers to dp
@@ -366,12 +401,6 @@ sys_open(void)
     end_op();
     return -ENFILE;
   }
-  if((fd = fdalloc(f)) < 0){
-    fileclose(f);
-    iunlockput(ip);
-    end_op();
-    return fd;
-  }
 
   if(ip->type == T_DEVICE){
     f->type = FD_DEVICE;
@@ -389,6 +418,9 @@ sys_open(void)
 
   iunlock(ip);
   end_op();
+  // Only a complete file gets a descriptor: another thread could use it.
+  if((fd = fdalloc(f)) < 0)
+    fileclose(f);
   return fd;
 }
 
@@ -454,9 +486,12 @@ sys_chdir(void)
     return -ENOTDIR;
   }
   iunlock(ip);
-  iput(p->cwd);
+  acquire(&p->files->lock);
+  struct inode *old = p->files->cwd;
+  p->files->cwd = ip;
+  release(&p->files->lock);
+  iput(old);
   end_op();
-  p->cwd = ip;
   return 0;
 }
 
@@ -515,18 +550,36 @@ sys_pipe(void)
     return fd0;
   }
   if((fd1 = fdalloc(wf)) < 0){
-    p->ofile[fd0] = 0;
+    fdremove(fd0);
     fileclose(rf);
     fileclose(wf);
     return fd1;
   }
   if(copyout(p->mm->pgd, fdarray, (char*)&fd0, sizeof(fd0)) < 0 ||
      copyout(p->mm->pgd, fdarray+sizeof(fd0), (char *)&fd1, sizeof(fd1)) < 0){
-    p->ofile[fd0] = 0;
-    p->ofile[fd1] = 0;
+    fdremove(fd0);
+    fdremove(fd1);
     fileclose(rf);
     fileclose(wf);
     return -EFAULT;
   }
   return 0;
+}
+
+// fsync(fd): write back the file's dirty page-cache pages. Everything
+// else written to the file is on the disk already: each write() commits
+// through the log before it returns.
+uint64
+sys_fsync(void)
+{
+  struct file *f;
+  int err = argfd(0, &f);
+  if(err)
+    return err;
+  if(f->type != FD_INODE)
+    err = -EINVAL;   // pipes and devices cannot be synced
+  else
+    err = filemap_write_range(&f->ip->i_data, 0, ~0UL);
+  fileclose(f);
+  return err;
 }

@@ -20,7 +20,45 @@ sys_exit(void)
 uint64
 sys_getpid(void)
 {
+  return myproc()->tgid;   // the process: the same in all its threads
+}
+
+// gettid(): the calling thread's id (its main thread's is the pid).
+uint64
+sys_gettid(void)
+{
   return myproc()->pid;
+}
+
+// clone(entry, arg, stack): a new thread; see kclone.
+uint64
+sys_clone(void)
+{
+  uint64 entry, arg, stack;
+  argaddr(0, &entry);
+  argaddr(1, &arg);
+  argaddr(2, &stack);
+  return kclone(entry, arg, stack);
+}
+
+uint64
+sys_thread_exit(void)
+{
+  int n;
+  argint(0, &n);
+  kthread_exit(n);
+  return 0;  // not reached
+}
+
+// thread_join(tid, int *status)
+uint64
+sys_thread_join(void)
+{
+  int tid;
+  uint64 addr;
+  argint(0, &tid);
+  argaddr(1, &addr);
+  return kthread_join(tid, addr);
 }
 
 uint64
@@ -93,8 +131,9 @@ sys_uptime(void)
   return xticks;
 }
 
-// poweroff(reboot): flush nothing (the log commits every operation) and
-// ask the firmware to power off, or to reboot when reboot is 1.
+// poweroff(reboot): write back dirty page-cache pages (the log commits
+// every other operation already) and ask the firmware to power off, or to
+// reboot when reboot is 1.
 uint64
 sys_poweroff(void)
 {
@@ -102,6 +141,7 @@ sys_poweroff(void)
   argint(0, &reboot);
   if(reboot != 0 && reboot != 1)
     return -EINVAL;
+  sync_all();
   printf("cowpin: %s\n", reboot ? "rebooting" : "powering off");
   sbi_shutdown(reboot);
 }

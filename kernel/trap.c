@@ -153,7 +153,7 @@ usertrap(void)
             scause == EXC_STORE_PAGE_FAULT){
     uint64 va = r_stval();   // read before an interrupt can change it
     intr_on();
-    int err = handle_mm_fault(p, va, scause);
+    int err = handle_mm_fault(p->mm, va, scause);
     if(err == -ENOMEM){
       printf("pid %d %s: out of memory at va %p: killed\n", p->pid, p->name, (void*)va);
       setkilled(p);

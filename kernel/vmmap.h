@@ -6,7 +6,8 @@ struct vma_info {
   uint64 start, end;    // [start, end), page aligned
   int prot;             // PROT_READ | PROT_WRITE | PROT_EXEC
   int flags;            // MAP_PRIVATE or MAP_SHARED, MAP_ANONYMOUS
-  char name[16];        // "[heap]", a file name, ...
+  uint64 pgoff;         // a file region: its first page's index in the file
+  char name[16];        // "[heap]", "[stack]", "inode 12", "[anon]", "[shmem]"
 };
 
 struct page_info {
@@ -18,6 +19,7 @@ struct page_info {
   int pincount;         // FOLL_PIN pins
   uint flags;           // 1<<PG_xxx: locked dirty writeback anon anon_exclusive
   int zero;             // is the shared zero page
+  int cache;            // in the page cache: 1 of a file, 2 of shared anonymous memory
 };
 
 #define PAGEINFO_MAX 64   // pages per pageinfo call

@@ -146,7 +146,9 @@ class Session:
 
     # -- lifetime ---------------------------------------------------------
 
-    def start(self):
+    def start(self, fresh=True):
+        """Start QEMU.  fresh: on a new copy of the image; else on the disk
+        as the last run left it (see power_cycle), appending to the log."""
         if self.mode == "uboot":
             # The kernel and fs.img travel inside sd.img.
             needed = ((UBOOT, "U-Boot (apt install u-boot-qemu)"),
@@ -159,10 +161,11 @@ class Session:
             if not os.path.isfile(path):
                 raise FileNotFoundError("%s %s not found (run make first)" % (what, path))
         os.makedirs(os.path.dirname(os.path.abspath(self.log_path)), exist_ok=True)
-        shutil.copyfile(image, self.disk)
+        if fresh:
+            shutil.copyfile(image, self.disk)
         cmd = qemu_command(self.disk, self.cpus, self.modern, self.extra, self.kernel,
                            self.mode)
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "wb" if fresh else "ab")
         self.note("qemu: " + " ".join(shlex.quote(c) for c in cmd))
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -302,6 +305,15 @@ class Session:
         self.send(command + "\n")
         out = self.expect_prompt(timeout, "running %r" % command)
         return strip_echo(out, command)
+
+    def power_cycle(self, timeout=None):
+        """Pull the plug (kill QEMU, no shutdown: what the kernel has not
+        written is lost) and boot again on the same disk.  Returns the boot
+        messages."""
+        self.note("power cycle: QEMU killed, booting again on the same disk")
+        self.kill()
+        self.start(fresh=False)
+        return self.boot(timeout)
 
     def poweroff(self, timeout=POWEROFF_TIMEOUT):
         """Ask the kernel to power off; kill QEMU if it does not stop within

@@ -12,7 +12,8 @@ details), such as tests/fdt/run.sh.  Each such line is one test; a command
 that exits non-zero (or times out) without a FAIL line is one failed test.
 
 A SessionSpec is one QEMU boot (tools/qemu.py) that runs the commands of its
-entry, then powers off.  mode "direct" lets OpenSBI enter kernel/Image with
+entry, then powers off (the command POWER_CYCLE instead kills QEMU and boots
+again on the same disk, to test what survives a power cut).  mode "direct" lets OpenSBI enter kernel/Image with
 fs.img as the disk; mode "uboot" boots sd.img through U-Boot as a board does
 (fs.img becomes a RAM disk, so no fsck there).  A session's parser turns the
 commands' output into (name, ok) results, each one test.  The session itself
@@ -49,25 +50,30 @@ def parse_usertests(text):
     """usertests (and cowtest ...) print `PROG: running NAME` before a test and
     `test NAME: OK` or `test NAME: FAILED` after it, on a line of its own.
     A test that was started but has no verdict (a panic or a hang inside it)
-    counts as failed, and so is blamed on the right test.
+    counts as failed, and so is blamed on the right test.  Several programs
+    may run in one session, so a name may come more than once.
     `free pages: N` ... `free pages after: M` becomes a test of its own
     that fails if pages were lost (M < N)."""
     results = []
-    verdicts = {m.group(1): m.group(2) == "OK"
-                for m in re.finditer(r"^test ([\w.-]+): (OK|FAILED)\s*$", text, re.M)}
-    started = re.findall(r"^\w+: running ([\w.-]+)\s*$", text, re.M)
+    pending = []    # started, no verdict yet
+
     def why(name):
         # A failing test says why on lines of its own starting "NAME: ".
         return " | ".join(re.findall(r"^%s: (.*\S)" % re.escape(name), text, re.M))[:300]
 
-    for name in started:
-        if name in verdicts:
-            ok = verdicts.pop(name)
+    for line in text.split("\n"):
+        m = re.match(r"\w+: running ([\w.-]+)\s*$", line)
+        if m:
+            pending.append(m.group(1))
+            continue
+        m = re.match(r"test ([\w.-]+): (OK|FAILED)\s*$", line)
+        if m:
+            name, ok = m.group(1), m.group(2) == "OK"
+            if name in pending:
+                pending.remove(name)
             results.append((name, ok, "" if ok else why(name)))
-        else:
-            results.append((name, False, "no verdict (panic or hang?)"))
-    for name, ok in verdicts.items():   # a verdict without its start line
-        results.append((name, ok, "" if ok else why(name)))
+    for name in pending:
+        results.append((name, False, "no verdict (panic or hang?)"))
     before = re.search(r"free pages: (\d+)", text)
     after = re.search(r"free pages after: (\d+)", text)
     if before and after:
@@ -97,6 +103,10 @@ def parse_ok_fail(text):
             detail = " | ".join(block)[:300]
         results.append((m.group(2), m.group(1) == "ok", detail))
     return results
+
+
+# In a session's commands: kill QEMU and boot again on the same disk.
+POWER_CYCLE = "<power cycle>"
 
 
 @dataclass
@@ -135,8 +145,14 @@ SESSIONS = [
     SessionSpec("usertests-4cpu-modern", cpus=4, modern=True,
                 commands=["usertests"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
-    SessionSpec("cowtest-4cpu", cpus=4, modern=True,
-                commands=["cowtest", "vmmap"], timeout=600,
+    SessionSpec("mm-4cpu", cpus=4, modern=True,
+                commands=["cowtest", "threadtest", "vmmap"], timeout=600,
+                parser=parse_usertests, finished="ALL TESTS PASSED"),
+    # mmaptest, then data written through a shared mapping and msync'd must
+    # survive pulling the plug.
+    SessionSpec("mmaptest-2cpu", cpus=2, modern=True,
+                commands=["mmaptest", "mmaptest persist-write", POWER_CYCLE,
+                          "mmaptest persist-check"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
     # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.
@@ -225,7 +241,10 @@ def run_session(spec, args):
         with s:
             s.boot(spec.boot_timeout)
             for cmd in spec.commands:
-                outputs.append(s.run(cmd, spec.timeout))
+                if cmd == POWER_CYCLE:
+                    s.power_cycle(spec.boot_timeout)
+                else:
+                    outputs.append(s.run(cmd, spec.timeout))
             if not s.poweroff():
                 say("  note: poweroff did not stop QEMU; killed it")
             clean = True

@@ -7,37 +7,13 @@
 #include "kernel/vmmap.h"
 #include "kernel/errno.h"
 #include "user/user.h"
+#include "user/testlib.h"
 
 #define MEMPAGES ((PHYSTOP - KERNBASE) / PGSIZE)
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 
-static int failed;
-
 #define EXPECT(call, err) do { errno = 0; int r_ = (call); \
   CHECK(r_ == -1 && errno == (err), "%s returned %d errno %d, expected errno %d", #call, r_, errno, err); } while(0)
-
-#define CHECK(c, ...) do { if(!(c)){ printf("cowtest: " __VA_ARGS__); printf("\n"); exit(1); } } while(0)
-
-static uint64
-counter(char *name)
-{
-  static struct vmstat_entry e[64];
-  int n = vmstat(e, 64);
-  for(int i = 0; i < n; i++)
-    if(strcmp(e[i].name, name) == 0)
-      return e[i].value;
-  printf("cowtest: no counter %s\n", name);
-  exit(1);
-}
-
-static int
-reap(int pid)
-{
-  int st = 0;
-  if(wait(&st) != pid)
-    return -100;
-  return st;
-}
 
 // Share more memory than could be copied: with two thirds of RAM in use,
 // an eager fork would run out of memory. The child reads every page; the
@@ -257,7 +233,7 @@ cowstate(void)
   sbrk(-PGSIZE);
 }
 
-static struct { void (*f)(void); char *name; } tests[] = {
+static struct test tests[] = {
   { cowstate, "cowstate" },
   { zeropage, "zeropage" },
   { share, "share" },
@@ -271,27 +247,5 @@ static struct { void (*f)(void); char *name; } tests[] = {
 int
 main(int argc, char *argv[])
 {
-  uint64 free0 = counter("nr_free_pages");
-  for(int i = 0; i < NELEM(tests); i++){
-    if(argc > 1 && strcmp(argv[1], tests[i].name) != 0)
-      continue;
-    printf("cowtest: running %s\n", tests[i].name);
-    int pid = fork();
-    if(pid == 0){
-      tests[i].f();
-      exit(0);
-    }
-    int ok = reap(pid) == 0;
-    failed += !ok;
-    printf("test %s: %s\n", tests[i].name, ok ? "OK" : "FAILED");
-  }
-  // Every page the tests used is back (children are reaped by now).
-  uint64 free1 = counter("nr_free_pages");
-  int leak = free1 < free0;
-  printf("cowtest: running freed\ntest freed: %s\n", leak ? "FAILED" : "OK");
-  if(leak)
-    printf("cowtest: %d pages lost\n", (int)(free0 - free1));
-  failed += leak;
-  printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
-  exit(failed != 0);
+  exit(run_tests("cowtest", tests, NELEM(tests), argc, argv, 0) != 0);
 }

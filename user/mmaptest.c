@@ -1,6 +1,5 @@
 // mmaptest: mmap, munmap, mprotect, madvise, msync and fsync, with Linux's
-// semantics (man 2 mmap and friends). Written before the kernel implements
-// them: until it does, every test fails (the calls return ENOSYS).
+// semantics (man 2 mmap and friends).
 //
 // Each test prints "mmaptest: running NAME" and then "test NAME: OK" or
 // "test NAME: FAILED", like usertests and cowtest; a failing test says why
@@ -17,27 +16,11 @@
 #include "kernel/errno.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
-
-// The calls under test, until user/user.h declares them.
-void *mmap(void *addr, uint64 len, int prot, int flags, int fd, uint64 off);
-int munmap(void *addr, uint64 len);
-int mprotect(void *addr, uint64 len, int prot);
-int madvise(void *addr, uint64 len, int advice);
-int msync(void *addr, uint64 len, int flags);
-int fsync(int fd);
-#ifndef MAP_FAILED
-#define MAP_FAILED ((void *)-1)
-#endif
+#include "user/testlib.h"
 
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 #define RW (PROT_READ|PROT_WRITE)
 #define DIR "mmt"
-
-static char *testname = "mmaptest";   // prefix of failure messages
-static int failed;
-
-#define CHECK(c, ...) do { if(!(c)){ printf("%s: ", testname); printf(__VA_ARGS__); \
-                             printf("\n"); exit(1); } } while(0)
 
 // A call that must fail with errno e (works for mmap's MAP_FAILED too).
 #define FAILS(call, e) do { errno = 0; long r_ = (long)(call); \
@@ -45,27 +28,6 @@ static int failed;
           #call, r_, r_ == -1 ? strerror(errno) : "-", strerror(e)); } while(0)
 #define OK(call) do { errno = 0; long r_ = (long)(call); \
     CHECK(r_ == 0, "%s returned %ld (%s), want 0", #call, r_, strerror(errno)); } while(0)
-
-static uint64
-counter(char *name)
-{
-  static struct vmstat_entry e[64];
-  int n = vmstat(e, 64);
-  for(int i = 0; i < n; i++)
-    if(strcmp(e[i].name, name) == 0)
-      return e[i].value;
-  printf("%s: no counter %s\n", testname, name);
-  exit(1);
-}
-
-static int
-reap(int pid)
-{
-  int st = 0;
-  if(wait(&st) != pid)
-    return -100;
-  return st;
-}
 
 // The exit status of a child that reads (or writes) the byte at p:
 // -1 if the access killed it, 0 if it survived.
@@ -853,11 +815,7 @@ fork_with_mappings(void)
   CHECK(after == before, "free pages %d before, %d after", (int)before, (int)after);
 }
 
-static struct {
-  void (*f)(void);
-  char *name;
-  int named_only;     // run only when asked for by name
-} tests[] = {
+static struct test tests[] = {
   { anon_private, "anon_private" },
   { anon_fork_private, "anon_fork_private" },
   { anon_shared_fork, "anon_shared_fork" },
@@ -889,54 +847,26 @@ cleanup(void)
     unlink(files[i]);
 }
 
+static void
+after(struct test *t)
+{
+  cleanup();
+  if(t->f == persist_check){   // pass or fail, the next run starts clean
+    unlink(PFILE);
+    unlink(PDIR);
+  }
+}
+
 int
 main(int argc, char *argv[])
 {
-  uint64 free0 = counter("nr_free_pages");
-  int ran = 0, persist = 0;
   cleanup();
   if(mkdir(DIR) < 0 && errno != EEXIST){
     printf("mmaptest: mkdir %s: %s\n", DIR, strerror(errno));
     exit(1);
   }
-  for(int i = 0; i < NELEM(tests); i++){
-    if(argc > 1 ? strcmp(argv[1], tests[i].name) != 0 : tests[i].named_only)
-      continue;
-    ran++;
-    persist |= tests[i].named_only;
-    printf("mmaptest: running %s\n", tests[i].name);
-    testname = tests[i].name;
-    int pid = fork();
-    if(pid == 0){
-      tests[i].f();
-      exit(0);
-    }
-    int ok = reap(pid) == 0;
-    testname = "mmaptest";
-    cleanup();
-    if(tests[i].f == persist_check){   // pass or fail, the next run starts clean
-      unlink(PFILE);
-      unlink(PDIR);
-    }
-    failed += !ok;
-    printf("test %s: %s\n", tests[i].name, ok ? "OK" : "FAILED");
-  }
+  int failed = run_tests("mmaptest", tests, NELEM(tests), argc, argv, after);
   if(unlink(DIR) < 0)
     printf("mmaptest: cannot remove %s: %s\n", DIR, strerror(errno));
-  if(argc > 1 && ran == 0){
-    printf("mmaptest: no test %s\n", argv[1]);
-    exit(1);
-  }
-  // Every page the tests used is back. Not after persist-write, whose
-  // file stays (a kernel may keep its pages cached).
-  if(!persist){
-    uint64 free1 = counter("nr_free_pages");
-    int leak = free1 < free0;
-    printf("mmaptest: running freed\ntest freed: %s\n", leak ? "FAILED" : "OK");
-    if(leak)
-      printf("freed: %d pages lost\n", (int)(free0 - free1));
-    failed += leak;
-  }
-  printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
   exit(failed != 0);
 }

@@ -46,6 +46,20 @@ struct vma_info;
 struct page_info;
 int vmas(int pid, struct vma_info *out, int max);
 int pageinfo(int pid, void *va, int npages, struct page_info *out);
+#define MAP_FAILED ((void *)-1)
+void *mmap(void *addr, uint64 len, int prot, int flags, int fd, uint64 off);
+int munmap(void *addr, uint64 len);
+int mprotect(void *addr, uint64 len, int prot);
+int madvise(void *addr, uint64 len, int advice);
+int msync(void *addr, uint64 len, int flags);
+int fsync(int fd);
+int clone(void (*entry)(void *), void *arg, void *stack_top);
+int thread_exit(int status) __attribute__((noreturn));
+int thread_join(int tid, int *status);
+int gettid(void);
+// thread.c: a thread running fn(arg) on stack[0..size); when fn returns,
+// the thread exits with fn's result. Returns its id, or -1.
+int thread_spawn(int (*fn)(void *), void *arg, void *stack, int size);
 
 // ulib.c
 int stat(const char*, struct stat*);

@@ -40,6 +40,16 @@ CALLS = [
     ("vmstat", "SYS_vmstat"),
     ("vmas", "SYS_vmas"),
     ("pageinfo", "SYS_pageinfo"),
+    ("mmap", "SYS_mmap"),
+    ("munmap", "SYS_munmap"),
+    ("mprotect", "SYS_mprotect"),
+    ("madvise", "SYS_madvise"),
+    ("msync", "SYS_msync"),
+    ("fsync", "SYS_fsync"),
+    ("clone", "SYS_clone"),
+    ("thread_exit", "SYS_thread_exit"),
+    ("thread_join", "SYS_thread_join"),
+    ("gettid", "SYS_gettid"),
 ]
 
 

@@ -1,6 +1,6 @@
 // vmmap [PID]: a process's memory regions and, page by page, its PTE bits
 // and the struct page behind it (refcount, mapcount, pincount, anonymous,
-// exclusive, dirty, COW). Without PID: vmmap's own memory.
+// exclusive, dirty, COW, page cache). Without PID: vmmap's own memory.
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
 #include "kernel/riscv.h"
@@ -26,6 +26,8 @@ pageflags(struct page_info *pi)
   static char *names[] = { "locked", "dirty", "writeback", "anon", "exclusive" };
   if(pi->zero)
     printf(" zero-page");
+  if(pi->cache)
+    printf(pi->cache == 1 ? " file" : " shmem");
   for(int i = 0; i < 5; i++)
     if(pi->flags & (1u << i))
       printf(" %s", names[i]);
@@ -74,10 +76,13 @@ main(int argc, char *argv[])
   printf("pid %d: %d region%s; pte bits V R W X U G A D, C = copy-on-write\n",
          pid ? pid : getpid(), n, n == 1 ? "" : "s");
   for(int i = 0; i < n; i++){
-    printf("%p-%p %c%c%c %s%s %s\n", (void *)v[i].start, (void *)v[i].end,
+    printf("%p-%p %c%c%c %s%s %s", (void *)v[i].start, (void *)v[i].end,
            v[i].prot & PROT_READ ? 'r' : '-', v[i].prot & PROT_WRITE ? 'w' : '-',
            v[i].prot & PROT_EXEC ? 'x' : '-', v[i].flags & MAP_SHARED ? "shared" : "private",
            v[i].flags & MAP_ANONYMOUS ? " anon" : "", v[i].name);
+    if(!(v[i].flags & MAP_ANONYMOUS))
+      printf(" from page %ld", v[i].pgoff);
+    printf("\n");
     show_pages(pid, v[i].start, v[i].end);
   }
   exit(0);

@@ -5,8 +5,10 @@
 #include "../param.h"
 #include "../riscv.h"
 #include "../spinlock.h"
+#include "../sleeplock.h"
 #include "../proc.h"
 #include "../defs.h"
+#include "mm_types.h"
 
 #define PTE_USER_RWX (PTE_R | PTE_W | PTE_X | PTE_U)
 
@@ -52,60 +54,85 @@ mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm)
   return 0;
 }
 
-// Remove npages of mappings starting from va; put the pages if do_free.
-// Missing mappings are skipped (lazily allocated memory may be untouched).
-void
-uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free)
+// Pages whose PTEs are gone but which other harts may still reach through
+// their TLBs: they are freed only after the flush (Linux: mmu_gather).
+struct mmu_gather {
+  struct mm_struct *mm;
+  uint64 start, end;    // range whose translations changed
+  int nr;
+  struct page *pages[32];
+};
+
+static void
+tlb_flush_mmu(struct mmu_gather *tlb)
 {
-  if((va % PGSIZE) != 0)
-    panic("uvmunmap: not aligned");
-  uint64 end = va + npages*PGSIZE;
-  for(uint64 a = va; a < end; a += PGSIZE){
-    pte_t *pte = walk(pagetable, a, 0);
-    if(pte == 0){
-      // No page table for this 2 MiB: skip it whole (a lazily grown
-      // heap can be huge and mostly untouched).
-      a = (a | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
-      continue;
-    }
-    if((*pte & PTE_V) == 0)
-      continue;
-    if(do_free){
-      struct page *pg = pte_page(*pte);
-      page_remove_rmap(pg);
-      put_page(pg);
-    }
-    *pte = 0;
-  }
-  // No trap switches page tables here (the kernel half is shared), so
-  // this hart may still cache the old translations. Other harts cannot:
-  // the scheduler flushes when a process leaves a hart.
-  sfence_vma();
+  if(tlb->end > tlb->start)
+    flush_tlb_range(tlb->mm, tlb->start, tlb->end);
+  for(int i = 0; i < tlb->nr; i++)
+    put_page(tlb->pages[i]);
+  tlb->nr = 0;
+  tlb->start = tlb->end = 0;
 }
 
-// An empty address space: a page table sharing the kernel half, no memory.
+// The PTE at va was cleared: free its page once no TLB can reach it.
+static void
+tlb_remove_page(struct mmu_gather *tlb, uint64 va, struct page *pg)
+{
+  if(tlb->end == tlb->start)
+    tlb->start = va;
+  tlb->end = va + PGSIZE;
+  tlb->pages[tlb->nr++] = pg;
+  if(tlb->nr == NELEM(tlb->pages)){
+    release(&tlb->mm->page_table_lock);
+    tlb_flush_mmu(tlb);
+    acquire(&tlb->mm->page_table_lock);
+  }
+}
+
+// An empty address space: a page table sharing the kernel half, no regions.
 struct mm_struct*
 mm_alloc(void)
 {
-  struct mm_struct *mm = kalloc();   // a page: room to grow (VMAs, locks)
+  struct mm_struct *mm = kalloc();
   if(mm == 0)
     return 0;
   if((mm->pgd = uvmcreate()) == 0){
     kfree(mm);
     return 0;
   }
-  mm->brk = 0;
+  init_rwsem(&mm->mmap_lock, "mmap_lock");
+  initlock(&mm->page_table_lock, "page_table_lock");
   mm->mm_users = 1;
   return mm;
 }
 
+// Drop a user of mm; the last one unmaps everything (writing back shared
+// file pages) and frees the page table.
 void
 mmput(struct mm_struct *mm)
 {
   if(__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_SEQ_CST) > 0)
     return;
-  uvmfree(mm->pgd, mm->brk);
+  exit_mmap(mm);
+  free_pgtables(mm);
   kfree(mm);
+}
+
+// This cpu stops using prev's translations and starts using next's (0:
+// the kernel's alone). mm->cpumask tracks who may cache what, for
+// flush_tlb_range. Interrupts are off, or the caller cannot move.
+void
+switch_mm(struct mm_struct *prev, struct mm_struct *next)
+{
+  push_off();
+  uint64 me = 1UL << cpuid();
+  if(next)
+    __atomic_fetch_or(&next->cpumask, me, __ATOMIC_SEQ_CST);
+  w_satp(next ? MAKE_SATP(__pa(next->pgd)) : kernel_satp());
+  sfence_vma();
+  if(prev && prev != next)
+    __atomic_fetch_and(&prev->cpumask, ~me, __ATOMIC_SEQ_CST);
+  pop_off();
 }
 
 // An empty user page table that shares the kernel half.
@@ -132,50 +159,123 @@ alloc_anon_page(void)
   return pg;
 }
 
-// Map an anonymous page at va and count the mapping.
-static int
-map_anon_page(pagetable_t pagetable, uint64 va, struct page *pg, int perm)
+// The PTE that maps pg in vma. PROT_NONE is a valid leaf without PTE_U,
+// which user mode cannot touch (R=W=X=0 would mean "next level"). W needs
+// R on RISC-V. A page of a private writable region that is mapped
+// read-only is copy-on-write (PTE_COW): the first write copies or reuses it.
+static pte_t
+make_pte(struct page *pg, struct vm_area_struct *vma, int write)
 {
-  if(mappages(pagetable, va, PGSIZE, page_to_phys(pg), perm) != 0)
+  uint flags = vma->vm_flags;
+  pte_t pte = PA2PTE(page_to_phys(pg)) | PTE_V | PTE_A;
+
+  if(flags & VM_PROT_MASK)
+    pte |= PTE_U;
+  if(flags & VM_EXEC)
+    pte |= PTE_X;
+  if((flags & (VM_READ | VM_WRITE)) || !(flags & VM_EXEC))
+    pte |= PTE_R;
+  if(write)
+    pte |= PTE_W | PTE_D;
+  else if((flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+    pte |= PTE_COW;
+  return pte;
+}
+
+// Install pg at va (page_table_lock held) and count the mapping. 0, or
+// -ENOMEM without a page-table page. A harts may have cached the invalid
+// entry, so this hart flushes it (others fault again and see the new one).
+static int
+set_pte(struct vm_area_struct *vma, uint64 va, struct page *pg, pte_t val)
+{
+  pte_t *pte = walk(vma->vm_mm->pgd, va, 1);
+  if(pte == 0)
     return -ENOMEM;
-  page_add_anon_rmap(pg);
+  if(*pte & PTE_V)
+    panic("set_pte: remap %p", (void*)va);
+  *pte = val;
+  page_add_rmap(pg);
+  sfence_vma_page(va);
   return 0;
 }
 
-// Grow process memory from oldsz to newsz with zeroed pages mapped with
-// PTE_U|xperm. Returns the new size, or 0 on failure (nothing is left
-// allocated then).
-uint64
-uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm)
+// Fill [start, end) of a private anonymous region with zeroed pages now
+// (exec and xv6's eager sbrk). 0 or -ENOMEM; pages already mapped stay.
+int
+populate_range(struct vm_area_struct *vma, uint64 start, uint64 end)
 {
-  if(newsz < oldsz)
-    return oldsz;
-  if(newsz > MAXVA)
-    return 0;
-  oldsz = PGROUNDUP(oldsz);
-  for(uint64 a = oldsz; a < newsz; a += PGSIZE){
+  struct mm_struct *mm = vma->vm_mm;
+  for(uint64 va = start; va < end; va += PGSIZE){
     struct page *pg = alloc_anon_page();
-    if(pg == 0 || map_anon_page(pagetable, a, pg, PTE_R|PTE_U|xperm) != 0){
-      if(pg)
-        put_page(pg);
-      uvmdealloc(pagetable, a, oldsz);
-      return 0;
+    if(pg == 0)
+      return -ENOMEM;
+    acquire(&mm->page_table_lock);
+    int err = set_pte(vma, va, pg, make_pte(pg, vma, (vma->vm_flags & VM_WRITE) != 0));
+    release(&mm->page_table_lock);
+    if(err){
+      put_page(pg);
+      return err;
     }
   }
-  return newsz;
+  return 0;
 }
 
-// Shrink process memory from oldsz to newsz, freeing pages. Returns newsz.
-uint64
-uvmdealloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz)
+// Call fn on every present PTE of [start, end) in vma, with the
+// page_table_lock held. Page-table pages that do not exist are skipped
+// 2 MiB at a time: a lazily grown heap can be huge and mostly untouched.
+static void
+walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
+           void (*fn)(struct vm_area_struct *, uint64, pte_t *, void *), void *arg)
 {
-  if(newsz >= oldsz)
-    return oldsz;
-  if(PGROUNDUP(newsz) < PGROUNDUP(oldsz)){
-    uint64 npages = (PGROUNDUP(oldsz) - PGROUNDUP(newsz)) / PGSIZE;
-    uvmunmap(pagetable, PGROUNDUP(newsz), npages, 1);
+  struct mm_struct *mm = vma->vm_mm;
+  acquire(&mm->page_table_lock);
+  for(uint64 va = start; va < end; va += PGSIZE){
+    pte_t *pte = walk(mm->pgd, va, 0);
+    if(pte == 0){
+      va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
+      continue;
+    }
+    if(*pte & PTE_V)
+      fn(vma, va, pte, arg);
   }
-  return newsz;
+  release(&mm->page_table_lock);
+}
+
+static void
+zap_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
+{
+  struct page *pg = pte_page(*pte);
+  *pte = 0;
+  page_remove_rmap(pg);
+  tlb_remove_page(arg, va, pg);
+}
+
+// Unmap [start, end) of vma, dropping its pages (Linux: zap_page_range).
+// A page is freed only after every hart has forgotten its translation.
+void
+zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end)
+{
+  struct mmu_gather tlb = { .mm = vma->vm_mm };
+  walk_range(vma, start, end, zap_pte, &tlb);
+  tlb_flush_mmu(&tlb);
+}
+
+// New protection for a mapped page: vma's current flags. Writable stays
+// writable only if it was (a COW or clean shared page must still fault).
+static void
+change_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
+{
+  int write = (*pte & PTE_W) && (vma->vm_flags & VM_WRITE);
+  *pte = make_pte(pte_page(*pte), vma, write) | (*pte & PTE_D);
+}
+
+// mprotect: make the PTEs of [start, end) follow vma->vm_flags, then
+// flush every hart that may cache the old ones.
+void
+change_protection(struct vm_area_struct *vma, uint64 start, uint64 end)
+{
+  walk_range(vma, start, end, change_pte, 0);
+  flush_tlb_range(vma->vm_mm, start, end);
 }
 
 // Free the page-table pages of the user half; the leaves must be gone.
@@ -196,44 +296,51 @@ freewalk(pagetable_t pagetable, int level)
 }
 
 void
-uvmfree(pagetable_t pagetable, uint64 sz)
+free_pgtables(struct mm_struct *mm)
 {
-  if(sz > 0)
-    uvmunmap(pagetable, 0, PGROUNDUP(sz) / PGSIZE, 1);
-  freewalk(pagetable, 2);
+  freewalk(mm->pgd, 2);
 }
 
-// fork: give the child the parent's memory [0, sz) by sharing every page,
-// not copying it. A writable page becomes read-only and COW in both page
-// tables, and no longer exclusive to either process; the first write in
-// either one copies it (do_wp_page). Returns 0, or -ENOMEM with nothing
-// left mapped in dst. Only page-table pages are allocated.
+// fork: give dst (the child's copy of region src) the parent's pages by
+// sharing them, not copying them. A writable private page becomes
+// read-only and COW in both page tables, and no longer exclusive to
+// either process; the first write in either one copies it (do_wp_page).
+// Shared regions are not copied: the child faults their pages in from
+// the page cache. Returns 0 or -ENOMEM; only page-table pages are allocated.
 int
-copy_page_range(pagetable_t dst, pagetable_t src, uint64 sz)
+copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
-  for(uint64 va = 0; va < sz; va += PGSIZE){
-    pte_t *pte = walk(src, va, 0);
-    if(pte == 0){
-      va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;   // no table: skip 2 MiB
+  struct mm_struct *smm = src->vm_mm, *dmm = dst->vm_mm;
+  int err = 0;
+
+  if(src->vm_flags & VM_SHARED)
+    return 0;
+  for(uint64 va = src->vm_start; va < src->vm_end && err == 0; va += PGSIZE){
+    acquire(&smm->page_table_lock);
+    pte_t *pte = walk(smm->pgd, va, 0);
+    if(pte == 0 || (*pte & PTE_V) == 0){
+      release(&smm->page_table_lock);
+      if(pte == 0)
+        va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;   // no table: skip 2 MiB
       continue;
     }
-    if((*pte & PTE_V) == 0)
-      continue;   // not touched yet (lazy sbrk)
     struct page *pg = pte_page(*pte);
     if(*pte & PTE_W)
       *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
-    ClearPageAnonExclusive(pg);
-    if(mappages(dst, va, PGSIZE, page_to_phys(pg), PTE_FLAGS(*pte) & (PTE_USER_RWX | PTE_COW)) != 0){
-      uvmunmap(dst, 0, PGROUNDUP(sz) / PGSIZE, 1);
-      sfence_vma();
-      return -ENOMEM;
-    }
+    if(PageAnon(pg))
+      ClearPageAnonExclusive(pg);
+    pte_t val = *pte;
     get_page(pg);
-    page_add_anon_rmap(pg);
+    acquire(&dmm->page_table_lock);
+    err = set_pte(dst, va, pg, val);
+    release(&dmm->page_table_lock);
+    release(&smm->page_table_lock);
+    if(err)
+      put_page(pg);
   }
-  // The parent runs on this hart and may cache writable translations.
-  sfence_vma();
-  return 0;
+  // Other threads of the parent may cache writable translations.
+  flush_tlb_range(smm, src->vm_start, src->vm_end);
+  return err;
 }
 
 // One page of zeros, mapped read-only (and COW) wherever untouched
@@ -252,12 +359,13 @@ zero_page_init(void)
 // May a write fault reuse this COW page in place instead of copying it?
 // The modern rule (Linux 5.19, PageAnonExclusive): yes if the page is
 // known to be exclusive to the faulting process, or if no one else holds
-// a reference, in which case it becomes exclusive again.
+// a reference, in which case it becomes exclusive again. Page-cache pages
+// (and the zero page) are never reused: a private write must not reach them.
 static int
 wp_can_reuse(struct page *pg)
 {
   if(!PageAnon(pg))
-    return 0;   // the zero page
+    return 0;
   if(PageAnonExclusive(pg))
     return 1;
   if(page_count(pg) != 1)
@@ -266,18 +374,19 @@ wp_can_reuse(struct page *pg)
   return 1;
 }
 
-// A write to a present, COW page: where copy-on-write is resolved
-// (Linux: do_wp_page). Reuse the page, or copy it to a new exclusive page
-// and drop this process's share of the old one. 0 or -ENOMEM.
+// A write to a present, read-only page of a private writable region:
+// where copy-on-write is resolved (Linux: do_wp_page). Reuse the page, or
+// copy it to a new exclusive page and drop this process's share of the
+// old one, after no hart can reach it through the old PTE any more.
+// page_table_lock is held. 0 or -ENOMEM.
 static int
-do_wp_page(uint64 va, pte_t *pte)
+do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte)
 {
   struct page *old = pte_page(*pte);
-  uint64 flags = (PTE_FLAGS(*pte) & ~PTE_COW) | PTE_W | PTE_A | PTE_D;
 
   count_vm_event(COW_FAULT);
   if(wp_can_reuse(old)){
-    *pte = PA2PTE(page_to_phys(old)) | flags;
+    *pte = make_pte(old, vma, 1);
     sfence_vma_page(va);
     count_vm_event(COW_REUSE);
     return 0;
@@ -287,91 +396,161 @@ do_wp_page(uint64 va, pte_t *pte)
     return -ENOMEM;
   if(old != zero_page)   // a new page is zeroed already
     memmove(page_address(new), page_address(old), PGSIZE);
-  page_add_anon_rmap(new);
-  *pte = PA2PTE(page_to_phys(new)) | flags;
-  sfence_vma_page(va);
+  page_add_rmap(new);
+  *pte = make_pte(new, vma, 1);
+  flush_tlb_range(vma->vm_mm, va, va + PGSIZE);
   page_remove_rmap(old);
   put_page(old);
   count_vm_event(COW_COPY);
   return 0;
 }
 
-// Make a page inaccessible to user mode: the stack guard page.
-void
-uvmclear(pagetable_t pagetable, uint64 va)
-{
-  pte_t *pte = walk(pagetable, va, 0);
-  if(pte == 0)
-    panic("uvmclear");
-  *pte &= ~PTE_U;
-}
-
-// A user page fault, or a kernel access to user memory that found no
-// mapping. Memory below p->mm->brk that is not mapped yet was grown lazily
-// (sbrklazy): give it a zeroed page. Returns 0 if the access may be retried,
-// -EFAULT if it is a bad access.
-// First touch of lazily grown memory (Linux: do_anonymous_page). A read
-// maps the shared zero page read-only and COW; a write gets a new page.
+// A write to a clean page of a shared region (Linux: wp_page_shared): the
+// page becomes dirty and writable. A file page stays read-only until this
+// first write so that writeback knows it changed; the next writeback
+// write-protects it again (page_mkclean).
 static int
-do_anonymous_page(pagetable_t pagetable, uint64 va, uint64 scause)
+do_shared_wp(struct vm_area_struct *vma, uint64 va, pte_t *pte)
 {
-  struct page *pg;
-  int perm = PTE_R | PTE_U;
-
-  if(scause == EXC_STORE_PAGE_FAULT){
-    if((pg = alloc_anon_page()) == 0)
-      return -ENOMEM;
-    perm |= PTE_W;
-  } else {
-    pg = zero_page;
-    get_page(pg);
-    perm |= PTE_COW;
-    count_vm_event(ZERO_PAGE_MAP);
-  }
-  if(map_anon_page(pagetable, va, pg, perm) != 0){
-    put_page(pg);
-    return -ENOMEM;
-  }
-  sfence_vma_page(va);   // a hart may have cached the invalid entry
+  struct page *pg = pte_page(*pte);
+  SetPageDirty(pg);
+  *pte = make_pte(pg, vma, 1);
+  sfence_vma_page(va);
   return 0;
 }
 
-// The PTE bits an access of this kind needs: permission, then A (and D
-// for a store), which harts like the U74 fault on instead of setting.
-static uint64
-access_bits(uint64 scause)
+// First touch of a private anonymous page (Linux: do_anonymous_page). A
+// read maps the shared zero page read-only (COW if writable); a write gets
+// a new page.
+static int
+do_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
+{
+  struct mm_struct *mm = vma->vm_mm;
+  struct page *pg;
+
+  if(write){
+    if((pg = alloc_anon_page()) == 0)
+      return -ENOMEM;
+  } else {
+    pg = zero_page;
+    get_page(pg);
+  }
+  acquire(&mm->page_table_lock);
+  pte_t *pte = walk(mm->pgd, va, 1);
+  int err = pte ? 0 : -ENOMEM;
+  if(pte && (*pte & PTE_V) == 0){   // else another thread was first
+    err = set_pte(vma, va, pg, make_pte(pg, vma, write));
+    if(err == 0 && !write)
+      count_vm_event(ZERO_PAGE_MAP);
+    pg = err ? pg : 0;
+  }
+  release(&mm->page_table_lock);
+  if(pg)
+    put_page(pg);
+  return err;
+}
+
+// First touch of a page of a file or shared anonymous region (Linux:
+// do_fault): find it in the page cache, reading it in if needed (this may
+// sleep, so no lock is held). A private write copies it at once; a shared
+// file page is mapped writable only by a write, which dirties it.
+static int
+do_fault(struct vm_area_struct *vma, uint64 va, int write)
+{
+  struct mm_struct *mm = vma->vm_mm;
+  uint64 index = vma->vm_pgoff + (va - vma->vm_start) / PGSIZE;
+  int err = 0, shared = (vma->vm_flags & VM_SHARED) != 0;
+
+  struct page *pg = filemap_fault(vma, index, &err);
+  if(pg == 0)
+    return err;
+  struct address_space *mapping = pg->mapping;
+  if(write && !shared){
+    struct page *copy = alloc_anon_page();
+    if(copy == 0){
+      put_page(pg);
+      return -ENOMEM;
+    }
+    memmove(page_address(copy), page_address(pg), PGSIZE);
+    put_page(pg);
+    pg = copy;
+    count_vm_event(COW_COPY);
+  } else if(write && mapping->host){
+    SetPageDirty(pg);
+  }
+  // Shared anonymous pages need no dirty tracking: writable at once.
+  int writable = write || (shared && mapping->host == 0 && (vma->vm_flags & VM_WRITE));
+
+  acquire(&mm->page_table_lock);
+  pte_t *pte = walk(mm->pgd, va, 1);
+  err = pte ? 0 : -ENOMEM;
+  // Install unless another thread was first, or truncate took the page
+  // out of the cache meanwhile (then the next fault finds the new state).
+  if(pte && (*pte & PTE_V) == 0 && (PageAnon(pg) || pg->mapping == mapping)){
+    err = set_pte(vma, va, pg, make_pte(pg, vma, writable));
+    pg = err ? pg : 0;
+  }
+  release(&mm->page_table_lock);
+  if(pg)
+    put_page(pg);
+  return err;
+}
+
+// The region flag an access of this kind needs.
+static uint
+access_flags(uint64 scause)
 {
   switch(scause){
-  case EXC_STORE_PAGE_FAULT: return PTE_W | PTE_D;
-  case EXC_INST_PAGE_FAULT:  return PTE_X;
-  default:                   return PTE_R;
+  case EXC_STORE_PAGE_FAULT: return VM_WRITE;
+  case EXC_INST_PAGE_FAULT:  return VM_EXEC;
+  default:                   return VM_READ | VM_WRITE;   // PROT_WRITE implies read
   }
 }
 
+// A user page fault, or a kernel access to user memory that found no
+// usable PTE (Linux: handle_mm_fault). Returns 0 if the access may be
+// retried, -EFAULT if it is a bad access, -ENOMEM if memory ran out.
 int
-handle_mm_fault(struct proc *p, uint64 va, uint64 scause)
+handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause)
 {
-  if(va >= p->mm->brk || va >= MAXVA)
+  int write = scause == EXC_STORE_PAGE_FAULT;
+  int err = -EFAULT;
+
+  if(va >= MAXVA)
     return -EFAULT;
   va = PGROUNDDOWN(va);
-  pte_t *pte = walk(p->mm->pgd, va, 0);
+  mmap_read_lock(mm);
+  struct vm_area_struct *vma = find_vma(mm, va);
+  if(vma == 0 || va < vma->vm_start || (vma->vm_flags & access_flags(scause)) == 0)
+    goto out;
+  acquire(&mm->page_table_lock);
+  pte_t *pte = walk(mm->pgd, va, 0);
   if(pte && (*pte & PTE_V)){
-    uint64 need = access_bits(scause);
-    uint64 perm = need & (PTE_R | PTE_W | PTE_X);
-    if((*pte & PTE_U) && scause == EXC_STORE_PAGE_FAULT && (*pte & (PTE_W | PTE_COW)) == PTE_COW)
-      return do_wp_page(va, pte);
-    if((*pte & PTE_U) == 0 || (*pte & perm) != perm)
-      return -EFAULT;   // not allowed: a guard page, or a write to text
-    // Allowed, so only A or D was missing: set them, as hardware would.
-    *pte |= PTE_A | (need & PTE_D);
-    sfence_vma_page(va);
-    return 0;
+    if(write && (*pte & PTE_W) == 0)
+      err = (vma->vm_flags & VM_SHARED) ? do_shared_wp(vma, va, pte) : do_wp_page(vma, va, pte);
+    else {
+      // Allowed, so only A or D was missing (harts like the U74 fault
+      // instead of setting them), or another thread got here first.
+      *pte |= PTE_A | (write ? PTE_D : 0);
+      sfence_vma_page(va);
+      err = 0;
+    }
+    release(&mm->page_table_lock);
+    goto out;
   }
-  return do_anonymous_page(p->mm->pgd, va, scause);
+  release(&mm->page_table_lock);
+  if(vma->vm_mapping)
+    err = do_fault(vma, va, write);
+  else
+    err = do_anonymous_page(vma, va, write);
+ out:
+  mmap_read_unlock(mm);
+  return err;
 }
 
-// The kernel address of user va in the current process, faulting in a
-// lazily grown page; 0 if va is not accessible (with write: writable).
+// The kernel address of user va in the current process, faulting the page
+// in like user mode would; 0 if va is not accessible (with write:
+// writable).
 static char*
 user_addr(pagetable_t pagetable, uint64 va, int write)
 {
@@ -382,10 +561,8 @@ user_addr(pagetable_t pagetable, uint64 va, int write)
     pte_t *pte = walk(pagetable, va, 0);
     if(pte && (*pte & (PTE_V|PTE_U)) == (PTE_V|PTE_U) && (!write || (*pte & PTE_W)))
       return (char*)__va(PTE2PA(*pte)) + (va % PGSIZE);
-    // Not mapped yet, or a write to a COW page: fault it in like user
-    // mode would.
-    if(p == 0 || p->mm->pgd != pagetable ||
-       handle_mm_fault(p, va, write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT) != 0)
+    if(p == 0 || p->mm == 0 || p->mm->pgd != pagetable ||
+       handle_mm_fault(p->mm, va, write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT) != 0)
       return 0;
   }
   return 0;

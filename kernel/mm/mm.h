@@ -8,7 +8,19 @@ struct page {
   int _refcount;       // references: page tables, kernel users; 0 = free
   int _mapcount;       // number of PTEs mapping the frame
   int pincount;        // FOLL_PIN pins (later issues)
-  struct page *next;   // free list link while free
+  struct page *next;   // free list link while free; page-cache hash link
+  struct address_space *mapping;   // page-cache pages: whose they are
+  uint64 index;        // ... and which page of it
+};
+
+// The page cache of one file, or of one shared anonymous region (Linux's
+// shmem): its pages, found by (mapping, index) in filemap.c, and the
+// regions that map them (the reverse map that writeback and truncate use).
+struct address_space {
+  struct inode *host;              // the file; 0 for shared anonymous memory
+  int nrpages;                     // pages in the cache
+  int shmem_refs;                  // shared anonymous: regions using it
+  struct vm_area_struct *i_mmap;   // regions mapping it, by shared_next
 };
 
 // Page flags (Linux: include/linux/page-flags.h).
@@ -57,8 +69,15 @@ extern struct page *zero_page;
 void zero_page_init(void);
 
 // mm/rmap.c: who maps a page
-void page_add_anon_rmap(struct page *pg);
+struct vm_area_struct;
+struct mm_struct;
+void rmap_init(void);
+void page_add_rmap(struct page *pg);
 void page_remove_rmap(struct page *pg);
+void vma_link_mapping(struct vm_area_struct *vma);
+void vma_unlink_mapping(struct vm_area_struct *vma);
+int page_mkclean(struct page *pg);
+void unmap_mapping_pages(struct address_space *mapping, uint64 start, uint64 end);
 
 // mm/vmstat.c: event counters, shown by the vmstat program
 enum vm_event_item {
@@ -66,6 +85,10 @@ enum vm_event_item {
   COW_COPY,            // ... resolved by copying the page
   COW_REUSE,           // ... resolved by reusing it in place
   ZERO_PAGE_MAP,       // read faults answered with the shared zero page
+  PGCACHE_HIT,         // faults that found their page in the page cache
+  PGCACHE_MISS,        // ... that had to read it (or create it)
+  PGWRITEBACK,         // dirty pages written back to the disk
+  TLB_SHOOTDOWN,       // flushes sent to other harts
   NR_VM_EVENTS
 };
 void count_vm_event(enum vm_event_item item);
@@ -85,17 +108,10 @@ void kfree(void *va);                // put_page(virt_to_page(va))
 uint64 nr_free_pages(void);
 void free_boot_memory(struct fdt_machine *m, uint64 dtb_pa, uint64 boot_lo, uint64 boot_hi);
 
-// A process's address space, shared by the processes that share it
-// (threads, later). Linux: struct mm_struct.
-struct mm_struct {
-  pagetable_t pgd;     // user half private, kernel half shared by all
-  uint64 brk;          // xv6's process size: the image is [0, brk)
-  int mm_users;        // processes using it; the last mmput frees it
-};
-
-// mm/memory.c
+// mm/memory.c: address spaces (struct mm_struct is in mm_types.h)
 struct mm_struct *mm_alloc(void);     // an empty address space, or 0
 void mmput(struct mm_struct *mm);     // drop a user; the last frees it
+void switch_mm(struct mm_struct *prev, struct mm_struct *next);
 
 // mm/init.c: the kernel's own address space
 extern pagetable_t kernel_pagetable;
@@ -104,19 +120,48 @@ void kvminithart(void);
 uint64 kernel_satp(void);
 void *ioremap(uint64 pa, uint64 size);
 
-// mm/memory.c: page tables and user memory
+// mm/memory.c: page tables, user memory and page faults
 pte_t *walk(pagetable_t, uint64, int);
 uint64 walkaddr(pagetable_t, uint64);
 int mappages(pagetable_t, uint64, uint64, uint64, int);
 pagetable_t uvmcreate(void);
-uint64 uvmalloc(pagetable_t, uint64, uint64, int);
-uint64 uvmdealloc(pagetable_t, uint64, uint64);
-void uvmfree(pagetable_t, uint64);
-void uvmunmap(pagetable_t, uint64, uint64, int);
-void uvmclear(pagetable_t, uint64);
+int populate_range(struct vm_area_struct *vma, uint64 start, uint64 end);
+void zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end);
+void change_protection(struct vm_area_struct *vma, uint64 start, uint64 end);
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
+void free_pgtables(struct mm_struct *mm);
 int copyout(pagetable_t, uint64, char *, uint64);
 int copyin(pagetable_t, char *, uint64, uint64);
 uint64 copyin_partial(pagetable_t, char *, uint64, uint64);
 int copyinstr(pagetable_t, char *, uint64, uint64);
-int handle_mm_fault(struct proc *p, uint64 va, uint64 scause);
-int copy_page_range(pagetable_t dst, pagetable_t src, uint64 sz);
+int handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause);
+
+// mm/mmap.c: regions
+void vma_init(void);
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64 addr);
+int mmap_region(struct mm_struct *mm, struct file *f, uint64 addr, uint64 len,
+                uint vm_flags, uint64 pgoff, const char *name);
+int do_munmap(struct mm_struct *mm, uint64 start, uint64 len);
+int dup_mmap(struct mm_struct *dst, struct mm_struct *src);
+void exit_mmap(struct mm_struct *mm);
+int do_brk(struct mm_struct *mm, uint64 newbrk, int populate);
+int vma_writeback(struct vm_area_struct *vma, uint64 start, uint64 end);
+
+// mm/filemap.c: the page cache
+void filemap_init(void);
+struct page *find_get_page(struct address_space *mapping, uint64 index);
+struct page *filemap_fault(struct vm_area_struct *vma, uint64 index, int *err);
+void filemap_drop(struct address_space *mapping, uint64 from);
+int filemap_read(struct inode *ip, char *dst, uint off, uint n);
+void filemap_update(struct inode *ip, char *src, uint off, uint n);
+void shmem_put(struct address_space *mapping);
+struct address_space *shmem_alloc(void);
+
+// mm/page-writeback.c
+int write_one_page(struct page *pg);
+int filemap_write_range(struct address_space *mapping, uint64 start, uint64 end);
+void flusher_start(void);
+void sync_all(void);
+
+// mm/tlbflush.c
+void flush_tlb_range(struct mm_struct *mm, uint64 start, uint64 end);

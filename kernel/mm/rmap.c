@@ -1,15 +1,29 @@
-// Reverse mapping: how many PTEs map a page (Linux: mm/rmap.c). For an
-// anonymous page the count is all we need; the page cache (later) also
-// finds the mappings of a file page through its file.
+// Reverse mapping: from a page to the PTEs that map it (Linux: mm/rmap.c).
+// For an anonymous page the count is all we need. A page-cache page is
+// found through its mapping: every region that maps the file (or shared
+// anonymous object) is on mapping->i_mmap, and the page's index tells
+// where in that region it would be.
 
 #include "../types.h"
 #include "../param.h"
 #include "../riscv.h"
 #include "../spinlock.h"
+#include "../sleeplock.h"
 #include "../defs.h"
+#include "mm_types.h"
+
+// Guards every mapping's i_mmap list. Taken before a page_table_lock.
+static struct spinlock i_mmap_lock;
 
 void
-page_add_anon_rmap(struct page *pg)
+rmap_init(void)
+{
+  initlock(&i_mmap_lock, "i_mmap");
+}
+
+// One more PTE maps pg (anonymous or page cache alike: the mapcount).
+void
+page_add_rmap(struct page *pg)
 {
   __atomic_add_fetch(&pg->_mapcount, 1, __ATOMIC_SEQ_CST);
 }
@@ -19,4 +33,84 @@ page_remove_rmap(struct page *pg)
 {
   if(__atomic_sub_fetch(&pg->_mapcount, 1, __ATOMIC_SEQ_CST) < 0)
     panic("page_remove_rmap: mapcount underflow on %p", page_address(pg));
+}
+
+void
+vma_link_mapping(struct vm_area_struct *vma)
+{
+  struct address_space *m = vma->vm_mapping;
+  if(m == 0)
+    return;
+  acquire(&i_mmap_lock);
+  vma->shared_next = m->i_mmap;
+  m->i_mmap = vma;
+  release(&i_mmap_lock);
+}
+
+void
+vma_unlink_mapping(struct vm_area_struct *vma)
+{
+  struct address_space *m = vma->vm_mapping;
+  if(m == 0)
+    return;
+  acquire(&i_mmap_lock);
+  struct vm_area_struct **pp = &m->i_mmap;
+  while(*pp != vma)
+    pp = &(*pp)->shared_next;
+  *pp = vma->shared_next;
+  release(&i_mmap_lock);
+}
+
+// Where page index of its mapping would be in vma, or 0 if vma does not
+// cover it.
+static uint64
+vma_address(struct vm_area_struct *vma, uint64 index)
+{
+  if(index < vma->vm_pgoff || index - vma->vm_pgoff >= (vma->vm_end - vma->vm_start) / PGSIZE)
+    return 0;
+  return vma->vm_start + (index - vma->vm_pgoff) * PGSIZE;
+}
+
+// Write-protect every PTE that maps pg, a page-cache page, and flush them
+// from every hart, so that the next write through any mapping faults and
+// dirties the page again (Linux: page_mkclean; writeback calls it before
+// writing). Returns the number of PTEs cleaned.
+int
+page_mkclean(struct page *pg)
+{
+  int cleaned = 0;
+  acquire(&i_mmap_lock);
+  for(struct vm_area_struct *vma = pg->mapping->i_mmap; vma; vma = vma->shared_next){
+    uint64 va = vma_address(vma, pg->index);
+    if(va == 0 || !(vma->vm_flags & VM_SHARED))
+      continue;   // a private region maps cache pages read-only
+    struct mm_struct *mm = vma->vm_mm;
+    acquire(&mm->page_table_lock);
+    pte_t *pte = walk(mm->pgd, va, 0);
+    if(pte && (*pte & PTE_V) && pte_page(*pte) == pg && (*pte & PTE_W)){
+      *pte &= ~(PTE_W | PTE_D);
+      flush_tlb_range(mm, va, va + PGSIZE);
+      cleaned++;
+    }
+    release(&mm->page_table_lock);
+  }
+  release(&i_mmap_lock);
+  return cleaned;
+}
+
+// Unmap pages [start, end) of mapping from every region that maps them,
+// private copies included (Linux: unmap_mapping_range): the file lost them.
+void
+unmap_mapping_pages(struct address_space *mapping, uint64 start, uint64 end)
+{
+  acquire(&i_mmap_lock);
+  for(struct vm_area_struct *vma = mapping->i_mmap; vma; vma = vma->shared_next){
+    uint64 npages = (vma->vm_end - vma->vm_start) / PGSIZE;
+    uint64 s = start > vma->vm_pgoff ? start : vma->vm_pgoff;
+    uint64 e = end < vma->vm_pgoff + npages ? end : vma->vm_pgoff + npages;
+    if(s < e)
+      zap_page_range(vma, vma->vm_start + (s - vma->vm_pgoff) * PGSIZE,
+                     vma->vm_start + (e - vma->vm_pgoff) * PGSIZE);
+  }
+  release(&i_mmap_lock);
 }

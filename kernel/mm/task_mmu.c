@@ -6,35 +6,77 @@
 #include "../param.h"
 #include "../riscv.h"
 #include "../spinlock.h"
+#include "../sleeplock.h"
 #include "../proc.h"
 #include "../fcntl.h"
 #include "../vmmap.h"
 #include "../defs.h"
+#include "../fs.h"
+#include "../file.h"
 
-// The process's memory regions. Until processes have VMAs (mmap), the
-// whole of [0, sz) is one private anonymous region: text, data, stack
-// and heap, as xv6 lays them out.
+// The address space of process pid (0: the caller), with a reference the
+// caller drops with mmput; 0 if there is no such live process.
+static struct mm_struct*
+get_task_mm(int pid)
+{
+  struct proc *p = pid ? proc_get(pid) : myproc();
+  if(p == 0)
+    return 0;
+  struct mm_struct *mm = p->mm;
+  __atomic_add_fetch(&mm->mm_users, 1, __ATOMIC_SEQ_CST);
+  if(pid)
+    release(&p->lock);
+  return mm;
+}
+
+static void
+fill_vma_info(struct vm_area_struct *vma, struct vma_info *v)
+{
+  memset(v, 0, sizeof(*v));
+  v->start = vma->vm_start;
+  v->end = vma->vm_end;
+  v->prot = vma->vm_flags & VM_PROT_MASK;
+  v->flags = (vma->vm_flags & VM_SHARED) ? MAP_SHARED : MAP_PRIVATE;
+  if(vma->vm_file == 0)
+    v->flags |= MAP_ANONYMOUS;
+  v->pgoff = vma->vm_pgoff;
+  if(vma->vm_file){
+    char digits[12];
+    int n = 0;
+    for(uint i = vma->vm_file->ip->inum; n == 0 || i > 0; i /= 10)
+      digits[n++] = '0' + i % 10;
+    safestrcpy(v->name, "inode ", sizeof(v->name));
+    for(int k = 6; n > 0; )
+      v->name[k++] = digits[--n];
+  } else
+    safestrcpy(v->name, vma->vm_name ? vma->vm_name : (vma->vm_mapping ? "[shmem]" : "[anon]"),
+               sizeof(v->name));
+}
+
+// The vmas system call: up to max of process pid's regions (0: the
+// caller's), in address order. Returns how many, or a negative errno.
 int
 task_vmas(int pid, uint64 uout, int max)
 {
-  struct vma_info v;
-  struct proc *p = pid ? proc_get(pid) : myproc();
-
-  if(p == 0)
+  if(max < 0)
+    return -EINVAL;
+  struct vma_info *buf = kalloc();
+  if(buf == 0)
+    return -ENOMEM;
+  struct mm_struct *mm = get_task_mm(pid);
+  if(mm == 0){
+    kfree(buf);
     return -ESRCH;
-  memset(&v, 0, sizeof(v));
-  v.start = 0;
-  v.end = PGROUNDUP(p->mm->brk);
-  if(pid)
-    release(&p->lock);
-  v.prot = PROT_READ | PROT_WRITE | PROT_EXEC;
-  v.flags = MAP_PRIVATE | MAP_ANONYMOUS;
-  safestrcpy(v.name, "[xv6 image]", sizeof(v.name));
-  if(max < 1)
-    return max < 0 ? -EINVAL : 0;
-  if(copyout(myproc()->mm->pgd, uout, (char *)&v, sizeof(v)) < 0)
-    return -EFAULT;
-  return 1;
+  }
+  int n = 0, cap = PGSIZE / sizeof(*buf);
+  mmap_read_lock(mm);
+  for(struct vm_area_struct *vma = mm->mmap; vma && n < max && n < cap; vma = vma->vm_next)
+    fill_vma_info(vma, &buf[n++]);
+  mmap_read_unlock(mm);
+  mmput(mm);
+  int err = copyout(myproc()->mm->pgd, uout, (char *)buf, n * sizeof(*buf));
+  kfree(buf);
+  return err < 0 ? err : n;
 }
 
 static void
@@ -55,6 +97,8 @@ fill_page_info(pagetable_t pt, uint64 va, struct page_info *pi)
   pi->pincount = pg->pincount;
   pi->flags = pg->flags;
   pi->zero = pg == zero_page;
+  if(pg->mapping)
+    pi->cache = pg->mapping->host ? 1 : 2;
 }
 
 // Describe npages pages from va in process pid (0: the caller). Returns

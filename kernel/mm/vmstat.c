@@ -16,6 +16,10 @@ const char *vm_event_names[NR_VM_EVENTS] = {
   [COW_COPY]  = "cow_copy",
   [COW_REUSE] = "cow_reuse",
   [ZERO_PAGE_MAP] = "zero_page_map",
+  [PGCACHE_HIT] = "pgcache_hit",
+  [PGCACHE_MISS] = "pgcache_miss",
+  [PGWRITEBACK] = "pgwriteback",
+  [TLB_SHOOTDOWN] = "tlb_shootdown",
 };
 
 void

@@ -1,0 +1,583 @@
+// Regions of an address space and the mmap family of system calls
+// (Linux: mm/mmap.c, mm/mprotect.c, mm/madvise.c, mm/msync.c).
+//
+// A process's memory is a sorted list of regions (struct vm_area_struct):
+// exec makes the text, data and stack regions, sbrk grows "[heap]", mmap
+// adds the rest. A page fault is legal only inside a region that allows
+// the access (memory.c). Changes to the list hold mmap_lock for writing.
+
+#include "../types.h"
+#include "../param.h"
+#include "../riscv.h"
+#include "../spinlock.h"
+#include "../sleeplock.h"
+#include "../proc.h"
+#include "../fcntl.h"
+#include "../stat.h"
+#include "../defs.h"
+#include "../fs.h"
+#include "../file.h"
+#include "mm_types.h"
+
+#define MAX_MAP_COUNT 128          // regions per address space (Linux: vm.max_map_count)
+#define MMAP_TOP      MAXVA        // mmap places regions top-down from here
+
+static struct {
+  struct spinlock lock;
+  struct vm_area_struct *free;
+  struct vm_area_struct pool[NVMA];
+} vmas;
+
+void
+vma_init(void)
+{
+  initlock(&vmas.lock, "vmas");
+  for(int i = 0; i < NVMA; i++){
+    vmas.pool[i].vm_next = vmas.free;
+    vmas.free = &vmas.pool[i];
+  }
+}
+
+static struct vm_area_struct*
+vm_area_alloc(struct mm_struct *mm)
+{
+  if(mm->map_count >= MAX_MAP_COUNT)
+    return 0;
+  acquire(&vmas.lock);
+  struct vm_area_struct *vma = vmas.free;
+  if(vma)
+    vmas.free = vma->vm_next;
+  release(&vmas.lock);
+  if(vma){
+    memset(vma, 0, sizeof(*vma));
+    vma->vm_mm = mm;
+  }
+  return vma;
+}
+
+// Drop what a region holds (its file, its shared object) and free it.
+static void
+vm_area_free(struct vm_area_struct *vma)
+{
+  if(vma->vm_file)
+    fileclose(vma->vm_file);
+  else if(vma->vm_mapping)
+    shmem_put(vma->vm_mapping);
+  acquire(&vmas.lock);
+  vma->vm_next = vmas.free;
+  vmas.free = vma;
+  release(&vmas.lock);
+}
+
+// The first region that ends above addr, or 0 (Linux: find_vma). addr is
+// inside it only if vma->vm_start <= addr.
+struct vm_area_struct*
+find_vma(struct mm_struct *mm, uint64 addr)
+{
+  for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
+    if(vma->vm_end > addr)
+      return vma;
+  return 0;
+}
+
+// Put vma in mm's sorted list and in its mapping's reverse map.
+static void
+vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+  struct vm_area_struct **pp = &mm->mmap;
+  while(*pp && (*pp)->vm_start < vma->vm_start)
+    pp = &(*pp)->vm_next;
+  vma->vm_next = *pp;
+  *pp = vma;
+  mm->map_count++;
+  vma_link_mapping(vma);
+}
+
+static void
+vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+  struct vm_area_struct **pp = &mm->mmap;
+  while(*pp != vma)
+    pp = &(*pp)->vm_next;
+  *pp = vma->vm_next;
+  mm->map_count--;
+  vma_unlink_mapping(vma);
+}
+
+// Split vma at addr (strictly inside it) into two regions. 0 or -ENOMEM.
+static int
+split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64 addr)
+{
+  struct vm_area_struct *new = vm_area_alloc(mm);
+  if(new == 0)
+    return -ENOMEM;
+  *new = *vma;
+  new->vm_start = addr;
+  new->vm_pgoff += (addr - vma->vm_start) / PGSIZE;
+  if(new->vm_file)
+    filedup(new->vm_file);
+  else if(new->vm_mapping)
+    __atomic_add_fetch(&new->vm_mapping->shmem_refs, 1, __ATOMIC_SEQ_CST);
+  vma->vm_end = addr;
+  vma_link(mm, new);
+  return 0;
+}
+
+// Split the regions around [start, end) so that each region is wholly in
+// or out of it. 0 or -ENOMEM.
+static int
+split_range(struct mm_struct *mm, uint64 start, uint64 end)
+{
+  struct vm_area_struct *vma = find_vma(mm, start);
+  if(vma && vma->vm_start < start){
+    int err = split_vma(mm, vma, start);
+    if(err)
+      return err;
+  }
+  vma = find_vma(mm, end);
+  if(vma && vma->vm_start < end)
+    return split_vma(mm, vma, end);
+  return 0;
+}
+
+// Does [start, end) lie wholly in regions, without holes?
+static int
+range_mapped(struct mm_struct *mm, uint64 start, uint64 end)
+{
+  uint64 a = start;
+  for(struct vm_area_struct *vma = find_vma(mm, start); vma && a < end; vma = vma->vm_next){
+    if(vma->vm_start > a)
+      return 0;
+    a = vma->vm_end;
+  }
+  return a >= end;
+}
+
+// Write back the dirty pages that [start, end) of a shared file region
+// maps. 0 or a negative errno.
+int
+vma_writeback(struct vm_area_struct *vma, uint64 start, uint64 end)
+{
+  if(!(vma->vm_flags & VM_SHARED) || vma->vm_file == 0)
+    return 0;
+  uint64 first = vma->vm_pgoff + (start - vma->vm_start) / PGSIZE;
+  return filemap_write_range(vma->vm_mapping, first, first + (end - start) / PGSIZE);
+}
+
+// Take a whole region out of mm: unmap its pages, write back what it
+// dirtied in a shared file, and free it.
+static void
+remove_vma(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+  vma_unlink(mm, vma);
+  zap_page_range(vma, vma->vm_start, vma->vm_end);
+  vma_writeback(vma, vma->vm_start, vma->vm_end);
+  vm_area_free(vma);
+}
+
+// Unmap [start, start+len) (Linux: do_munmap). Holes are fine. The caller
+// holds mmap_lock for writing and has checked the arguments. 0 or -ENOMEM
+// (no region left to split one).
+int
+do_munmap(struct mm_struct *mm, uint64 start, uint64 len)
+{
+  uint64 end = start + len;
+  int err = split_range(mm, start, end);
+  if(err)
+    return err;
+  struct vm_area_struct *vma = find_vma(mm, start);
+  while(vma && vma->vm_start < end){
+    struct vm_area_struct *next = vma->vm_next;
+    remove_vma(mm, vma);
+    vma = next;
+  }
+  return 0;
+}
+
+// Add a region for [addr, addr+len), which must be free: anonymous if f
+// is 0 (shared anonymous memory gets its own page cache), else mapping f
+// from page pgoff. name labels it for vmmap. 0 or -ENOMEM.
+int
+mmap_region(struct mm_struct *mm, struct file *f, uint64 addr, uint64 len,
+            uint vm_flags, uint64 pgoff, const char *name)
+{
+  struct vm_area_struct *vma = vm_area_alloc(mm);
+  if(vma == 0)
+    return -ENOMEM;
+  vma->vm_start = addr;
+  vma->vm_end = addr + len;
+  vma->vm_flags = vm_flags;
+  vma->vm_pgoff = pgoff;
+  vma->vm_name = name;
+  if(f){
+    vma->vm_file = filedup(f);
+    vma->vm_mapping = &f->ip->i_data;
+  } else if(vm_flags & VM_SHARED){
+    if((vma->vm_mapping = shmem_alloc()) == 0){
+      vm_area_free(vma);
+      return -ENOMEM;
+    }
+  }
+  vma_link(mm, vma);
+  return 0;
+}
+
+// Is [addr, addr+len) free of regions?
+static int
+range_free(struct mm_struct *mm, uint64 addr, uint64 len)
+{
+  struct vm_area_struct *vma = find_vma(mm, addr);
+  return vma == 0 || vma->vm_start >= addr + len;
+}
+
+// Where a new region of len bytes goes: at the hint if it is free, else
+// in the highest gap that fits, above the heap (Linux's top-down layout;
+// the heap grows up towards it). 0 if there is no room.
+static uint64
+get_unmapped_area(struct mm_struct *mm, uint64 hint, uint64 len)
+{
+  uint64 low = PGROUNDUP(mm->brk);
+  hint = PGROUNDUP(hint);
+  if(hint >= low && hint <= MMAP_TOP - len && range_free(mm, hint, len))
+    return hint;
+  uint64 best = 0, gap_start = 0;
+  for(struct vm_area_struct *vma = mm->mmap; ; vma = vma->vm_next){
+    uint64 gap_end = vma ? vma->vm_start : MMAP_TOP;
+    if(gap_start < low)
+      gap_start = low;
+    if(gap_end > gap_start && gap_end - gap_start >= len)
+      best = gap_end - len;
+    if(vma == 0)
+      return best;
+    gap_start = vma->vm_end;
+  }
+}
+
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+// Round len up to pages; 0 if that overflows or leaves the address space.
+static uint64
+page_len(uint64 len)
+{
+  if(len > MAXVA)
+    return 0;
+  return PGROUNDUP(len);
+}
+
+// mmap(addr, len, prot, flags, fd, offset): returns the address, or a
+// negative errno (the user library turns it into MAP_FAILED and errno).
+uint64
+sys_mmap(void)
+{
+  uint64 addr, len, off;
+  int prot, flags, fd;
+  struct file *f = 0;
+  struct mm_struct *mm = myproc()->mm;
+
+  argaddr(0, &addr);
+  argaddr(1, &len);
+  argint(2, &prot);
+  argint(3, &flags);
+  argint(4, &fd);
+  argaddr(5, &off);
+
+  int type = flags & (MAP_SHARED | MAP_PRIVATE);
+  if(len == 0 || off % PGSIZE || (prot & ~PROT_ALL) ||
+     (flags & ~(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS)) ||
+     (type != MAP_SHARED && type != MAP_PRIVATE) ||
+     ((flags & MAP_FIXED) && addr % PGSIZE))
+    return -EINVAL;
+  if((len = page_len(len)) == 0 || ((flags & MAP_FIXED) && addr > MAXVA - len))
+    return -ENOMEM;
+
+  uint vm_flags = prot | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+  if(type == MAP_SHARED)
+    vm_flags |= VM_SHARED;
+  if(!(flags & MAP_ANONYMOUS)){
+    if((f = fget(fd)) == 0)
+      return -EBADF;
+    int err = 0;
+    if(f->type != FD_INODE || f->ip->type != T_FILE)
+      err = -ENODEV;   // pipes, devices and directories have no pages
+    else if(!f->readable || (type == MAP_SHARED && !f->writable && (prot & PROT_WRITE)))
+      err = -EACCES;
+    else if(type == MAP_SHARED && !f->writable)
+      vm_flags &= ~VM_MAYWRITE;   // nor may mprotect add PROT_WRITE
+    if(err){
+      fileclose(f);
+      return err;
+    }
+  }
+
+  mmap_write_lock(mm);
+  int err = 0;
+  if(flags & MAP_FIXED)
+    err = do_munmap(mm, addr, len);
+  else if((addr = get_unmapped_area(mm, addr, len)) == 0)
+    err = -ENOMEM;
+  if(err == 0)
+    err = mmap_region(mm, f, addr, len, vm_flags, off / PGSIZE, 0);
+  mmap_write_unlock(mm);
+  if(f)
+    fileclose(f);   // the region has its own reference
+  return err ? err : addr;
+}
+
+// Check (addr, len) of munmap, mprotect, madvise and msync: addr page
+// aligned, len rounded up. Returns 0 with *end set, or a negative errno;
+// einval_big: too large a length is EINVAL (munmap) rather than ENOMEM.
+static int
+range_args(uint64 *addr, uint64 *end, int einval_big)
+{
+  uint64 len;
+  argaddr(0, addr);
+  argaddr(1, &len);
+  if(*addr % PGSIZE)
+    return -EINVAL;
+  uint64 n = page_len(len);
+  if((n == 0 && len != 0) || *addr > MAXVA - n)
+    return einval_big ? -EINVAL : -ENOMEM;
+  *end = *addr + n;
+  return 0;
+}
+
+uint64
+sys_munmap(void)
+{
+  uint64 start, end;
+  struct mm_struct *mm = myproc()->mm;
+  int err = range_args(&start, &end, 1);
+  if(err)
+    return err;
+  if(end == start)
+    return -EINVAL;
+  mmap_write_lock(mm);
+  err = do_munmap(mm, start, end - start);
+  mmap_write_unlock(mm);
+  return err;
+}
+
+// Apply fn to every region piece of [start, end), splitting regions at
+// the ends first if split. The range must be mapped wholly.
+static int
+apply_range(struct mm_struct *mm, uint64 start, uint64 end, int split,
+            void (*fn)(struct vm_area_struct *, uint64, uint64, int), int arg)
+{
+  int err = split ? split_range(mm, start, end) : 0;
+  for(struct vm_area_struct *vma = find_vma(mm, start); err == 0 && vma && vma->vm_start < end; vma = vma->vm_next){
+    uint64 s = vma->vm_start > start ? vma->vm_start : start;
+    uint64 e = vma->vm_end < end ? vma->vm_end : end;
+    fn(vma, s, e, arg);
+  }
+  return err;
+}
+
+// mprotect, madvise and msync share one shape: check (addr, len) and the
+// third argument, check that the range is mapped wholly and that every
+// region allows the operation (before changing any), then apply it to
+// each region's part of the range.
+struct range_op {
+  int (*valid)(int arg);                             // a known third argument?
+  int (*allowed)(struct vm_area_struct *, int arg);  // 0 or an errno; may be 0
+  int (*split)(int arg);                             // split regions at the ends?
+  void (*fn)(struct vm_area_struct *, uint64 start, uint64 end, int arg);
+  int write;                                         // hold mmap_lock for writing
+};
+
+static int
+range_syscall(const struct range_op *op)
+{
+  uint64 start, end;
+  int arg;
+  struct mm_struct *mm = myproc()->mm;
+  int err = range_args(&start, &end, 0);
+  argint(2, &arg);
+  if(err == -EINVAL || !op->valid(arg))
+    return -EINVAL;
+  if(err || end == start)
+    return err;
+  op->write ? mmap_write_lock(mm) : mmap_read_lock(mm);
+  if(!range_mapped(mm, start, end))
+    err = -ENOMEM;
+  for(struct vm_area_struct *vma = find_vma(mm, start); err == 0 && op->allowed && vma && vma->vm_start < end; vma = vma->vm_next)
+    err = op->allowed(vma, arg);
+  if(err == 0)
+    err = apply_range(mm, start, end, op->split(arg), op->fn, arg);
+  op->write ? mmap_write_unlock(mm) : mmap_read_unlock(mm);
+  return err;
+}
+
+static int always(int arg) { return 1; }
+static int never(int arg) { return 0; }
+
+static int
+prot_valid(int prot)
+{
+  return (prot & ~PROT_ALL) == 0;
+}
+
+// A shared mapping of a file opened read-only may not become writable.
+static int
+mprotect_allowed(struct vm_area_struct *vma, int prot)
+{
+  return (prot & PROT_WRITE) && !(vma->vm_flags & VM_MAYWRITE) ? -EACCES : 0;
+}
+
+static void
+mprotect_one(struct vm_area_struct *vma, uint64 start, uint64 end, int prot)
+{
+  vma->vm_flags = (vma->vm_flags & ~VM_PROT_MASK) | prot;
+  change_protection(vma, start, end);
+}
+
+// mprotect(addr, len, prot)
+uint64
+sys_mprotect(void)
+{
+  static const struct range_op op = { prot_valid, mprotect_allowed, always, mprotect_one, 1 };
+  return range_syscall(&op);
+}
+
+static int
+advice_valid(int advice)
+{
+  return advice == MADV_NORMAL || advice == MADV_DONTNEED ||
+         advice == MADV_DONTFORK || advice == MADV_DOFORK;
+}
+
+static int
+advice_splits(int advice)
+{
+  return advice == MADV_DONTFORK || advice == MADV_DOFORK;   // they change regions
+}
+
+static void
+madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
+{
+  switch(advice){
+  case MADV_DONTNEED:
+    // Private pages are dropped (zero, or the file's bytes, next time);
+    // shared ones stay in the page cache, dirty or not.
+    zap_page_range(vma, start, end);
+    break;
+  case MADV_DONTFORK:
+    vma->vm_flags |= VM_DONTCOPY;
+    break;
+  case MADV_DOFORK:
+    vma->vm_flags &= ~VM_DONTCOPY;
+    break;
+  }
+}
+
+// madvise(addr, len, advice)
+uint64
+sys_madvise(void)
+{
+  static const struct range_op op = { advice_valid, 0, advice_splits, madvise_one, 1 };
+  return range_syscall(&op);
+}
+
+static int
+msync_valid(int flags)
+{
+  return (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) == 0 &&
+         !((flags & MS_SYNC) && (flags & MS_ASYNC));
+}
+
+static void
+msync_one(struct vm_area_struct *vma, uint64 start, uint64 end, int flags)
+{
+  if(flags & MS_SYNC)
+    vma_writeback(vma, start, end);
+}
+
+// msync(addr, len, flags): MS_SYNC writes back the dirty file pages of
+// the range; MS_ASYNC leaves that to the flusher; MS_INVALIDATE has
+// nothing to do (the page cache is the only copy in memory).
+uint64
+sys_msync(void)
+{
+  static const struct range_op op = { msync_valid, 0, never, msync_one, 0 };
+  return range_syscall(&op);
+}
+
+// fork: copy src's regions into the empty dst, sharing their pages
+// (copy_page_range), except those marked MADV_DONTFORK. The other threads
+// of the parent fault only after the copy. 0 or -ENOMEM.
+int
+dup_mmap(struct mm_struct *dst, struct mm_struct *src)
+{
+  int err = 0;
+  mmap_write_lock(src);
+  for(struct vm_area_struct *vma = src->mmap; vma && err == 0; vma = vma->vm_next){
+    if(vma->vm_flags & VM_DONTCOPY)
+      continue;
+    struct vm_area_struct *new = vm_area_alloc(dst);
+    if(new == 0){
+      err = -ENOMEM;
+      break;
+    }
+    *new = *vma;
+    new->vm_mm = dst;
+    if(new->vm_file)
+      filedup(new->vm_file);
+    else if(new->vm_mapping)
+      __atomic_add_fetch(&new->vm_mapping->shmem_refs, 1, __ATOMIC_SEQ_CST);
+    vma_link(dst, new);
+    err = copy_page_range(new, vma);
+  }
+  dst->start_brk = src->start_brk;
+  dst->brk = src->brk;
+  mmap_write_unlock(src);
+  return err;
+}
+
+// The last user is gone: take every region out.
+void
+exit_mmap(struct mm_struct *mm)
+{
+  while(mm->mmap)
+    remove_vma(mm, mm->mmap);
+}
+
+// Move the end of the heap to newbrk (sbrk). populate: allocate its new
+// pages now (xv6's eager sbrk) rather than on first touch. The heap may
+// not grow into another region. 0 or -ENOMEM, with nothing changed.
+int
+do_brk(struct mm_struct *mm, uint64 newbrk, int populate)
+{
+  uint64 oldend = PGROUNDUP(mm->brk), newend = PGROUNDUP(newbrk);
+  int err = 0;
+
+  mmap_write_lock(mm);
+  struct vm_area_struct *heap = find_vma(mm, mm->start_brk);
+  if(heap && heap->vm_start != mm->start_brk)
+    heap = 0;
+  if(newend > oldend){
+    if(!range_free(mm, oldend, newend - oldend))
+      err = -ENOMEM;
+    else if(heap)
+      heap->vm_end = newend;
+    else if((err = mmap_region(mm, 0, mm->start_brk, newend - mm->start_brk,
+                               VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC,
+                               0, "[heap]")) == 0)
+      heap = find_vma(mm, mm->start_brk);
+    if(err == 0 && populate && (err = populate_range(heap, oldend, newend)) != 0){
+      zap_page_range(heap, oldend, newend);
+      if(oldend == heap->vm_start)
+        remove_vma(mm, heap);
+      else
+        heap->vm_end = oldend;
+    }
+  } else if(newend < oldend && heap){
+    zap_page_range(heap, newend, oldend);
+    if(newend == heap->vm_start)
+      remove_vma(mm, heap);
+    else
+      heap->vm_end = newend;
+  }
+  if(err == 0)
+    mm->brk = newbrk;
+  mmap_write_unlock(mm);
+  return err;
+}

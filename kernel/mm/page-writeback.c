@@ -1,0 +1,115 @@
+// Writeback: dirty page-cache pages back to their files (Linux:
+// mm/page-writeback.c and the flusher threads of fs/fs-writeback.c).
+//
+// A shared file page is mapped read-only while it is clean; the first
+// write through any mapping faults, marks it dirty and makes that PTE
+// writable (do_shared_wp in memory.c). Writeback reverses this: it
+// write-protects every PTE of the page (page_mkclean, through the reverse
+// map), clears dirty, sets writeback, writes the page's blocks through the
+// log, and clears writeback once the log has committed them. A write
+// during writeback faults and dirties the page again, so it is not lost.
+// Writeback happens on msync(MS_SYNC), fsync, when a shared region goes
+// away (munmap, exit, exec), before poweroff, and every few seconds in
+// the flusher kernel thread.
+
+#include "../types.h"
+#include "../param.h"
+#include "../riscv.h"
+#include "../spinlock.h"
+#include "../sleeplock.h"
+#include "../proc.h"
+#include "../defs.h"
+#include "../fs.h"
+#include "../file.h"
+
+#define FLUSH_SECONDS 3   // the flusher's period (Linux: dirty_writeback_centisecs)
+
+// Write back pg, a page of a file that the caller holds a reference to.
+// Returns 0 or a negative errno (then the page is dirty again).
+int
+write_one_page(struct page *pg)
+{
+  struct inode *ip = pg->mapping ? pg->mapping->host : 0;
+  int err = 0;
+
+  if(ip == 0)
+    return 0;   // truncated meanwhile, or shared anonymous memory
+  begin_op();
+  ilock(ip);
+  if(pg->mapping == &ip->i_data && PageDirty(pg)){
+    page_mkclean(pg);
+    ClearPageDirty(pg);
+    SetPageWriteback(pg);
+    uint off = pg->index * PGSIZE;
+    uint n = off < ip->size ? ip->size - off : 0;   // not past the end of the file
+    if(n > PGSIZE)
+      n = PGSIZE;
+    int r = writei(ip, page_address(pg), off, n);
+    if(r != n){
+      err = r < 0 ? r : -EIO;
+      SetPageDirty(pg);
+    }
+  }
+  iunlock(ip);
+  end_op();   // commits: the data is on the disk
+  if(PageWriteback(pg)){
+    ClearPageWriteback(pg);
+    count_vm_event(PGWRITEBACK);
+  }
+  return err;
+}
+
+// Write back the dirty pages [start, end) of mapping. 0 or the first error.
+int
+filemap_write_range(struct address_space *mapping, uint64 start, uint64 end)
+{
+  uint64 max = (MAXFILE * BSIZE + PGSIZE - 1) / PGSIZE;   // a file has no more pages
+  int err = 0;
+
+  if(mapping->host == 0)
+    return 0;
+  for(uint64 index = start; index < end && index < max; index++){
+    struct page *pg = find_get_page(mapping, index);
+    if(pg == 0)
+      continue;
+    int r = PageDirty(pg) ? write_one_page(pg) : 0;
+    if(err == 0)
+      err = r;
+    put_page(pg);
+  }
+  return err;
+}
+
+static void
+write_inode_pages(struct inode *ip)
+{
+  filemap_write_range(&ip->i_data, 0, ~0UL);
+}
+
+// Write back every dirty page (poweroff and the flusher).
+void
+sync_all(void)
+{
+  for_each_cached_inode(write_inode_pages);
+}
+
+// The flusher kernel thread: dirty pages reach the disk within a few
+// seconds even if nobody calls msync or fsync.
+static void
+flusher(void)
+{
+  for(;;){
+    acquire(&tickslock);
+    uint t0 = ticks;
+    while(ticks - t0 < FLUSH_SECONDS * TICK_HZ)
+      sleep(&ticks, &tickslock);
+    release(&tickslock);
+    sync_all();
+  }
+}
+
+void
+flusher_start(void)
+{
+  kthread_start(flusher, "flusher");
+}

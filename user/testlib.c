@@ -1,0 +1,71 @@
+// Helpers shared by cowpin's test programs: see testlib.h.
+#include "kernel/types.h"
+#include "kernel/vmstat.h"
+#include "user/user.h"
+#include "user/testlib.h"
+
+char *testname = "test";
+
+uint64
+counter(char *name)
+{
+  static struct vmstat_entry e[64];
+  int n = vmstat(e, 64);
+  for(int i = 0; i < n; i++)
+    if(strcmp(e[i].name, name) == 0)
+      return e[i].value;
+  printf("%s: no counter %s\n", testname, name);
+  exit(1);
+}
+
+int
+reap(int pid)
+{
+  int st = 0;
+  if(wait(&st) != pid)
+    return -100;
+  return st;
+}
+
+int
+run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
+          void (*after)(struct test *))
+{
+  int failed = 0, ran = 0, named = 0;
+  uint64 free0 = counter("nr_free_pages");
+
+  for(int i = 0; i < n; i++){
+    if(argc > 1 ? strcmp(argv[1], tests[i].name) != 0 : tests[i].named_only)
+      continue;
+    ran++;
+    named |= tests[i].named_only;
+    printf("%s: running %s\n", prog, tests[i].name);
+    testname = tests[i].name;
+    int pid = fork();
+    if(pid == 0){
+      tests[i].f();
+      exit(0);
+    }
+    int ok = reap(pid) == 0;
+    testname = prog;
+    if(after)
+      after(&tests[i]);
+    failed += !ok;
+    printf("test %s: %s\n", tests[i].name, ok ? "OK" : "FAILED");
+  }
+  if(argc > 1 && ran == 0){
+    printf("%s: no test %s\n", prog, argv[1]);
+    return 1;
+  }
+  // Every page the tests used is back (their children are reaped by now).
+  if(!named){
+    uint64 free1 = counter("nr_free_pages");
+    int leak = free1 < free0;
+    printf("%s: running freed\ntest freed: %s\n", prog, leak ? "FAILED" : "OK");
+    if(leak)
+      printf("freed: %d pages lost\n", (int)(free0 - free1));
+    failed += leak;
+  }
+  printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
+  return failed;
+}

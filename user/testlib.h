@@ -1,0 +1,27 @@
+// Helpers shared by cowpin's test programs (cowtest, mmaptest, threadtest).
+// A test is a function run in a child process: it passes by returning and
+// fails by exiting non-zero (CHECK). Output follows usertests:
+// "PROG: running NAME", then "test NAME: OK" or "test NAME: FAILED", and a
+// failing test says why on a line starting "NAME: ".
+
+struct test {
+  void (*f)(void);
+  char *name;
+  int named_only;     // run only when asked for by name
+};
+
+extern char *testname;   // the running test's name: prefixes failure lines
+
+#define CHECK(c, ...) do { if(!(c)){ printf("%s: ", testname); printf(__VA_ARGS__); \
+                             printf("\n"); exit(1); } } while(0)
+
+// The value of a vmstat counter (exits if there is no such counter).
+uint64 counter(char *name);
+// wait() for pid: its exit status, or -100 if another child came first.
+int reap(int pid);
+// Run tests[0..n) (those not named_only, or the one named argv[1]) each
+// in a child; then, unless a named_only test ran, a test "freed" that
+// fails if free pages were lost. after, if not 0, runs after each test.
+// Returns the number of failures (usage errors count as one).
+int run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
+              void (*after)(struct test *));

@@ -1,0 +1,336 @@
+// threadtest: threads (clone through thread_spawn, thread_join,
+// thread_exit, gettid) and TLB shootdown. Run it with several harts: the
+// shootdown tests need a writing thread on another hart than the one that
+// changes the page table.
+//
+// Semantics under test (docs/syscalls.md): threads share memory, open
+// files and the current directory; exit() in any thread, a fatal fault in
+// any thread, or kill(pid) ends every thread of the process; exec from the
+// main thread ends the others first.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/stat.h"
+#include "kernel/fcntl.h"
+#include "kernel/errno.h"
+#include "user/user.h"
+#include "user/testlib.h"
+
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+#define NT 4
+#define STACK 8192
+
+static char stacks[NT][STACK] __attribute__((aligned(16)));
+
+static int
+spawn(int i, int (*fn)(void *), void *arg)
+{
+  int tid = thread_spawn(fn, arg, stacks[i], STACK);
+  CHECK(tid > 0, "thread_spawn: %s", strerror(errno));
+  return tid;
+}
+
+static int
+join(int tid)
+{
+  int st = -100;
+  CHECK(thread_join(tid, &st) == 0, "thread_join(%d): %s", tid, strerror(errno));
+  return st;
+}
+
+// Threads share memory and the process id; each has its own thread id.
+static volatile uint64 slots[NT];
+static volatile int arrived;
+static int tids[NT];
+
+static int
+sharer(void *arg)
+{
+  int i = (int)(uint64)arg;
+  tids[i] = gettid();
+  __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+  while(__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < NT)
+    ;   // all NT threads are alive at once
+  for(int k = 0; k < 100000; k++)
+    slots[i]++;
+  return getpid() == gettid() ? -1 : 10 + i;
+}
+
+static void
+share(void)
+{
+  int tid[NT];
+  for(int i = 0; i < NT; i++)
+    tid[i] = spawn(i, sharer, (void *)(uint64)i);
+  for(int i = 0; i < NT; i++){
+    int st = join(tid[i]);
+    CHECK(st == 10 + i, "thread %d returned %d, want %d", i, st, 10 + i);
+    CHECK(slots[i] == 100000, "thread %d counted to %d", i, (int)slots[i]);
+    CHECK(tids[i] == tid[i], "thread %d has gettid %d, thread_spawn said %d", i, tids[i], tid[i]);
+    CHECK(tid[i] != getpid(), "a thread has the process's id");
+  }
+  CHECK(gettid() == getpid(), "the main thread's id is not the pid");
+}
+
+// Open files and the current directory are shared.
+static int fd_from_thread = -1;
+
+static int
+filer(void *arg)
+{
+  int mainfd = (int)(uint64)arg;
+  fd_from_thread = open("ttfile", O_CREATE | O_RDWR);
+  CHECK(fd_from_thread >= 0, "open in a thread: %s", strerror(errno));
+  CHECK(write(fd_from_thread, "thread", 6) == 6, "write in a thread");
+  CHECK(close(mainfd) == 0, "the thread cannot close the main thread's descriptor");
+  CHECK(mkdir("ttdir") == 0 && chdir("ttdir") == 0, "mkdir/chdir in a thread: %s", strerror(errno));
+  return 0;
+}
+
+static void
+files(void)
+{
+  int mainfd = open("ttmain", O_CREATE | O_RDWR);
+  CHECK(mainfd >= 0, "open: %s", strerror(errno));
+  CHECK(join(spawn(0, filer, (void *)(uint64)mainfd)) == 0, "thread failed");
+  struct stat st;
+  CHECK(fstat(fd_from_thread, &st) == 0 && st.size == 6, "the thread's descriptor is not usable here");
+  errno = 0;
+  CHECK(write(mainfd, "x", 1) == -1 && errno == EBADF, "a descriptor the thread closed still works");
+  int fd = open("inside", O_CREATE | O_RDWR);   // in ttdir: the thread's chdir
+  CHECK(fd >= 0, "open after the thread's chdir: %s", strerror(errno));
+  close(fd);
+  CHECK(stat("/ttdir/inside", &st) == 0, "the thread's chdir did not apply to the main thread");
+  close(fd_from_thread);
+  unlink("inside");
+  chdir("/");
+  unlink("/ttdir");
+  unlink("/ttfile");
+  unlink("/ttmain");
+}
+
+// thread_join's errors, and thread_exit from deep inside a thread.
+static int deep(int n);
+static int (*volatile deeper)(int) = deep;
+
+static int
+deep(int n)
+{
+  if(n == 0)
+    thread_exit(42);
+  return deeper(n - 1) + 1;
+}
+
+static int
+exiter(void *arg)
+{
+  deep(5);
+  return 0;
+}
+
+static void
+joining(void)
+{
+  int tid = spawn(0, exiter, 0);
+  CHECK(join(tid) == 42, "thread_exit(42) deep in a thread: wrong status");
+  errno = 0;
+  CHECK(thread_join(tid, 0) == -1 && errno == ESRCH, "joining a thread twice: errno %d", errno);
+  errno = 0;
+  CHECK(thread_join(gettid(), 0) == -1 && errno == EDEADLK, "joining oneself: errno %d", errno);
+  errno = 0;
+  CHECK(thread_join(99999, 0) == -1 && errno == ESRCH, "joining no thread: errno %d", errno);
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    pause(10);
+    exit(0);
+  }
+  errno = 0;
+  CHECK(thread_join(pid, 0) == -1 && errno == ESRCH, "joining another process: errno %d", errno);
+  CHECK(reap(pid) == 0, "child failed");
+  errno = 0;
+  CHECK(clone((void (*)(void *))0x1000, 0, (void *)(stacks[0] + 3)) == -1 && errno == EINVAL,
+        "clone with a misaligned stack: errno %d", errno);
+}
+
+static int __attribute__((noreturn))
+spinner(void *arg)
+{
+  for(;;)
+    ;
+}
+
+static int
+exit7(void *arg)
+{
+  pause(2);
+  exit(7);
+}
+
+static int
+crasher(void *arg)
+{
+  pause(2);
+  *(volatile int *)0 = 1;   // text is read-only: a fatal fault
+  return 0;
+}
+
+// How a process with threads ends: exit() in a thread, a fault in a
+// thread, kill(pid). Every thread ends, and the parent sees the status.
+static void
+ending(void)
+{
+  int (*last[])(void *) = { exit7, crasher, spinner };
+  int want[] = { 7, -1, -1 };
+  for(int k = 0; k < 3; k++){
+    int pid = fork();
+    CHECK(pid >= 0, "fork");
+    if(pid == 0){
+      spawn(0, spinner, 0);
+      spawn(1, spinner, 0);
+      spawn(2, last[k], 0);
+      for(;;)
+        ;
+    }
+    if(k == 2){
+      pause(2);
+      CHECK(kill(pid) == 0, "kill: %s", strerror(errno));
+    }
+    int st = reap(pid);
+    CHECK(st == want[k], "case %d: the process ended with %d, want %d", k, st, want[k]);
+  }
+}
+
+// A thread grows the heap and forks; the main thread sees the memory and
+// waits for the child.
+static char *grown;
+static int child_pid;
+
+static int
+grower(void *arg)
+{
+  grown = sbrk(PGSIZE);
+  CHECK(grown != SBRK_ERROR, "sbrk in a thread");
+  grown[0] = 'g';
+  child_pid = fork();
+  CHECK(child_pid >= 0, "fork in a thread");
+  if(child_pid == 0)
+    exit(5);
+  return 0;
+}
+
+static void
+heap_and_fork(void)
+{
+  CHECK(join(spawn(0, grower, 0)) == 0, "thread failed");
+  CHECK(grown[0] == 'g', "the main thread does not see the thread's sbrk");
+  int st;
+  CHECK(wait(&st) == child_pid && st == 5, "the main thread cannot wait for the thread's child");
+}
+
+// exec ends the other threads; a thread other than the main one may not.
+static int
+exec_in_thread(void *arg)
+{
+  char *argv[] = { "echo", "threadtest: exec ok", 0 };
+  errno = 0;
+  exec("echo", argv);
+  return errno;
+}
+
+static void
+execing(void)
+{
+  CHECK(join(spawn(0, exec_in_thread, 0)) == EINVAL, "exec in a thread: not EINVAL");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    spawn(0, spinner, 0);
+    spawn(1, spinner, 0);
+    char *argv[] = { "echo", "threadtest: exec ok", 0 };
+    exec("echo", argv);
+    exit(3);
+  }
+  CHECK(reap(pid) == 0, "exec with threads running failed");
+}
+
+// TLB shootdown. A thread on another hart writes a page as fast as it
+// can; it has the page's writable translation in its TLB. The main thread
+// write-protects the page (mprotect, or fork's copy-on-write). Once that
+// returns, no write may land on the page any more: the other hart's TLB
+// must have been flushed. Without the flush, the writer goes on writing
+// through its stale TLB entry (QEMU models a TLB per hart) until its next
+// context switch, and the checks below see the value change.
+static int __attribute__((noreturn))
+writer(void *arg)
+{
+  volatile uint64 *p = arg;
+  for(;;)
+    (*p)++;
+}
+
+// Did *p change within a short while? (much less than a tick, after which
+// the writer's hart would switch context and flush anyway)
+static int
+still_written(volatile uint64 *p)
+{
+  uint64 v = *p;
+  for(volatile int i = 0; i < 200000; i++)
+    ;
+  return *p != v;
+}
+
+// One round in a child process, which ends with status 0 (or -1: the
+// writer's fault killed it, as it should), or 2 if a stale write was seen.
+static void
+shoot_round(int use_fork)
+{
+  volatile uint64 *p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+  *p = 1;
+  spawn(0, writer, (void *)p);
+  while(*p < 100000)
+    ;   // the writer runs, so its TLB has the page
+  if(!use_fork){
+    CHECK(mprotect((void *)p, PGSIZE, PROT_READ) == 0, "mprotect: %s", strerror(errno));
+    exit(still_written(p) ? 2 : 0);
+  }
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0)   // shares the page with the writer's process until it copies
+    exit(still_written(p) ? 2 : 0);
+  exit(reap(pid));
+}
+
+static void
+shootdown(void)
+{
+  uint64 sd0 = counter("tlb_shootdown");
+  for(int round = 0; round < 6; round++){
+    int use_fork = round % 2;
+    int pid = fork();
+    CHECK(pid >= 0, "fork");
+    if(pid == 0)
+      shoot_round(use_fork);
+    int st = reap(pid);
+    CHECK(st != 2, "round %d: a thread wrote the page after %s returned: stale TLB entry",
+          round, use_fork ? "fork" : "mprotect");
+    CHECK(st == 0 || st == -1, "round %d: status %d", round, st);
+  }
+  printf("shootdown: %d remote TLB flushes\n", (int)(counter("tlb_shootdown") - sd0));
+}
+
+static struct test tests[] = {
+  { share, "share" },
+  { files, "files" },
+  { joining, "join" },
+  { ending, "ending" },
+  { heap_and_fork, "heap_and_fork" },
+  { execing, "exec" },
+  { shootdown, "shootdown" },
+};
+
+int
+main(int argc, char *argv[])
+{
+  exit(run_tests("threadtest", tests, NELEM(tests), argc, argv, 0) != 0);
+}
