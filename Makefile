@@ -29,6 +29,7 @@ KOBJS = \
   $K/mm/filemap.o \
   $K/mm/page-writeback.o \
   $K/mm/tlbflush.o \
+  $K/mm/gup.o \
   $K/mm/vmstat.o \
   $K/mm/task_mmu.o \
   $K/proc.o \
@@ -44,6 +45,8 @@ KOBJS = \
   $K/file.o \
   $K/pipe.o \
   $K/exec.o \
+  $K/pinfd.o \
+  $K/direct-io.o \
   $K/sysfile.o \
   $K/virtio_blk.o \
   $K/ramdisk.o
@@ -138,7 +141,12 @@ UPROGS = \
   $U/_vmmap \
   $U/_forkbench \
   $U/_mmaptest \
-  $U/_threadtest
+  $U/_threadtest \
+  $U/_pintest \
+  $U/_softdirty \
+  $U/_softdirtytest \
+  $U/_splicetest \
+  $U/_diotest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c".
 EXTRA ?=

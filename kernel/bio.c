@@ -22,9 +22,20 @@ static struct {
   struct buf head;
 } bcache;
 
-// The root disk's driver: virtio_blk_rw, or ramdisk_rw when booted with
-// an initrd (set by kmain).
-void (*disk_rw)(struct buf *, int write);
+// The root disk's driver: virtio_blk, or ramdisk when booted with an
+// initrd (set by kmain).
+struct blkdev *rootdisk;
+
+// Read or write b's block, and wait for it.
+static void
+disk_rw(struct buf *b, int write)
+{
+  struct blk_req r = { .sector = (uint64)b->blockno * (BSIZE / 512), .write = write, .nseg = 1 };
+  r.seg[0].pa = __pa(b->data);
+  r.seg[0].len = BSIZE;
+  rootdisk->submit(&r);
+  rootdisk->wait(&r);
+}
 
 void
 binit(void)
@@ -90,6 +101,16 @@ bwrite(struct buf *b)
   disk_rw(b, 1);
 }
 
+// b's last user is gone (bcache.lock held): wake a waiting direct I/O.
+static void
+idle(struct buf *b)
+{
+  if(b->waited){
+    b->waited = 0;
+    wakeup(b);
+  }
+}
+
 // Unlock a buffer and put it at the head of the LRU list.
 void
 brelse(struct buf *b)
@@ -101,6 +122,7 @@ brelse(struct buf *b)
   acquire(&bcache.lock);
   b->refcnt--;
   if(b->refcnt == 0){
+    idle(b);
     b->next->prev = b->prev;
     b->prev->next = b->next;
     b->next = bcache.head.next;
@@ -124,6 +146,34 @@ void
 bunpin(struct buf *b)
 {
   acquire(&bcache.lock);
-  b->refcnt--;
+  if(--b->refcnt == 0)
+    idle(b);
+  release(&bcache.lock);
+}
+
+// Direct I/O goes around the buffer cache, so it first waits until no one
+// uses the block's buffer: the log holds a buffer until its transaction is
+// installed, after which the disk has the newest data. After a direct
+// write, the cached copy is stale: invalidate forgets it.
+static struct buf*
+lookup(uint dev, uint blockno)
+{
+  for(struct buf *b = bcache.head.next; b != &bcache.head; b = b->next)
+    if(b->dev == dev && b->blockno == blockno)
+      return b;
+  return 0;
+}
+
+void
+bwait_idle(uint dev, uint blockno, int invalidate)
+{
+  struct buf *b;
+  acquire(&bcache.lock);
+  while((b = lookup(dev, blockno)) != 0 && b->refcnt > 0){
+    b->waited = 1;
+    sleep(b, &bcache.lock);
+  }
+  if(b && invalidate)
+    b->valid = 0;
   release(&bcache.lock);
 }

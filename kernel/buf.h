@@ -1,12 +1,31 @@
 // A cached disk block.
 struct buf {
   int valid;   // has data been read from disk?
-  int disk;    // does disk "own" buf (a request in flight)?
   uint dev;
   uint blockno;
   struct sleeplock lock;
   uint refcnt;
+  int waited;  // direct I/O waits for refcnt to reach 0 (bwait_idle)
   struct buf *prev; // LRU cache list
   struct buf *next;
   uchar data[BSIZE];
+};
+
+// A request to the disk: sectors to or from up to BLK_MAXSEG pieces of
+// physical memory. The buffer cache sends one per block; direct I/O
+// sends them straight from user pages, several at a time.
+#define BLK_MAXSEG 2
+struct blk_req {
+  uint64 sector;       // 512-byte sectors
+  int write;
+  int nseg;
+  struct { uint64 pa; uint len; } seg[BLK_MAXSEG];
+  int tag;             // the driver's (virtio: the head descriptor)
+};
+
+// The root disk's driver: virtio-blk, or the RAM disk when booted with an
+// initrd. submit may sleep for room; wait sleeps until the request is done.
+struct blkdev {
+  void (*submit)(struct blk_req *);
+  void (*wait)(struct blk_req *);
 };

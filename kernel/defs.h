@@ -19,7 +19,9 @@ void            brelse(struct buf*);
 void            bwrite(struct buf*);
 void            bpin(struct buf*);
 void            bunpin(struct buf*);
-extern void     (*disk_rw)(struct buf*, int);
+void            bwait_idle(uint, uint, int);
+struct blkdev;
+extern struct blkdev *rootdisk;
 
 // console.c
 void            consoleinit(void);
@@ -37,9 +39,18 @@ void            fileinit(void);
 int             fileread(struct file*, uint64, int n);
 int             filestat(struct file*, uint64 addr);
 int             filewrite(struct file*, uint64, int n);
+int             filelseek(struct file*, int, int);
+
+// pinfd.c
+struct pinned;
+int             kpin_user_pages(uint64, uint64, int);
+void            pin_release(struct pinned*);
+int             pin_rw(struct pinned*, uint*, uint64, int, int);
+uint64          pin_size(struct pinned*);
 
 // sysfile.c
 struct file*    fget(int fd);
+int             fdalloc(struct file*);
 
 // fs.c
 void            fsinit(int);
@@ -62,6 +73,10 @@ void            stati(struct inode*, struct stat*);
 int             writei(struct inode*, char*, uint, uint);
 void            for_each_cached_inode(void (*)(struct inode*));
 void            itrunc(struct inode*);
+uint            bmap(struct inode*, uint);
+
+// direct-io.c
+int             direct_rw(struct file*, uint64, int, int);
 
 // log.c
 void            initlog(int, struct superblock*);
@@ -74,6 +89,7 @@ int             pipealloc(struct file**, struct file**);
 void            pipeclose(struct pipe*, int);
 int             piperead(struct pipe*, uint64, int);
 int             pipewrite(struct pipe*, uint64, int);
+int             pipe_vmsplice(struct pipe*, uint64, uint64);
 
 // printf.c
 int             printf(char*, ...) __attribute__ ((format (printf, 1, 2)));
@@ -91,7 +107,6 @@ int             kthread_join(int, uint64);
 int             exec_zap_threads(void);
 void            kthread_start(void (*)(void), char*);
 int             kfork(void);
-int             growproc(int, int);
 void            proc_mapstacks(pagetable_t);
 int             kkill(int);
 int             killed(struct proc*);
@@ -170,13 +185,13 @@ void            plic_enable(int irq);
 
 // virtio_blk.c
 int             virtio_blk_init(struct fdt_machine *);
-void            virtio_blk_rw(struct buf *, int);
+extern struct blkdev virtio_blk;
 void            virtio_blk_intr(void);
 extern int      virtio_blk_irq;
 
 // ramdisk.c
 void            ramdisk_init(uint64 start, uint64 end);
-void            ramdisk_rw(struct buf *, int);
+extern struct blkdev ramdisk;
 
 // sbi.c
 struct sbiret { long error; long value; };

@@ -172,13 +172,13 @@ kexec(char *path, char **argv)
   if((err = exec_zap_threads()) < 0)
     goto bad;
   oldmm = p->mm;
-  acquire(&p->lock);   // others look at p->mm under it (vmmap)
+  acquire(&p->lock);   // others look at p->mm under it; no preemption between
   p->mm = mm;
+  switch_mm(oldmm, mm);
   release(&p->lock);
   p->trapframe.epc = elf.entry;
   p->trapframe.sp = sp;
   p->fp_used = 0;   // the new program starts with the FPU off
-  switch_mm(oldmm, mm);
   asm volatile("fence.i");   // the new program was written by stores
   if(oldmm)   // the first process has none
     mmput(oldmm);

@@ -4,6 +4,12 @@
 #define O_RDWR    0x002
 #define O_CREATE  0x200
 #define O_TRUNC   0x400
+#define O_DIRECT  0x4000   // Linux's value: read/write go straight to the disk
+
+// lseek's whence
+#define SEEK_SET  0
+#define SEEK_CUR  1
+#define SEEK_END  2
 
 // mmap and friends: Linux's values (where MIT's mmap lab puts them too).
 #define PROT_NONE      0x0

@@ -9,6 +9,7 @@
 #include "spinlock.h"
 #include "sleeplock.h"
 #include "file.h"
+#include "fcntl.h"
 #include "stat.h"
 #include "proc.h"
 
@@ -31,6 +32,7 @@ filealloc(void)
   acquire(&ftable.lock);
   for(struct file *f = ftable.file; f < ftable.file + NFILE; f++){
     if(f->ref == 0){
+      memset(f, 0, sizeof(*f));   // no field of its last use survives
       f->ref = 1;
       release(&ftable.lock);
       return f;
@@ -69,6 +71,8 @@ fileclose(struct file *f)
 
   if(ff.type == FD_PIPE){
     pipeclose(ff.pipe, ff.writable);
+  } else if(ff.type == FD_PIN){
+    pin_release(ff.pin);
   } else if(ff.type == FD_INODE || ff.type == FD_DEVICE){
     begin_op();
     iput(ff.ip);
@@ -110,11 +114,15 @@ fileread(struct file *f, uint64 addr, int n)
   switch(f->type){
   case FD_PIPE:
     return piperead(f->pipe, addr, n);
+  case FD_PIN:
+    return pin_rw(f->pin, &f->off, addr, n, 1);
   case FD_DEVICE:
     if(device(f) == 0 || device(f)->read == 0)
       return -ENODEV;
     return device(f)->read(1, addr, n);
   case FD_INODE: {
+    if(f->direct)
+      return direct_rw(f, addr, n, 0);
     char *kbuf = kalloc();
     int tot = 0, r = 0;
     if(kbuf == 0)
@@ -152,11 +160,15 @@ filewrite(struct file *f, uint64 addr, int n)
   switch(f->type){
   case FD_PIPE:
     return pipewrite(f->pipe, addr, n);
+  case FD_PIN:
+    return pin_rw(f->pin, &f->off, addr, n, 0);
   case FD_DEVICE:
     if(device(f) == 0 || device(f)->write == 0)
       return -ENODEV;
     return device(f)->write(1, addr, n);
   case FD_INODE: {
+    if(f->direct)
+      return direct_rw(f, addr, n, 1);
     int max = ((MAXOPBLOCKS-1-1-2) / 2) * BSIZE;
     char *kbuf = kalloc();
     int i = 0, r = 0;
@@ -188,4 +200,26 @@ filewrite(struct file *f, uint64 addr, int n)
   default:
     panic("filewrite");
   }
+}
+
+// lseek(fd, off, whence): a new offset in a file (not past its end: xv6
+// files have no holes) or in a pin fd's range. The new offset, -EINVAL, or
+// -ESPIPE for pipes and devices.
+int
+filelseek(struct file *f, int off, int whence)
+{
+  uint64 size;
+  if(f->type == FD_INODE){
+    ilock(f->ip);
+    size = f->ip->size;
+    iunlock(f->ip);
+  } else if(f->type == FD_PIN)
+    size = pin_size(f->pin);
+  else
+    return -ESPIPE;
+  int64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->off : whence == SEEK_END ? size : -1;
+  if(base < 0 || base + off < 0 || base + off > size)
+    return -EINVAL;
+  f->off = base + off;
+  return f->off;
 }

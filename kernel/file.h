@@ -1,13 +1,16 @@
 // Open files and in-memory inodes.
+#include "mm/address_space.h"
 
 struct file {
-  enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE } type;
+  enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE, FD_PIN } type;
   int ref; // reference count
   char readable;
   char writable;
+  char direct;       // FD_INODE opened with O_DIRECT (direct-io.c)
   struct pipe *pipe; // FD_PIPE
   struct inode *ip;  // FD_INODE and FD_DEVICE
-  uint off;          // FD_INODE
+  struct pinned *pin; // FD_PIN: pinned user memory (pinfd.c)
+  uint off;          // FD_INODE and FD_PIN
   short major;       // FD_DEVICE
 };
 

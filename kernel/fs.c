@@ -240,7 +240,7 @@ iput(struct inode *ip)
     // The slot may hold another inode next: its cached pages go. They
     // are clean: every shared region wrote them back when it went away,
     // and a region holds a reference to its file.
-    filemap_drop(&ip->i_data, 0);
+    filemap_drop(&ip->i_data, 0, ~0UL);
   }
   ip->ref--;
   release(&itable.lock);
@@ -278,7 +278,7 @@ iunlockput(struct inode *ip)
 
 // The disk block holding block bn of the file, allocated if needed;
 // 0 if the disk is full.
-static uint
+uint
 bmap(struct inode *ip, uint bn)
 {
   uint addr;
@@ -316,7 +316,7 @@ bmap(struct inode *ip, uint bn)
 void
 itrunc(struct inode *ip)
 {
-  filemap_drop(&ip->i_data, 0);
+  filemap_drop(&ip->i_data, 0, ~0UL);
   for(int i = 0; i < NDIRECT; i++){
     if(ip->addrs[i]){
       bfree(ip->dev, ip->addrs[i]);

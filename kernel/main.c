@@ -97,9 +97,9 @@ kmain(uint64 hartid, uint64 dtb_pa)
   int have_virtio = virtio_blk_init(&machine) == 0;
   if(machine.initrd_end > machine.initrd_start){
     ramdisk_init(machine.initrd_start, machine.initrd_end);
-    disk_rw = ramdisk_rw;
+    rootdisk = &ramdisk;
   } else if(have_virtio){
-    disk_rw = virtio_blk_rw;
+    rootdisk = &virtio_blk;
   } else {
     panic("no root disk: neither an initrd nor a virtio block device");
   }

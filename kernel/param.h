@@ -14,6 +14,7 @@
 // its cwd plus at most three in a system call; the log pins up to LOGSIZE
 // buffers, and a system call holds at most three more at a time.
 #define NITABLE      (NFILE + 4*NPROC)      // in-memory inodes (xv6: NINODE)
+#define PIN_MAX      512  // pages a process may keep pinned (pin_user_pages)
 #define NVMA         (32*NPROC)  // memory regions (mmap), in all
 #define NBUF         (LOGSIZE + 3*NPROC)    // size of disk block cache
 #define FSSIZE       2000  // size of file system in blocks

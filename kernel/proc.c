@@ -178,26 +178,6 @@ userinit(void)
   release(&p->lock);
 }
 
-// Grow or shrink user memory by n bytes (sbrk). lazy: only move the break;
-// pages come on first touch. Returns 0 or -ENOMEM.
-int
-growproc(int n, int lazy)
-{
-  struct mm_struct *mm = myproc()->mm;
-  uint64 sz = mm->brk;
-
-  if(n > 0){
-    if(sz + n > MAXVA)
-      return -ENOMEM;
-    return do_brk(mm, sz + n, !lazy);
-  }
-  // xv6's rule: shrinking below 0 leaves the break where it is. Nor may
-  // the heap shrink into the stack below it.
-  if(n < 0 && (uint64)-(int64)n <= sz - mm->start_brk)
-    return do_brk(mm, sz + n, 0);
-  return 0;
-}
-
 // Leave the address space: run on the kernel's page table from now on
 // and drop this process's use of mm (the last user frees it, writing
 // back what it dirtied in shared files).
@@ -205,9 +185,11 @@ static void
 exit_mm(struct proc *p)
 {
   struct mm_struct *mm = p->mm;
-  switch_mm(mm, 0);
+  // Both at once (p->lock keeps interrupts off): a thread preempted in
+  // between would come back on mm's page table after mmput freed it.
   acquire(&p->lock);
   p->mm = 0;
+  switch_mm(mm, 0);
   release(&p->lock);
   mmput(mm);
 }
@@ -677,7 +659,6 @@ kthread_start(void (*fn)(void), char *name)
   p->kthread = fn;
   p->context.ra = (uint64)kthread_main;
   safestrcpy(p->name, name, sizeof(p->name));
-  p->parent = initproc;
   p->state = RUNNABLE;
   release(&p->lock);
 }

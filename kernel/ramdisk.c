@@ -23,14 +23,25 @@ ramdisk_init(uint64 start, uint64 end)
   printf("ramdisk: %ld KiB at %p\n", size >> 10, (void *)start);
 }
 
-void
-ramdisk_rw(struct buf *b, int write)
+// A RAM disk does a request at once: submit copies, wait has nothing to do.
+static void
+ramdisk_submit(struct blk_req *r)
 {
-  uint64 off = (uint64)b->blockno * BSIZE;
-  if(off + BSIZE > size)
-    panic("ramdisk: block %d beyond the end of the disk", b->blockno);
-  if(write)
-    memmove(base + off, b->data, BSIZE);
-  else
-    memmove(b->data, base + off, BSIZE);
+  uint64 off = r->sector * 512;
+  for(int k = 0; k < r->nseg; k++){
+    if(off + r->seg[k].len > size)
+      panic("ramdisk: sector %ld beyond the end of the disk", r->sector);
+    if(r->write)
+      memmove(base + off, __va(r->seg[k].pa), r->seg[k].len);
+    else
+      memmove(__va(r->seg[k].pa), base + off, r->seg[k].len);
+    off += r->seg[k].len;
+  }
 }
+
+static void
+ramdisk_wait(struct blk_req *r)
+{
+}
+
+struct blkdev ramdisk = { ramdisk_submit, ramdisk_wait };

@@ -96,6 +96,7 @@ typedef uint64 *pagetable_t; // 512 PTEs, a kernel virtual address
 // bit 8: a private page that fork shared read-only. A write fault on it is
 // a copy-on-write fault (do_wp_page), not a protection error.
 #define PTE_COW (1L << 8)
+#define PTE_SOFT_DIRTY (1L << 9)   // RSW: written since the last clear_refs
 
 // shift a physical address to the right place for a PTE.
 #define PA2PTE(pa) ((((uint64)pa) >> 12) << 10)

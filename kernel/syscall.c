@@ -101,6 +101,11 @@ extern uint64 sys_clone(void);
 extern uint64 sys_thread_exit(void);
 extern uint64 sys_thread_join(void);
 extern uint64 sys_gettid(void);
+extern uint64 sys_pin_user_pages(void);
+extern uint64 sys_lseek(void);
+extern uint64 sys_clear_refs(void);
+extern uint64 sys_pagemap(void);
+extern uint64 sys_vmsplice(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -138,6 +143,11 @@ static uint64 (*syscalls[])(void) = {
 [SYS_thread_exit] sys_thread_exit,
 [SYS_thread_join] sys_thread_join,
 [SYS_gettid]  sys_gettid,
+[SYS_pin_user_pages] sys_pin_user_pages,
+[SYS_lseek]   sys_lseek,
+[SYS_clear_refs] sys_clear_refs,
+[SYS_pagemap] sys_pagemap,
+[SYS_vmsplice] sys_vmsplice,
 };
 
 void

@@ -37,3 +37,8 @@
 #define SYS_thread_exit 33
 #define SYS_thread_join 34
 #define SYS_gettid   35
+#define SYS_pin_user_pages 36
+#define SYS_lseek    37
+#define SYS_clear_refs 38
+#define SYS_pagemap  39
+#define SYS_vmsplice 40

@@ -47,7 +47,7 @@ argfd(int n, struct file **pf)
 
 // Give f the lowest free descriptor of the current process; -EMFILE.
 // The descriptor takes over the caller's reference to f.
-static int
+int
 fdalloc(struct file *f)
 {
   struct files_struct *fs = myproc()->files;
@@ -383,7 +383,7 @@ sys_open(void)
       return err;
     }
     ilock(ip);
-    if(ip->type == T_DIR && omode != O_RDONLY){
+    if(ip->type == T_DIR && (omode & ~O_DIRECT) != O_RDONLY){
       iunlockput(ip);
       end_op();
       return -EISDIR;
@@ -394,6 +394,11 @@ sys_open(void)
     iunlockput(ip);
     end_op();
     return -ENXIO;
+  }
+  if((omode & O_DIRECT) && ip->type != T_FILE){
+    iunlockput(ip);
+    end_op();
+    return -EINVAL;   // only files have blocks to go to directly
   }
 
   if((f = filealloc()) == 0){
@@ -412,6 +417,7 @@ sys_open(void)
   f->ip = ip;
   f->readable = !(omode & O_WRONLY);
   f->writable = (omode & O_WRONLY) || (omode & O_RDWR);
+  f->direct = (omode & O_DIRECT) != 0;
 
   if((omode & O_TRUNC) && ip->type == T_FILE)
     itrunc(ip);
@@ -580,6 +586,59 @@ sys_fsync(void)
     err = -EINVAL;   // pipes and devices cannot be synced
   else
     err = filemap_write_range(&f->ip->i_data, 0, ~0UL);
+  fileclose(f);
+  return err;
+}
+
+// lseek(fd, offset, whence)
+uint64
+sys_lseek(void)
+{
+  struct file *f;
+  int off, whence, err;
+  argint(1, &off);
+  argint(2, &whence);
+  if((err = argfd(0, &f)) < 0)
+    return err;
+  err = filelseek(f, off, whence);
+  fileclose(f);
+  return err;
+}
+
+// pin_user_pages(addr, len, flags): see pinfd.c.
+uint64
+sys_pin_user_pages(void)
+{
+  uint64 addr, len;
+  int flags;
+  argaddr(0, &addr);
+  argaddr(1, &len);
+  argint(2, &flags);
+  return kpin_user_pages(addr, len, flags);
+}
+
+// vmsplice(fd, addr, len, flags): the pipe fd (its write end) takes
+// references to the user pages of [addr, addr+len) instead of copying
+// them (pipe.c). flags: Linux's SPLICE_F_* bits are accepted and ignored.
+uint64
+sys_vmsplice(void)
+{
+  struct file *f;
+  uint64 addr, len;
+  int flags, err;
+  argaddr(1, &addr);
+  argaddr(2, &len);
+  argint(3, &flags);
+  if((err = argfd(0, &f)) < 0)
+    return err;
+  if(f->type != FD_PIPE || !f->writable)
+    err = -EBADF;
+  else if(flags & ~0xf)
+    err = -EINVAL;
+  else if(addr >= MAXVA || len > MAXVA - addr)
+    err = -EFAULT;
+  else
+    err = len == 0 ? 0 : pipe_vmsplice(f->pipe, addr, len);
   fileclose(f);
   return err;
 }

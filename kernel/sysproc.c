@@ -86,9 +86,7 @@ sys_sbrk(void)
 
   argint(0, &n);
   argint(1, &type);
-  uint64 addr = myproc()->mm->brk;
-  int err = growproc(n, type == SBRK_LAZY);
-  return err < 0 ? err : addr;
+  return do_brk(myproc()->mm, n, type != SBRK_LAZY);
 }
 
 // sleep(n): n ticks (TICK_HZ per second). -EINTR if killed meanwhile.
@@ -169,10 +167,9 @@ sys_vmas(void)
   return task_vmas(pid, out, max);
 }
 
-// pageinfo(pid, va, npages, struct page_info *out): PTE and struct page
-// of each page, for vmmap.
-uint64
-sys_pageinfo(void)
+// The arguments (pid, va, npages, out) of pageinfo and pagemap, for fn.
+static uint64
+pages_call(int (*fn)(int, uint64, int, uint64))
 {
   int pid, npages;
   uint64 va, out;
@@ -180,5 +177,30 @@ sys_pageinfo(void)
   argaddr(1, &va);
   argint(2, &npages);
   argaddr(3, &out);
-  return task_pageinfo(pid, va, npages, out);
+  return fn(pid, va, npages, out);
+}
+
+// pageinfo(pid, va, npages, struct page_info *out): PTE and struct page
+// of each page, for vmmap.
+uint64
+sys_pageinfo(void)
+{
+  return pages_call(task_pageinfo);
+}
+
+// clear_refs(pid, mode): mode 4 clears soft-dirty (task_mmu.c).
+uint64
+sys_clear_refs(void)
+{
+  int pid, mode;
+  argint(0, &pid);
+  argint(1, &mode);
+  return task_clear_refs(pid, mode);
+}
+
+// pagemap(pid, va, npages, uint64 *out): Linux's pagemap entries.
+uint64
+sys_pagemap(void)
+{
+  return pages_call(task_pagemap);
 }

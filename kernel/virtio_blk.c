@@ -1,8 +1,9 @@
 // virtio-blk driver over virtio-mmio, for the legacy (version 1, QEMU's
 // default) and the modern (version 2) transport. The device is found by
 // scanning the device tree's virtio,mmio nodes. Several requests may be in
-// flight: each takes three descriptors (header, data, status) and its
-// process sleeps until the completion interrupt.
+// flight: each takes a descriptor for its header, one per data segment
+// and one for its status; its process sleeps until the completion
+// interrupt.
 
 #include "types.h"
 #include "param.h"
@@ -177,29 +178,30 @@ alloc_descs(int *idx, int n)
   return 0;
 }
 
-// Read or write a buffer's block; sleeps until the device is done.
-void
-virtio_blk_rw(struct buf *b, int write)
+// Queue request r: a header, its data segments, a status byte. Sleeps
+// until enough descriptors are free; does not wait for the device.
+static void
+virtio_blk_submit(struct blk_req *r)
 {
-  uint64 sector = b->blockno * (BSIZE / 512);
-  int idx[3];
+  int n = r->nseg + 2, idx[BLK_MAXSEG + 2];
 
   acquire(&disk.lock);
-  while(alloc_descs(idx, 3) != 0)
+  while(alloc_descs(idx, n) != 0)
     sleep(&disk.free[0], &disk.lock);
 
   struct virtio_blk_req *hdr = &disk.req[idx[0]].hdr;
-  hdr->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+  hdr->type = r->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
   hdr->reserved = 0;
-  hdr->sector = sector;
-
+  hdr->sector = r->sector;
   disk.desc[idx[0]] = (struct virtq_desc){ __pa(hdr), sizeof(*hdr), VRING_DESC_F_NEXT, idx[1] };
-  disk.desc[idx[1]] = (struct virtq_desc){ __pa(b->data), BSIZE,
-      VRING_DESC_F_NEXT | (write ? 0 : VRING_DESC_F_WRITE), idx[2] };
+  for(int k = 0; k < r->nseg; k++)
+    disk.desc[idx[k + 1]] = (struct virtq_desc){ r->seg[k].pa, r->seg[k].len,
+        VRING_DESC_F_NEXT | (r->write ? 0 : VRING_DESC_F_WRITE), idx[k + 2] };
   disk.req[idx[0]].status = 0xff;   // the device writes 0 on success
   disk.req[idx[0]].done = 0;
-  disk.desc[idx[2]] = (struct virtq_desc){ __pa((void *)&disk.req[idx[0]].status), 1,
+  disk.desc[idx[n - 1]] = (struct virtq_desc){ __pa((void *)&disk.req[idx[0]].status), 1,
       VRING_DESC_F_WRITE, 0 };
+  r->tag = idx[0];
 
   // Publish the request: the ring entry, then (after a fence) the index.
   disk.avail->ring[disk.avail->idx % NUM] = idx[0];
@@ -207,16 +209,23 @@ virtio_blk_rw(struct buf *b, int write)
   disk.avail->idx += 1;
   __sync_synchronize();
   wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-
-  b->disk = 1;
-  while(!disk.req[idx[0]].done)
-    sleep(&disk.req[idx[0]], &disk.lock);
-  b->disk = 0;
-  if(disk.req[idx[0]].status != 0)
-    panic("virtio-blk: I/O error %d on sector %ld", disk.req[idx[0]].status, sector);
-  free_chain(idx[0]);
   release(&disk.lock);
 }
+
+// Sleep until the device has done r.
+static void
+virtio_blk_wait(struct blk_req *r)
+{
+  acquire(&disk.lock);
+  while(!disk.req[r->tag].done)
+    sleep(&disk.req[r->tag], &disk.lock);
+  if(disk.req[r->tag].status != 0)
+    panic("virtio-blk: I/O error %d on sector %ld", disk.req[r->tag].status, r->sector);
+  free_chain(r->tag);
+  release(&disk.lock);
+}
+
+struct blkdev virtio_blk = { virtio_blk_submit, virtio_blk_wait };
 
 // The device completed requests: mark each done and wake its waiter.
 void

@@ -23,3 +23,12 @@ struct page_info {
 };
 
 #define PAGEINFO_MAX 64   // pages per pageinfo call
+#define PAGEMAP_MAX 512   // entries per pagemap call
+#define CLEAR_REFS_SOFT_DIRTY 4   // clear_refs mode: clear soft-dirty
+
+// pagemap entries (Linux's /proc/PID/pagemap layout)
+#define PM_PFN(e)        ((e) & ((1UL << 55) - 1))
+#define PM_SOFT_DIRTY    (1UL << 55)   // written since clear_refs (or a new mapping)
+#define PM_MMAP_EXCLUSIVE (1UL << 56)  // mapped by one PTE only
+#define PM_FILE          (1UL << 61)   // a file page or shared anonymous memory (page cache)
+#define PM_PRESENT       (1UL << 63)

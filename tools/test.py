@@ -62,6 +62,10 @@ def parse_usertests(text):
         return " | ".join(re.findall(r"^%s: (.*\S)" % re.escape(name), text, re.M))[:300]
 
     for line in text.split("\n"):
+        m = re.match(r"exec (\S+) failed", line)     # the shell could not run it
+        if m:
+            results.append((m.group(1), False, line.strip()))
+            continue
         m = re.match(r"\w+: running ([\w.-]+)\s*$", line)
         if m:
             pending.append(m.group(1))
@@ -146,18 +150,19 @@ SESSIONS = [
                 commands=["usertests"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     SessionSpec("mm-4cpu", cpus=4, modern=True,
-                commands=["cowtest", "threadtest", "vmmap"], timeout=600,
+                commands=["cowtest", "threadtest", "pintest", "softdirtytest", "splicetest",
+                          "vmmap"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # mmaptest, then data written through a shared mapping and msync'd must
-    # survive pulling the plug.
-    SessionSpec("mmaptest-2cpu", cpus=2, modern=True,
-                commands=["mmaptest", "mmaptest persist-write", POWER_CYCLE,
+    # survive pulling the plug; O_DIRECT; fsck checks the disk after.
+    SessionSpec("files-2cpu", cpus=2, modern=True,
+                commands=["mmaptest", "diotest", "mmaptest persist-write", POWER_CYCLE,
                           "mmaptest persist-check"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
     # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.
     SessionSpec("usertests-board", cpus=2, modern=False, mode="uboot",
-                extra=U74_CPU, commands=["usertests"], timeout=900,
+                extra=U74_CPU, commands=["usertests", "diotest"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED", fsck=False),
 ]
 

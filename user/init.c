@@ -4,10 +4,12 @@
 
 #include "kernel/types.h"
 #include "kernel/stat.h"
+#include "kernel/spinlock.h"
+#include "kernel/sleeplock.h"
+#include "kernel/fs.h"
+#include "kernel/file.h"   // CONSOLE; included as xv6's init does, which keeps file.h usable here
 #include "kernel/fcntl.h"
 #include "user/user.h"
-
-#define CONSOLE 1   // major device number of the console
 
 static char *shargv[] = { "sh", 0 };
 

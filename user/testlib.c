@@ -1,10 +1,19 @@
 // Helpers shared by cowpin's test programs: see testlib.h.
 #include "kernel/types.h"
+#include "kernel/fcntl.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
 #include "user/testlib.h"
 
 char *testname = "test";
+
+char *
+map_anon(uint64 len)
+{
+  char *p = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(p != MAP_FAILED, "mmap of %ld bytes: %s", len, strerror(errno));
+  return p;
+}
 
 uint64
 counter(char *name)
@@ -33,6 +42,7 @@ run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
 {
   int failed = 0, ran = 0, named = 0;
   uint64 free0 = counter("nr_free_pages");
+  uint64 pins0 = counter("nr_foll_pin_acquired") - counter("nr_foll_pin_released");
 
   for(int i = 0; i < n; i++){
     if(argc > 1 ? strcmp(argv[1], tests[i].name) != 0 : tests[i].named_only)
@@ -65,6 +75,12 @@ run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
     if(leak)
       printf("freed: %d pages lost\n", (int)(free0 - free1));
     failed += leak;
+    // ... and every pin taken was released.
+    uint64 pins = counter("nr_foll_pin_acquired") - counter("nr_foll_pin_released");
+    printf("%s: running balanced\ntest balanced: %s\n", prog, pins == pins0 ? "OK" : "FAILED");
+    if(pins != pins0)
+      printf("balanced: %d pins not released\n", (int)(pins - pins0));
+    failed += pins != pins0;
   }
   printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
   return failed;

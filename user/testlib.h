@@ -15,13 +15,16 @@ extern char *testname;   // the running test's name: prefixes failure lines
 #define CHECK(c, ...) do { if(!(c)){ printf("%s: ", testname); printf(__VA_ARGS__); \
                              printf("\n"); exit(1); } } while(0)
 
+// A new private anonymous read-write mapping of len bytes (exits on failure).
+char *map_anon(uint64 len);
 // The value of a vmstat counter (exits if there is no such counter).
 uint64 counter(char *name);
 // wait() for pid: its exit status, or -100 if another child came first.
 int reap(int pid);
 // Run tests[0..n) (those not named_only, or the one named argv[1]) each
 // in a child; then, unless a named_only test ran, a test "freed" that
-// fails if free pages were lost. after, if not 0, runs after each test.
+// fails if free pages were lost and a test "balanced" that fails if pins
+// were not released. after, if not 0, runs after each test.
 // Returns the number of failures (usage errors count as one).
 int run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
               void (*after)(struct test *));

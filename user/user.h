@@ -57,6 +57,14 @@ int clone(void (*entry)(void *), void *arg, void *stack_top);
 int thread_exit(int status) __attribute__((noreturn));
 int thread_join(int tid, int *status);
 int gettid(void);
+// pin_user_pages' flags: the kernel's values (kernel/mm/mm.h)
+#define FOLL_WRITE    0x01
+#define FOLL_LONGTERM 0x100
+int pin_user_pages(void *addr, uint64 len, int flags);
+int lseek(int fd, int off, int whence);
+int clear_refs(int pid, int mode);
+int pagemap(int pid, void *va, int npages, uint64 *out);
+int vmsplice(int fd, void *addr, uint64 len, int flags);
 // thread.c: a thread running fn(arg) on stack[0..size); when fn returns,
 // the thread exits with fn's result. Returns its id, or -1.
 int thread_spawn(int (*fn)(void *), void *arg, void *stack, int size);

@@ -50,6 +50,11 @@ CALLS = [
     ("thread_exit", "SYS_thread_exit"),
     ("thread_join", "SYS_thread_join"),
     ("gettid", "SYS_gettid"),
+    ("pin_user_pages", "SYS_pin_user_pages"),
+    ("lseek", "SYS_lseek"),
+    ("clear_refs", "SYS_clear_refs"),
+    ("pagemap", "SYS_pagemap"),
+    ("vmsplice", "SYS_vmsplice"),
 ]
 
 

@@ -162,17 +162,18 @@ filemap_update(struct inode *ip, char *src, uint off, uint n)
   put_page(pg);
 }
 
-// Take the pages from index from on of mapping out of the cache, then
-// out of every region that maps them (truncate, and the last reference to
-// an inode). Their data is gone: the file is shorter, or they are clean.
+// Take pages [from, to) of mapping out of the cache, then out of every
+// region that maps them (truncate, the last reference to an inode, a
+// direct write). Their data is gone: the file is shorter, they are clean,
+// or the disk has newer data.
 void
-filemap_drop(struct address_space *mapping, uint64 from)
+filemap_drop(struct address_space *mapping, uint64 from, uint64 to)
 {
   for(int b = 0; b < PAGE_HASH && mapping->nrpages > 0; b++){
     for(;;){
       acquire(&cache_lock);
       struct page *pg = page_hash[b];
-      while(pg && !(pg->mapping == mapping && pg->index >= from))
+      while(pg && !(pg->mapping == mapping && pg->index >= from && pg->index < to))
         pg = pg->next;
       if(pg)
         delete_from_page_cache(pg);
@@ -182,7 +183,7 @@ filemap_drop(struct address_space *mapping, uint64 from)
       put_page(pg);
     }
   }
-  unmap_mapping_pages(mapping, from, ~0UL);
+  unmap_mapping_pages(mapping, from, to);
 }
 
 // Shared anonymous memory: a page cache with no file behind it, alive
@@ -203,6 +204,6 @@ shmem_put(struct address_space *mapping)
 {
   if(__atomic_sub_fetch(&mapping->shmem_refs, 1, __ATOMIC_SEQ_CST) > 0)
     return;
-  filemap_drop(mapping, 0);
+  filemap_drop(mapping, 0, ~0UL);
   kfree(mapping);
 }

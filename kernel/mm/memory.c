@@ -103,7 +103,23 @@ mm_alloc(void)
   init_rwsem(&mm->mmap_lock, "mmap_lock");
   initlock(&mm->page_table_lock, "page_table_lock");
   mm->mm_users = 1;
+  mm->mm_count = 1;   // held by the users together
   return mm;
+}
+
+// Keep the struct (not the memory) alive: a pin fd accounts its pages to
+// the mm that pinned them, even after that process is gone.
+void
+mmgrab(struct mm_struct *mm)
+{
+  __atomic_add_fetch(&mm->mm_count, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+mmdrop(struct mm_struct *mm)
+{
+  if(__atomic_sub_fetch(&mm->mm_count, 1, __ATOMIC_SEQ_CST) == 0)
+    kfree(mm);
 }
 
 // Drop a user of mm; the last one unmaps everything (writing back shared
@@ -115,7 +131,7 @@ mmput(struct mm_struct *mm)
     return;
   exit_mmap(mm);
   free_pgtables(mm);
-  kfree(mm);
+  mmdrop(mm);
 }
 
 // This cpu stops using prev's translations and starts using next's (0:
@@ -176,7 +192,7 @@ make_pte(struct page *pg, struct vm_area_struct *vma, int write)
   if((flags & (VM_READ | VM_WRITE)) || !(flags & VM_EXEC))
     pte |= PTE_R;
   if(write)
-    pte |= PTE_W | PTE_D;
+    pte |= PTE_W | PTE_D | PTE_SOFT_DIRTY;   // a write makes the page soft-dirty
   else if((flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
     pte |= PTE_COW;
   return pte;
@@ -223,7 +239,7 @@ populate_range(struct vm_area_struct *vma, uint64 start, uint64 end)
 // Call fn on every present PTE of [start, end) in vma, with the
 // page_table_lock held. Page-table pages that do not exist are skipped
 // 2 MiB at a time: a lazily grown heap can be huge and mostly untouched.
-static void
+void
 walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
            void (*fn)(struct vm_area_struct *, uint64, pte_t *, void *), void *arg)
 {
@@ -266,7 +282,7 @@ static void
 change_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 {
   int write = (*pte & PTE_W) && (vma->vm_flags & VM_WRITE);
-  *pte = make_pte(pte_page(*pte), vma, write) | (*pte & PTE_D);
+  *pte = make_pte(pte_page(*pte), vma, write) | (*pte & (PTE_D | PTE_SOFT_DIRTY));
 }
 
 // mprotect: make the PTEs of [start, end) follow vma->vm_flags, then
@@ -306,7 +322,9 @@ free_pgtables(struct mm_struct *mm)
 // read-only and COW in both page tables, and no longer exclusive to
 // either process; the first write in either one copies it (do_wp_page).
 // Shared regions are not copied: the child faults their pages in from
-// the page cache. Returns 0 or -ENOMEM; only page-table pages are allocated.
+// the page cache. A pinned anonymous page is the exception: the child gets
+// a copy at once. Returns 0 or -ENOMEM; apart from those copies only
+// page-table pages are allocated.
 int
 copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
@@ -325,12 +343,28 @@ copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
       continue;
     }
     struct page *pg = pte_page(*pte);
-    if(*pte & PTE_W)
-      *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
-    if(PageAnon(pg))
-      ClearPageAnonExclusive(pg);
-    pte_t val = *pte;
-    get_page(pg);
+    pte_t val;
+    if(PageAnon(pg) && smm->has_pinned && page_maybe_dma_pinned(pg)){
+      // A device may write pg behind the page table: sharing it would
+      // let the parent's next write move the parent away from the
+      // device's frame (the RDMA-after-fork bug). The child gets a copy
+      // now; the parent keeps its page, writable and exclusive (5.9).
+      if((pg = alloc_anon_page()) == 0){
+        release(&smm->page_table_lock);
+        err = -ENOMEM;
+        break;
+      }
+      memmove(page_address(pg), page_address(pte_page(*pte)), PGSIZE);
+      val = make_pte(pg, dst, (*pte & PTE_W) != 0) | (*pte & PTE_SOFT_DIRTY);
+      count_vm_event(COW_COPY);
+    } else {
+      if(*pte & PTE_W)
+        *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
+      if(PageAnon(pg))
+        ClearPageAnonExclusive(pg);
+      val = *pte;
+      get_page(pg);
+    }
     acquire(&dmm->page_table_lock);
     err = set_pte(dst, va, pg, val);
     release(&dmm->page_table_lock);
@@ -374,19 +408,25 @@ wp_can_reuse(struct page *pg)
   return 1;
 }
 
-// A write to a present, read-only page of a private writable region:
-// where copy-on-write is resolved (Linux: do_wp_page). Reuse the page, or
-// copy it to a new exclusive page and drop this process's share of the
-// old one, after no hart can reach it through the old PTE any more.
-// page_table_lock is held. 0 or -ENOMEM.
+// A write to a present, read-only page of a private region: where
+// copy-on-write is resolved (Linux: do_wp_page). Reuse the page, or copy
+// it to a new exclusive page and drop this process's share of the old
+// one, after no hart can reach it through the old PTE any more. With
+// unshare (a read-only pin, FAULT_FLAG_UNSHARE) the same happens but the
+// page stays read-only: the pin gets a page no one else shares, and a
+// later write reuses it. A write through FOLL_FORCE to a region without
+// PROT_WRITE also leaves it read-only. page_table_lock is held. 0 or
+// -ENOMEM.
 static int
-do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte)
+do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
 {
   struct page *old = pte_page(*pte);
+  int write = !unshare && (vma->vm_flags & VM_WRITE);
 
-  count_vm_event(COW_FAULT);
+  count_vm_event(unshare ? UNSHARE_FAULT : COW_FAULT);
   if(wp_can_reuse(old)){
-    *pte = make_pte(old, vma, 1);
+    if(!unshare)
+      *pte = make_pte(old, vma, write) | (write ? 0 : (*pte & PTE_D));
     sfence_vma_page(va);
     count_vm_event(COW_REUSE);
     return 0;
@@ -397,7 +437,7 @@ do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte)
   if(old != zero_page)   // a new page is zeroed already
     memmove(page_address(new), page_address(old), PGSIZE);
   page_add_rmap(new);
-  *pte = make_pte(new, vma, 1);
+  *pte = make_pte(new, vma, write);
   flush_tlb_range(vma->vm_mm, va, va + PGSIZE);
   page_remove_rmap(old);
   put_page(old);
@@ -464,7 +504,8 @@ do_fault(struct vm_area_struct *vma, uint64 va, int write)
   struct page *pg = filemap_fault(vma, index, &err);
   if(pg == 0)
     return err;
-  struct address_space *mapping = pg->mapping;
+  // Not pg->mapping: truncate may take pg out of the cache any moment.
+  struct address_space *mapping = vma->vm_mapping;
   if(write && !shared){
     struct page *copy = alloc_anon_page();
     if(copy == 0){
@@ -507,27 +548,23 @@ access_flags(uint64 scause)
   }
 }
 
-// A user page fault, or a kernel access to user memory that found no
-// usable PTE (Linux: handle_mm_fault). Returns 0 if the access may be
-// retried, -EFAULT if it is a bad access, -ENOMEM if memory ran out.
+// Resolve a fault at va in vma (mmap_lock held; the caller has checked
+// that the region allows the access). flags: FAULT_FLAG_WRITE for a
+// write, FAULT_FLAG_UNSHARE for a read-only pin that needs a page of its
+// own (gup.c). Returns 0 if the access may be retried, or a negative errno.
 int
-handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause)
+__handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags)
 {
-  int write = scause == EXC_STORE_PAGE_FAULT;
-  int err = -EFAULT;
+  struct mm_struct *mm = vma->vm_mm;
+  int write = (flags & FAULT_FLAG_WRITE) != 0, err;
 
-  if(va >= MAXVA)
-    return -EFAULT;
   va = PGROUNDDOWN(va);
-  mmap_read_lock(mm);
-  struct vm_area_struct *vma = find_vma(mm, va);
-  if(vma == 0 || va < vma->vm_start || (vma->vm_flags & access_flags(scause)) == 0)
-    goto out;
   acquire(&mm->page_table_lock);
   pte_t *pte = walk(mm->pgd, va, 0);
   if(pte && (*pte & PTE_V)){
-    if(write && (*pte & PTE_W) == 0)
-      err = (vma->vm_flags & VM_SHARED) ? do_shared_wp(vma, va, pte) : do_wp_page(vma, va, pte);
+    if((write && (*pte & PTE_W) == 0) || (flags & FAULT_FLAG_UNSHARE))
+      err = (vma->vm_flags & VM_SHARED) ? (write ? do_shared_wp(vma, va, pte) : 0)
+                                        : do_wp_page(vma, va, pte, !write);
     else {
       // Allowed, so only A or D was missing (harts like the U74 fault
       // instead of setting them), or another thread got here first.
@@ -536,33 +573,70 @@ handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause)
       err = 0;
     }
     release(&mm->page_table_lock);
-    goto out;
+    return err;
   }
   release(&mm->page_table_lock);
   if(vma->vm_mapping)
-    err = do_fault(vma, va, write);
-  else
-    err = do_anonymous_page(vma, va, write);
- out:
+    return do_fault(vma, va, write);
+  return do_anonymous_page(vma, va, write);
+}
+
+// A user page fault, or a kernel access to user memory that found no
+// usable PTE (Linux: handle_mm_fault). Returns 0 if the access may be
+// retried, -EFAULT if it is a bad access, -ENOMEM if memory ran out.
+int
+handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause)
+{
+  int err = -EFAULT;
+
+  if(va >= MAXVA)
+    return -EFAULT;
+  mmap_read_lock(mm);
+  struct vm_area_struct *vma = find_vma(mm, va);
+  if(vma && va >= vma->vm_start && (vma->vm_flags & access_flags(scause)))
+    err = __handle_mm_fault(vma, va, scause == EXC_STORE_PAGE_FAULT ? FAULT_FLAG_WRITE : 0);
   mmap_read_unlock(mm);
   return err;
 }
 
-// The kernel address of user va in the current process, faulting the page
-// in like user mode would; 0 if va is not accessible (with write:
-// writable).
-static char*
-user_addr(pagetable_t pagetable, uint64 va, int write)
+// Kernel access to user memory. The current process's mmap_lock is held
+// for reading while a page is looked up and copied: another thread's
+// munmap or MADV_DONTNEED (which hold it for writing) cannot free the
+// frame in between, nor can fork make it copy-on-write in between.
+// Another address space (exec's new one) is private to the caller.
+static struct mm_struct*
+lock_user(pagetable_t pagetable)
 {
   struct proc *p = myproc();
+  if(p == 0 || p->mm == 0 || p->mm->pgd != pagetable)
+    return 0;
+  mmap_read_lock(p->mm);
+  return p->mm;
+}
+
+static void
+unlock_user(struct mm_struct *mm)
+{
+  if(mm)
+    mmap_read_unlock(mm);
+}
+
+// The kernel address of user va, faulting the page in like user mode
+// would (mm: the locked current address space, or 0); 0 if va is not
+// accessible (with write: writable).
+static char*
+user_addr(pagetable_t pagetable, struct mm_struct *mm, uint64 va, int write)
+{
   if(va >= MAXVA)
     return 0;
   for(int tries = 0; tries < 2; tries++){
     pte_t *pte = walk(pagetable, va, 0);
-    if(pte && (*pte & (PTE_V|PTE_U)) == (PTE_V|PTE_U) && (!write || (*pte & PTE_W)))
+    if(pte && (*pte & (PTE_V|PTE_U)) == (PTE_V|PTE_U) && (*pte & (write ? PTE_W : PTE_R)))
       return (char*)__va(PTE2PA(*pte)) + (va % PGSIZE);
-    if(p == 0 || p->mm == 0 || p->mm->pgd != pagetable ||
-       handle_mm_fault(p->mm, va, write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT) != 0)
+    struct vm_area_struct *vma = mm ? find_vma(mm, va) : 0;
+    if(vma == 0 || va < vma->vm_start ||
+       !(vma->vm_flags & access_flags(write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT)) ||
+       __handle_mm_fault(vma, va, write ? FAULT_FLAG_WRITE : 0) != 0)
       return 0;
   }
   return 0;
@@ -575,8 +649,9 @@ static uint64
 copy_user(pagetable_t pagetable, uint64 va, char *kbuf, uint64 len, int to_user)
 {
   uint64 done = 0;
+  struct mm_struct *mm = lock_user(pagetable);
   while(done < len){
-    char *u = user_addr(pagetable, va + done, to_user);
+    char *u = user_addr(pagetable, mm, va + done, to_user);
     if(u == 0)
       break;
     uint64 n = PGSIZE - ((va + done) % PGSIZE);
@@ -588,6 +663,7 @@ copy_user(pagetable_t pagetable, uint64 va, char *kbuf, uint64 len, int to_user)
       memmove(kbuf + done, u, n);
     done += n;
   }
+  unlock_user(mm);
   return done;
 }
 
@@ -618,18 +694,25 @@ copyin_partial(pagetable_t pagetable, char *dst, uint64 srcva, uint64 len)
 int
 copyinstr(pagetable_t pagetable, char *dst, uint64 srcva, uint64 max)
 {
-  while(max > 0){
-    char *src = user_addr(pagetable, srcva, 0);
-    if(src == 0)
-      return -EFAULT;
+  struct mm_struct *mm = lock_user(pagetable);
+  int err = -ENAMETOOLONG;
+  while(max > 0 && err == -ENAMETOOLONG){
+    char *src = user_addr(pagetable, mm, srcva, 0);
+    if(src == 0){
+      err = -EFAULT;
+      break;
+    }
     uint64 n = PGSIZE - (srcva % PGSIZE);
     if(n > max)
       n = max;
     for(; n > 0; n--, max--, src++, dst++, srcva++){
       *dst = *src;
-      if(*src == 0)
-        return 0;
+      if(*src == 0){
+        err = 0;
+        break;
+      }
     }
   }
-  return -ENAMETOOLONG;
+  unlock_user(mm);
+  return err;
 }

@@ -13,15 +13,7 @@ struct page {
   uint64 index;        // ... and which page of it
 };
 
-// The page cache of one file, or of one shared anonymous region (Linux's
-// shmem): its pages, found by (mapping, index) in filemap.c, and the
-// regions that map them (the reverse map that writeback and truncate use).
-struct address_space {
-  struct inode *host;              // the file; 0 for shared anonymous memory
-  int nrpages;                     // pages in the cache
-  int shmem_refs;                  // shared anonymous: regions using it
-  struct vm_area_struct *i_mmap;   // regions mapping it, by shared_next
-};
+#include "address_space.h"
 
 // Page flags (Linux: include/linux/page-flags.h).
 enum pageflags {
@@ -75,6 +67,9 @@ void rmap_init(void);
 void page_add_rmap(struct page *pg);
 void page_remove_rmap(struct page *pg);
 void vma_link_mapping(struct vm_area_struct *vma);
+void vma_link_mapping_locked(struct vm_area_struct *vma);
+void i_mmap_lock(void);
+void i_mmap_unlock(void);
 void vma_unlink_mapping(struct vm_area_struct *vma);
 int page_mkclean(struct page *pg);
 void unmap_mapping_pages(struct address_space *mapping, uint64 start, uint64 end);
@@ -84,11 +79,17 @@ enum vm_event_item {
   COW_FAULT,           // write faults on COW PTEs
   COW_COPY,            // ... resolved by copying the page
   COW_REUSE,           // ... resolved by reusing it in place
+  UNSHARE_FAULT,       // read-only pins that needed an exclusive page
   ZERO_PAGE_MAP,       // read faults answered with the shared zero page
   PGCACHE_HIT,         // faults that found their page in the page cache
   PGCACHE_MISS,        // ... that had to read it (or create it)
   PGWRITEBACK,         // dirty pages written back to the disk
   TLB_SHOOTDOWN,       // flushes sent to other harts
+  GUP_FAST_PAGES,      // pages taken by GUP-fast without mmap_lock
+  GUP_SLOW_PAGES,      // ... by the slow path
+  GUP_FAST_FALLBACK,   // GUP-fast calls that fell back to the slow path
+  NR_FOLL_PIN_ACQUIRED,  // pins taken
+  NR_FOLL_PIN_RELEASED,  // pins dropped
   NR_VM_EVENTS
 };
 void count_vm_event(enum vm_event_item item);
@@ -97,6 +98,8 @@ int vmstat_copyout(uint64 uaddr, int max);
 // mm/task_mmu.c: a process's memory seen from outside (vmmap)
 int task_vmas(int pid, uint64 uout, int max);
 int task_pageinfo(int pid, uint64 va, int npages, uint64 uout);
+int task_clear_refs(int pid, int mode);
+int task_pagemap(int pid, uint64 va, int npages, uint64 uout);
 uint64 vm_event(enum vm_event_item item);
 extern const char *vm_event_names[NR_VM_EVENTS];
 
@@ -128,6 +131,8 @@ pagetable_t uvmcreate(void);
 int populate_range(struct vm_area_struct *vma, uint64 start, uint64 end);
 void zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end);
 void change_protection(struct vm_area_struct *vma, uint64 start, uint64 end);
+void walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
+                void (*fn)(struct vm_area_struct *, uint64, pte_t *, void *), void *arg);
 int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 void free_pgtables(struct mm_struct *mm);
 int copyout(pagetable_t, uint64, char *, uint64);
@@ -135,6 +140,9 @@ int copyin(pagetable_t, char *, uint64, uint64);
 uint64 copyin_partial(pagetable_t, char *, uint64, uint64);
 int copyinstr(pagetable_t, char *, uint64, uint64);
 int handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause);
+#define FAULT_FLAG_WRITE   0x1
+#define FAULT_FLAG_UNSHARE 0x2   // a read-only pin needs an exclusive page
+int __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags);
 
 // mm/mmap.c: regions
 void vma_init(void);
@@ -144,20 +152,41 @@ int mmap_region(struct mm_struct *mm, struct file *f, uint64 addr, uint64 len,
 int do_munmap(struct mm_struct *mm, uint64 start, uint64 len);
 int dup_mmap(struct mm_struct *dst, struct mm_struct *src);
 void exit_mmap(struct mm_struct *mm);
-int do_brk(struct mm_struct *mm, uint64 newbrk, int populate);
+int64 do_brk(struct mm_struct *mm, int64 incr, int populate);
 int vma_writeback(struct vm_area_struct *vma, uint64 start, uint64 end);
 
 // mm/filemap.c: the page cache
 void filemap_init(void);
 struct page *find_get_page(struct address_space *mapping, uint64 index);
 struct page *filemap_fault(struct vm_area_struct *vma, uint64 index, int *err);
-void filemap_drop(struct address_space *mapping, uint64 from);
+void filemap_drop(struct address_space *mapping, uint64 from, uint64 to);
 int filemap_read(struct inode *ip, char *dst, uint off, uint n);
 void filemap_update(struct inode *ip, char *src, uint off, uint n);
 void shmem_put(struct address_space *mapping);
 struct address_space *shmem_alloc(void);
 
+// mm/gup.c: get_user_pages and pin_user_pages. FOLL_WRITE and
+// FOLL_LONGTERM are also the pin_user_pages system call's flags
+// (user/user.h has the same values).
+#define FOLL_WRITE    0x01     // the caller will write the pages
+#define FOLL_GET      0x04     // take a plain reference
+#define FOLL_FORCE    0x10     // ptrace-style: past the region's protection
+#define FOLL_LONGTERM 0x100    // held indefinitely (a device), not for one I/O
+#define FOLL_PIN      0x40000  // a pin: counted in page->pincount
+int get_user_pages(uint64 start, int npages, int flags, struct page **pages);
+int pin_user_pages(uint64 start, int npages, int flags, struct page **pages);
+int get_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
+int pin_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
+int __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages);
+void release_pages(struct page **pages, int n, int flags);
+void unpin_user_page(struct page *pg);
+int page_maybe_dma_pinned(struct page *pg);
+void wait_on_page_writeback(struct page *pg);
+void mmgrab(struct mm_struct *mm);
+void mmdrop(struct mm_struct *mm);
+
 // mm/page-writeback.c
+extern struct spinlock writeback_lock;
 int write_one_page(struct page *pg);
 int filemap_write_range(struct address_space *mapping, uint64 start, uint64 end);
 void flusher_start(void);

@@ -14,6 +14,7 @@
 #define VM_MAYWRITE  0x0020
 #define VM_MAYEXEC   0x0040
 #define VM_DONTCOPY  0x20000   // MADV_DONTFORK: fork leaves it out
+#define VM_SOFTDIRTY 0x8000000 // new since the last clear_refs: all soft-dirty
 #define VM_PROT_MASK (VM_READ | VM_WRITE | VM_EXEC)
 
 // One region of an address space: pages with the same protection and the
@@ -39,7 +40,11 @@ struct mm_struct {
   struct rw_semaphore mmap_lock;    // read: faults; write: changes to the regions
   struct spinlock page_table_lock;  // the PTEs and page-table pages
   uint64 cpumask;                   // cpus that may cache its translations
-  int mm_users;                     // threads using it; the last mmput frees it
+  int mm_users;                     // threads using it; the last mmput frees its memory
+  int mm_count;                     // references to the struct (mmgrab); the last mmdrop frees it
+  int has_pinned;                   // some page was ever pinned (FOLL_PIN)
+  uint write_protect_seq;           // odd while fork write-protects (GUP-fast checks it)
+  int pinned_vm;                    // pages pinned by pin_user_pages fds (its limit: PIN_MAX)
 };
 
 static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lock); }

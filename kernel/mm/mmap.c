@@ -20,6 +20,8 @@
 #include "mm_types.h"
 
 #define MAX_MAP_COUNT 128          // regions per address space (Linux: vm.max_map_count)
+
+static const char heap_name[] = "[heap]";
 #define MMAP_TOP      MAXVA        // mmap places regions top-down from here
 
 static struct {
@@ -80,9 +82,9 @@ find_vma(struct mm_struct *mm, uint64 addr)
   return 0;
 }
 
-// Put vma in mm's sorted list and in its mapping's reverse map.
+// Put vma in mm's sorted list.
 static void
-vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+vma_link_list(struct mm_struct *mm, struct vm_area_struct *vma)
 {
   struct vm_area_struct **pp = &mm->mmap;
   while(*pp && (*pp)->vm_start < vma->vm_start)
@@ -90,6 +92,13 @@ vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
   vma->vm_next = *pp;
   *pp = vma;
   mm->map_count++;
+}
+
+// ... and in its mapping's reverse map.
+static void
+vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+  vma_link_list(mm, vma);
   vma_link_mapping(vma);
 }
 
@@ -118,8 +127,13 @@ split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64 addr)
     filedup(new->vm_file);
   else if(new->vm_mapping)
     __atomic_add_fetch(&new->vm_mapping->shmem_refs, 1, __ATOMIC_SEQ_CST);
+  // The reverse map must see [addr, end) in one of the two at every
+  // moment (writeback and truncate walk it without mmap_lock).
+  i_mmap_lock();
   vma->vm_end = addr;
-  vma_link(mm, new);
+  vma_link_mapping_locked(new);
+  i_mmap_unlock();
+  vma_link_list(mm, new);
   return 0;
 }
 
@@ -206,7 +220,7 @@ mmap_region(struct mm_struct *mm, struct file *f, uint64 addr, uint64 len,
     return -ENOMEM;
   vma->vm_start = addr;
   vma->vm_end = addr + len;
-  vma->vm_flags = vm_flags;
+  vma->vm_flags = vm_flags | VM_SOFTDIRTY;   // a new mapping is soft-dirty
   vma->vm_pgoff = pgoff;
   vma->vm_name = name;
   if(f){
@@ -282,8 +296,9 @@ sys_mmap(void)
   argaddr(5, &off);
 
   int type = flags & (MAP_SHARED | MAP_PRIVATE);
+  // Other flags (MAP_POPULATE, MAP_NORESERVE, ...) are ignored, as Linux
+  // ignores the flags it does not know.
   if(len == 0 || off % PGSIZE || (prot & ~PROT_ALL) ||
-     (flags & ~(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS)) ||
      (type != MAP_SHARED && type != MAP_PRIVATE) ||
      ((flags & MAP_FIXED) && addr % PGSIZE))
     return -EINVAL;
@@ -509,6 +524,9 @@ dup_mmap(struct mm_struct *dst, struct mm_struct *src)
 {
   int err = 0;
   mmap_write_lock(src);
+  // GUP-fast takes no lock: it sees this odd count and backs off
+  // (Linux 5.11, 57efa1fe5957).
+  __atomic_add_fetch(&src->write_protect_seq, 1, __ATOMIC_SEQ_CST);
   for(struct vm_area_struct *vma = src->mmap; vma && err == 0; vma = vma->vm_next){
     if(vma->vm_flags & VM_DONTCOPY)
       continue;
@@ -526,6 +544,7 @@ dup_mmap(struct mm_struct *dst, struct mm_struct *src)
     vma_link(dst, new);
     err = copy_page_range(new, vma);
   }
+  __atomic_add_fetch(&src->write_protect_seq, 1, __ATOMIC_SEQ_CST);
   dst->start_brk = src->start_brk;
   dst->brk = src->brk;
   mmap_write_unlock(src);
@@ -540,44 +559,44 @@ exit_mmap(struct mm_struct *mm)
     remove_vma(mm, mm->mmap);
 }
 
-// Move the end of the heap to newbrk (sbrk). populate: allocate its new
-// pages now (xv6's eager sbrk) rather than on first touch. The heap may
-// not grow into another region. 0 or -ENOMEM, with nothing changed.
-int
-do_brk(struct mm_struct *mm, uint64 newbrk, int populate)
+// sbrk: move the break by incr bytes; populate: allocate the new pages
+// now (xv6's eager sbrk) rather than on first touch. The heap grows in
+// "[heap]" regions above the stack; it may not grow into another region.
+// As in xv6, a shrink below the start of the heap leaves the break where
+// it is. Returns the old break, or -ENOMEM with nothing changed. The
+// break is read and moved under mmap_lock: threads may call sbrk at once.
+int64
+do_brk(struct mm_struct *mm, int64 incr, int populate)
 {
-  uint64 oldend = PGROUNDUP(mm->brk), newend = PGROUNDUP(newbrk);
-  int err = 0;
-
   mmap_write_lock(mm);
-  struct vm_area_struct *heap = find_vma(mm, mm->start_brk);
-  if(heap && heap->vm_start != mm->start_brk)
-    heap = 0;
-  if(newend > oldend){
+  uint64 old = mm->brk, new = old + incr;
+  int64 ret = old;
+  if(incr > 0 && (new > MAXVA || new < old))
+    ret = -ENOMEM;
+  else if(incr < 0 && (uint64)-incr > old - mm->start_brk)
+    new = old;
+  uint64 oldend = PGROUNDUP(old), newend = PGROUNDUP(new);
+  if(ret < 0){
+    // nothing
+  } else if(newend > oldend){
+    struct vm_area_struct *heap = oldend > 0 ? find_vma(mm, oldend - 1) : 0;
     if(!range_free(mm, oldend, newend - oldend))
-      err = -ENOMEM;
-    else if(heap)
+      ret = -ENOMEM;
+    else if(heap && heap->vm_end == oldend && heap->vm_name == heap_name)
       heap->vm_end = newend;
-    else if((err = mmap_region(mm, 0, mm->start_brk, newend - mm->start_brk,
-                               VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC,
-                               0, "[heap]")) == 0)
-      heap = find_vma(mm, mm->start_brk);
-    if(err == 0 && populate && (err = populate_range(heap, oldend, newend)) != 0){
-      zap_page_range(heap, oldend, newend);
-      if(oldend == heap->vm_start)
-        remove_vma(mm, heap);
-      else
-        heap->vm_end = oldend;
+    else if(mmap_region(mm, 0, oldend, newend - oldend,
+                        VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC,
+                        0, heap_name) < 0)
+      ret = -ENOMEM;
+    if(ret >= 0 && populate && populate_range(find_vma(mm, oldend), oldend, newend) < 0){
+      do_munmap(mm, oldend, newend - oldend);
+      ret = -ENOMEM;
     }
-  } else if(newend < oldend && heap){
-    zap_page_range(heap, newend, oldend);
-    if(newend == heap->vm_start)
-      remove_vma(mm, heap);
-    else
-      heap->vm_end = newend;
+  } else if(newend < oldend){
+    do_munmap(mm, newend, oldend - newend);
   }
-  if(err == 0)
-    mm->brk = newbrk;
+  if(ret >= 0)
+    mm->brk = new;
   mmap_write_unlock(mm);
-  return err;
+  return ret;
 }

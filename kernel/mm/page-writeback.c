@@ -24,12 +24,27 @@
 
 #define FLUSH_SECONDS 3   // the flusher's period (Linux: dirty_writeback_centisecs)
 
+// Who waits for a page's writeback to end sleeps on the page, under this.
+struct spinlock writeback_lock = { .name = "writeback" };
+
+// The page is on the disk: wake whoever waits to write it (GUP).
+static void
+end_page_writeback(struct page *pg)
+{
+  acquire(&writeback_lock);
+  ClearPageWriteback(pg);
+  wakeup(pg);
+  release(&writeback_lock);
+  count_vm_event(PGWRITEBACK);
+}
+
 // Write back pg, a page of a file that the caller holds a reference to.
 // Returns 0 or a negative errno (then the page is dirty again).
 int
 write_one_page(struct page *pg)
 {
-  struct inode *ip = pg->mapping ? pg->mapping->host : 0;
+  struct address_space *mapping = __atomic_load_n(&pg->mapping, __ATOMIC_SEQ_CST);
+  struct inode *ip = mapping ? mapping->host : 0;
   int err = 0;
 
   if(ip == 0)
@@ -37,8 +52,10 @@ write_one_page(struct page *pg)
   begin_op();
   ilock(ip);
   if(pg->mapping == &ip->i_data && PageDirty(pg)){
-    page_mkclean(pg);
+    // Clean first, then write-protect: a write fault in between dirties
+    // the page again, while a write before page_mkclean is in the copy.
     ClearPageDirty(pg);
+    page_mkclean(pg);
     SetPageWriteback(pg);
     uint off = pg->index * PGSIZE;
     uint n = off < ip->size ? ip->size - off : 0;   // not past the end of the file
@@ -52,10 +69,8 @@ write_one_page(struct page *pg)
   }
   iunlock(ip);
   end_op();   // commits: the data is on the disk
-  if(PageWriteback(pg)){
-    ClearPageWriteback(pg);
-    count_vm_event(PGWRITEBACK);
-  }
+  if(PageWriteback(pg))
+    end_page_writeback(pg);
   return err;
 }
 

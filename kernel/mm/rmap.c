@@ -13,12 +13,12 @@
 #include "mm_types.h"
 
 // Guards every mapping's i_mmap list. Taken before a page_table_lock.
-static struct spinlock i_mmap_lock;
+static struct spinlock i_mmap_spinlock;
 
 void
 rmap_init(void)
 {
-  initlock(&i_mmap_lock, "i_mmap");
+  initlock(&i_mmap_spinlock, "i_mmap");
 }
 
 // One more PTE maps pg (anonymous or page cache alike: the mapcount).
@@ -36,15 +36,34 @@ page_remove_rmap(struct page *pg)
 }
 
 void
-vma_link_mapping(struct vm_area_struct *vma)
+i_mmap_lock(void)
+{
+  acquire(&i_mmap_spinlock);
+}
+
+void
+i_mmap_unlock(void)
+{
+  release(&i_mmap_spinlock);
+}
+
+// Put vma on its mapping's list of regions (i_mmap_lock held).
+void
+vma_link_mapping_locked(struct vm_area_struct *vma)
 {
   struct address_space *m = vma->vm_mapping;
   if(m == 0)
     return;
-  acquire(&i_mmap_lock);
   vma->shared_next = m->i_mmap;
   m->i_mmap = vma;
-  release(&i_mmap_lock);
+}
+
+void
+vma_link_mapping(struct vm_area_struct *vma)
+{
+  i_mmap_lock();
+  vma_link_mapping_locked(vma);
+  i_mmap_unlock();
 }
 
 void
@@ -53,12 +72,12 @@ vma_unlink_mapping(struct vm_area_struct *vma)
   struct address_space *m = vma->vm_mapping;
   if(m == 0)
     return;
-  acquire(&i_mmap_lock);
+  i_mmap_lock();
   struct vm_area_struct **pp = &m->i_mmap;
   while(*pp != vma)
     pp = &(*pp)->shared_next;
   *pp = vma->shared_next;
-  release(&i_mmap_lock);
+  i_mmap_unlock();
 }
 
 // Where page index of its mapping would be in vma, or 0 if vma does not
@@ -79,7 +98,7 @@ int
 page_mkclean(struct page *pg)
 {
   int cleaned = 0;
-  acquire(&i_mmap_lock);
+  i_mmap_lock();
   for(struct vm_area_struct *vma = pg->mapping->i_mmap; vma; vma = vma->shared_next){
     uint64 va = vma_address(vma, pg->index);
     if(va == 0 || !(vma->vm_flags & VM_SHARED))
@@ -94,7 +113,7 @@ page_mkclean(struct page *pg)
     }
     release(&mm->page_table_lock);
   }
-  release(&i_mmap_lock);
+  i_mmap_unlock();
   return cleaned;
 }
 
@@ -103,7 +122,7 @@ page_mkclean(struct page *pg)
 void
 unmap_mapping_pages(struct address_space *mapping, uint64 start, uint64 end)
 {
-  acquire(&i_mmap_lock);
+  i_mmap_lock();
   for(struct vm_area_struct *vma = mapping->i_mmap; vma; vma = vma->shared_next){
     uint64 npages = (vma->vm_end - vma->vm_start) / PGSIZE;
     uint64 s = start > vma->vm_pgoff ? start : vma->vm_pgoff;
@@ -112,5 +131,5 @@ unmap_mapping_pages(struct address_space *mapping, uint64 start, uint64 end)
       zap_page_range(vma, vma->vm_start + (s - vma->vm_pgoff) * PGSIZE,
                      vma->vm_start + (e - vma->vm_pgoff) * PGSIZE);
   }
-  release(&i_mmap_lock);
+  i_mmap_unlock();
 }

@@ -1,6 +1,7 @@
 // Looking at a process's memory from outside (Linux: fs/proc/task_mmu.c,
-// the home of /proc/PID/maps and pagemap): the vmas and pageinfo system
-// calls behind the vmmap program.
+// the home of /proc/PID/maps, pagemap and clear_refs): the vmas and
+// pageinfo system calls behind the vmmap program, and soft-dirty tracking
+// (clear_refs, pagemap) behind the softdirty program.
 
 #include "../types.h"
 #include "../param.h"
@@ -53,30 +54,48 @@ fill_vma_info(struct vm_area_struct *vma, struct vma_info *v)
                sizeof(v->name));
 }
 
+// The start of a system call that reports on process pid: a page for the
+// answer, and pid's mm with mmap_lock held for reading. 0 or an errno.
+static int
+task_begin(int pid, void **buf, struct mm_struct **mm)
+{
+  if((*buf = kalloc()) == 0)
+    return -ENOMEM;
+  if((*mm = get_task_mm(pid)) == 0){
+    kfree(*buf);
+    return -ESRCH;
+  }
+  mmap_read_lock(*mm);
+  return 0;
+}
+
+// ... and its end: let mm go, copy n records of size bytes to user uout.
+// Returns n, or -EFAULT.
+static int
+task_end(struct mm_struct *mm, void *buf, uint64 uout, int n, int size)
+{
+  mmap_read_unlock(mm);
+  mmput(mm);
+  int err = copyout(myproc()->mm->pgd, uout, buf, n * size);
+  kfree(buf);
+  return err < 0 ? err : n;
+}
+
 // The vmas system call: up to max of process pid's regions (0: the
 // caller's), in address order. Returns how many, or a negative errno.
 int
 task_vmas(int pid, uint64 uout, int max)
 {
+  struct vma_info *buf;
+  struct mm_struct *mm;
   if(max < 0)
     return -EINVAL;
-  struct vma_info *buf = kalloc();
-  if(buf == 0)
-    return -ENOMEM;
-  struct mm_struct *mm = get_task_mm(pid);
-  if(mm == 0){
-    kfree(buf);
-    return -ESRCH;
-  }
-  int n = 0, cap = PGSIZE / sizeof(*buf);
-  mmap_read_lock(mm);
+  int n = 0, cap = PGSIZE / sizeof(*buf), err = task_begin(pid, (void **)&buf, &mm);
+  if(err)
+    return err;
   for(struct vm_area_struct *vma = mm->mmap; vma && n < max && n < cap; vma = vma->vm_next)
     fill_vma_info(vma, &buf[n++]);
-  mmap_read_unlock(mm);
-  mmput(mm);
-  int err = copyout(myproc()->mm->pgd, uout, (char *)buf, n * sizeof(*buf));
-  kfree(buf);
-  return err < 0 ? err : n;
+  return task_end(mm, buf, uout, n, sizeof(*buf));
 }
 
 static void
@@ -127,4 +146,88 @@ task_pageinfo(int pid, uint64 va, int npages, uint64 uout)
   int err = copyout(myproc()->mm->pgd, uout, (char *)buf, npages * sizeof(*buf));
   kfree(buf);
   return err < 0 ? err : npages;
+}
+
+// Soft-dirty (Linux: Documentation/admin-guide/mm/soft-dirty.rst). A PTE's
+// PTE_SOFT_DIRTY bit is set whenever a write makes it writable (make_pte);
+// a region is soft-dirty as a whole when it is new (VM_SOFTDIRTY).
+// clear_refs(pid, CLEAR_REFS_SOFT_DIRTY) clears both and write-protects
+// every PTE, so that the next write to any page faults and sets the bit
+// again. A pinned anonymous page is left alone (Linux 5.11, 9348b73c2e1b):
+// write-protecting it would make the next write copy it away from the
+// device holding the pin.
+
+static void
+clear_soft_dirty_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
+{
+  struct page *pg = pte_page(*pte);
+  if(!(vma->vm_flags & VM_SHARED) && PageAnon(pg) && page_maybe_dma_pinned(pg))
+    return;
+  *pte &= ~(PTE_SOFT_DIRTY | PTE_W);
+  if((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+    *pte |= PTE_COW;   // the next write resolves in do_wp_page (reusing the page)
+}
+
+int
+task_clear_refs(int pid, int mode)
+{
+  if(mode != CLEAR_REFS_SOFT_DIRTY)
+    return -EINVAL;
+  struct mm_struct *mm = get_task_mm(pid);
+  if(mm == 0)
+    return -ESRCH;
+  mmap_write_lock(mm);
+  for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next){
+    vma->vm_flags &= ~VM_SOFTDIRTY;
+    walk_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte, 0);
+  }
+  flush_tlb_range(mm, 0, MAXVA);
+  mmap_write_unlock(mm);
+  mmput(mm);
+  return 0;
+}
+
+// One pagemap entry, in Linux's layout (PM_* in vmmap.h; Linux:
+// Documentation/admin-guide/mm/pagemap.rst).
+static uint64
+pagemap_entry(struct mm_struct *mm, uint64 va)
+{
+  struct vm_area_struct *vma = find_vma(mm, va);
+  if(vma == 0 || va < vma->vm_start)
+    return 0;
+  uint64 e = (vma->vm_flags & VM_SOFTDIRTY) ? PM_SOFT_DIRTY : 0;
+  pte_t *pte = walk(mm->pgd, va, 0);
+  if(pte == 0 || (*pte & PTE_V) == 0)
+    return e;
+  struct page *pg = pte_page(*pte);
+  e |= PM_PRESENT | PM_PFN(PTE2PA(*pte) >> PGSHIFT);
+  if(*pte & PTE_SOFT_DIRTY)
+    e |= PM_SOFT_DIRTY;
+  if(pg == zero_page)
+    return e;   // not a page of anyone's (Linux: vm_normal_page is NULL)
+  if(page_mapcount(pg) == 1)
+    e |= PM_MMAP_EXCLUSIVE;
+  if(!PageAnon(pg))
+    e |= PM_FILE;   // a page-cache page: of a file or of shared anonymous memory
+  return e;
+}
+
+// pagemap(pid, va, npages, out): npages entries (at most PAGEMAP_MAX) for
+// the pages from va of process pid (0: the caller). npages or an errno.
+int
+task_pagemap(int pid, uint64 va, int npages, uint64 uout)
+{
+  uint64 *buf;
+  struct mm_struct *mm;
+  if(va % PGSIZE || npages < 0 || npages > PAGEMAP_MAX ||
+     va >= MAXVA || (uint64)npages * PGSIZE > MAXVA - va)
+    return -EINVAL;
+  int err = task_begin(pid, (void **)&buf, &mm);
+  if(err)
+    return err;
+  acquire(&mm->page_table_lock);
+  for(int i = 0; i < npages; i++)
+    buf[i] = pagemap_entry(mm, va + (uint64)i * PGSIZE);
+  release(&mm->page_table_lock);
+  return task_end(mm, buf, uout, npages, sizeof(uint64));
 }

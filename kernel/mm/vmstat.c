@@ -15,11 +15,17 @@ const char *vm_event_names[NR_VM_EVENTS] = {
   [COW_FAULT] = "cow_fault",
   [COW_COPY]  = "cow_copy",
   [COW_REUSE] = "cow_reuse",
+  [UNSHARE_FAULT] = "unshare_fault",
   [ZERO_PAGE_MAP] = "zero_page_map",
   [PGCACHE_HIT] = "pgcache_hit",
   [PGCACHE_MISS] = "pgcache_miss",
   [PGWRITEBACK] = "pgwriteback",
   [TLB_SHOOTDOWN] = "tlb_shootdown",
+  [GUP_FAST_PAGES] = "gup_fast_pages",
+  [GUP_SLOW_PAGES] = "gup_slow_pages",
+  [GUP_FAST_FALLBACK] = "gup_fast_fallback",
+  [NR_FOLL_PIN_ACQUIRED] = "nr_foll_pin_acquired",
+  [NR_FOLL_PIN_RELEASED] = "nr_foll_pin_released",
 };
 
 void

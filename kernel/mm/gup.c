@@ -1,0 +1,265 @@
+// get_user_pages and pin_user_pages (Linux: mm/gup.c): the kernel takes
+// hold of the frames behind a range of user memory, to read or write them
+// later without the page table (a device doing DMA, a pipe holding pages,
+// direct I/O).
+//
+// FOLL_GET takes a plain reference (page_count). FOLL_PIN also counts a
+// pin (page->pincount), which says "someone may be writing this frame
+// behind the page table's back": fork then copies the page for the child
+// instead of sharing it (copy_page_range), and page_maybe_dma_pinned()
+// answers from the count. The modern rules (Linux 5.19-6.5):
+// - a write GUP breaks COW first: it gets a page exclusive to this process;
+// - a read-only pin of a page that may be shared (an anonymous page that
+//   is not exclusive, the zero page, a page of a private file mapping)
+//   first gets a page of its own (FAULT_FLAG_UNSHARE), so that later writes
+//   by this process land on the pinned frame;
+// - FOLL_FORCE (ptrace, /proc/PID/mem) may write through a read-only PTE
+//   only in a private region and only to an exclusive anonymous page;
+// - FOLL_LONGTERM|FOLL_WRITE pins of shared file mappings are refused:
+//   writeback could not track a device's writes (EFAULT);
+// - a page under writeback is not handed out for writing until the write
+//   to the disk is done (stable pages).
+// The fast path (get_user_pages_fast) reads the page table without
+// mmap_lock and falls back to the slow path whenever it cannot be sure.
+
+#include "../types.h"
+#include "../param.h"
+#include "../riscv.h"
+#include "../spinlock.h"
+#include "../proc.h"
+#include "../defs.h"
+
+// Take the reference (and pin) that flags ask for.
+static void
+grab_page(struct mm_struct *mm, struct page *pg, int flags)
+{
+  get_page(pg);
+  if(flags & FOLL_PIN){
+    __atomic_add_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST);
+    mm->has_pinned = 1;
+    count_vm_event(NR_FOLL_PIN_ACQUIRED);
+  }
+}
+
+// Drop a FOLL_PIN pin (Linux: unpin_user_page).
+void
+unpin_user_page(struct page *pg)
+{
+  if(__atomic_sub_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST) < 0)
+    panic("unpin_user_page: not pinned");
+  count_vm_event(NR_FOLL_PIN_RELEASED);
+  put_page(pg);
+}
+
+int
+page_maybe_dma_pinned(struct page *pg)
+{
+  return __atomic_load_n(&pg->pincount, __ATOMIC_SEQ_CST) > 0;
+}
+
+// May GUP with flags use region vma at all? 0 or -EFAULT.
+static int
+check_vma_flags(struct vm_area_struct *vma, int flags)
+{
+  uint vf = vma->vm_flags;
+  if(flags & FOLL_WRITE){
+    if(!(vf & VM_WRITE)){
+      // FOLL_FORCE writes only into private regions that could be made
+      // writable: a COW copy, never the file or the shared page.
+      if(!(flags & FOLL_FORCE) || (vf & VM_SHARED) || !(vf & VM_MAYWRITE))
+        return -EFAULT;
+    }
+    if((flags & FOLL_LONGTERM) && (vf & VM_SHARED) && vma->vm_file)
+      return -EFAULT;   // a file page needing dirty tracking (Linux 6.5)
+  } else if(!(vf & (VM_READ | VM_WRITE)) && !(flags & FOLL_FORCE)){
+    return -EFAULT;     // PROT_NONE, or execute-only
+  }
+  return 0;
+}
+
+// Must a read-only pin of pg in vma get a page of its own first?
+static int
+must_unshare(struct vm_area_struct *vma, struct page *pg, int flags)
+{
+  if(!(flags & FOLL_PIN) || (flags & FOLL_WRITE) || (vma->vm_flags & VM_SHARED))
+    return 0;
+  return !PageAnon(pg) || !PageAnonExclusive(pg);
+}
+
+// Wait until pg is no longer being written to the disk.
+void
+wait_on_page_writeback(struct page *pg)
+{
+  acquire(&writeback_lock);
+  while(PageWriteback(pg))
+    sleep(pg, &writeback_lock);
+  release(&writeback_lock);
+}
+
+// The page at va, grabbed as flags say, if the PTE allows it as it is;
+// else 0 with *fault set to the fault that would make it so. A page under
+// writeback that a write wants comes back with *fault = -1 and a plain
+// reference: wait for it, drop it, look again. page_table_lock held.
+static struct page*
+follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
+{
+  pte_t *pte = walk(vma->vm_mm->pgd, va, 0);
+  *fault = (flags & FOLL_WRITE) ? FAULT_FLAG_WRITE : 0;
+  if(pte == 0 || (*pte & PTE_V) == 0)
+    return 0;
+  struct page *pg = pte_page(*pte);
+  if((flags & FOLL_WRITE) && !(*pte & PTE_W)){
+    // FOLL_FORCE into a read-only region: only an exclusive anonymous
+    // page, which proves the COW copy is ours (Linux 6.0).
+    if(!((flags & FOLL_FORCE) && !(vma->vm_flags & VM_WRITE) && PageAnon(pg) && PageAnonExclusive(pg)))
+      return 0;
+  }
+  if(must_unshare(vma, pg, flags)){
+    *fault = FAULT_FLAG_UNSHARE;
+    return 0;
+  }
+  if((flags & FOLL_WRITE) && PageWriteback(pg)){
+    *fault = -1;
+    get_page(pg);
+    return pg;
+  }
+  grab_page(vma->vm_mm, pg, flags);
+  return pg;
+}
+
+// The slow path: mmap_lock held for reading. Fills pages[0..npages) for
+// the pages from start, faulting them in as needed. Returns npages, or a
+// negative errno with nothing held.
+int
+__get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages)
+{
+  for(int i = 0; i < npages; i++){
+    uint64 va = start + (uint64)i * PGSIZE;
+    struct vm_area_struct *vma = find_vma(mm, va);
+    int err = (vma == 0 || va < vma->vm_start) ? -EFAULT : check_vma_flags(vma, flags);
+    while(err == 0){
+      int fault;
+      acquire(&mm->page_table_lock);
+      pages[i] = follow_page(vma, va, flags, &fault);
+      release(&mm->page_table_lock);
+      if(pages[i] && fault == -1){
+        wait_on_page_writeback(pages[i]);
+        put_page(pages[i]);
+      } else if(pages[i])
+        break;
+      else
+        err = __handle_mm_fault(vma, va, fault);
+    }
+    if(err){
+      release_pages(pages, i, flags);
+      return err;
+    }
+    count_vm_event(GUP_SLOW_PAGES);
+  }
+  return npages;
+}
+
+// Drop what GUP took on pages[0..n).
+void
+release_pages(struct page **pages, int n, int flags)
+{
+  for(int i = 0; i < n; i++){
+    if(flags & FOLL_PIN)
+      unpin_user_page(pages[i]);
+    else
+      put_page(pages[i]);
+  }
+}
+
+static int
+gup_locked(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages)
+{
+  mmap_read_lock(mm);
+  int r = __get_user_pages(mm, start, npages, flags, pages);
+  mmap_read_unlock(mm);
+  return r;
+}
+
+// Plain references to npages pages of the caller's memory from start
+// (page aligned). npages or a negative errno.
+int
+get_user_pages(uint64 start, int npages, int flags, struct page **pages)
+{
+  return gup_locked(myproc()->mm, start, npages, flags | FOLL_GET, pages);
+}
+
+// Pins (FOLL_PIN) on npages pages of the caller's memory from start.
+int
+pin_user_pages(uint64 start, int npages, int flags, struct page **pages)
+{
+  return gup_locked(myproc()->mm, start, npages, flags | FOLL_PIN, pages);
+}
+
+// One page without mmap_lock: only the simple case, a present anonymous
+// page that the PTE already allows (writable for a write; exclusive for a
+// read-only pin), not under writeback for a write. Anything else, and a
+// fork or a change of the PTE meanwhile, is left to the slow path.
+static struct page*
+gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
+{
+  pte_t *ptep = walk(mm->pgd, va, 0);
+  if(ptep == 0)
+    return 0;
+  pte_t pte = __atomic_load_n(ptep, __ATOMIC_SEQ_CST);
+  if((pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U) || ((flags & FOLL_WRITE) && !(pte & PTE_W)))
+    return 0;
+  struct page *pg = pte_page(pte);
+  if(!PageAnon(pg) || ((flags & FOLL_PIN) && !PageAnonExclusive(pg)) ||
+     ((flags & FOLL_WRITE) && PageWriteback(pg)))
+    return 0;
+  uint seq = __atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST);
+  if(seq & 1)
+    return 0;   // fork is write-protecting this mm right now
+  grab_page(mm, pg, flags);
+  // The PTE must not have changed, nor may a fork have begun, since we
+  // looked: fork decides whether to copy a page by its pin count, which
+  // it may have read before our pin.
+  if(__atomic_load_n(ptep, __ATOMIC_SEQ_CST) != pte ||
+     __atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST) != seq){
+    release_pages(&pg, 1, flags);
+    return 0;
+  }
+  return pg;
+}
+
+static int
+gup_fast(uint64 start, int npages, int flags, struct page **pages)
+{
+  struct mm_struct *mm = myproc()->mm;
+  int n = 0;
+  if(start >= MAXVA || start + (uint64)npages * PGSIZE > MAXVA)
+    return -EFAULT;
+  // Page-table pages are freed only with the mm, which we are using: the
+  // walk needs no lock.
+  for(; n < npages; n++){
+    if((pages[n] = gup_fast_one(mm, start + (uint64)n * PGSIZE, flags)) == 0)
+      break;
+    count_vm_event(GUP_FAST_PAGES);
+  }
+  if(n == npages)
+    return n;
+  count_vm_event(GUP_FAST_FALLBACK);
+  int r = gup_locked(mm, start + (uint64)n * PGSIZE, npages - n, flags, pages + n);
+  if(r < 0){
+    release_pages(pages, n, flags);
+    return r;
+  }
+  return npages;
+}
+
+int
+get_user_pages_fast(uint64 start, int npages, int flags, struct page **pages)
+{
+  return gup_fast(start, npages, flags | FOLL_GET, pages);
+}
+
+int
+pin_user_pages_fast(uint64 start, int npages, int flags, struct page **pages)
+{
+  return gup_fast(start, npages, flags | FOLL_PIN, pages);
+}

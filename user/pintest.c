@@ -1,0 +1,271 @@
+// pintest: get_user_pages/pin_user_pages through the pin_user_pages system
+// call, whose descriptor reads and writes the pinned frames the way a
+// device (an RDMA NIC) would. The modern rules under test: pins survive
+// fork (the child gets a copy, the parent and the device keep one frame);
+// a read-only pin first gets a page of its own, so it sees the process's
+// later writes; long-term write pins of shared file mappings are refused;
+// the per-process limit; pins are released on close and on exit.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/fcntl.h"
+#include "kernel/errno.h"
+#include "kernel/vmmap.h"
+#include "user/user.h"
+#include "user/testlib.h"
+
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+#define RW (PROT_READ | PROT_WRITE)
+
+static int
+pin(void *addr, uint64 len, int flags)
+{
+  int fd = pin_user_pages(addr, len, flags);
+  CHECK(fd >= 0, "pin_user_pages(%p, %ld, %x): %s", addr, len, flags, strerror(errno));
+  return fd;
+}
+
+// What the device sees at offset off of pin fd.
+static char
+device_byte(int fd, int off)
+{
+  char c;
+  CHECK(lseek(fd, off, SEEK_SET) == off, "lseek: %s", strerror(errno));
+  CHECK(read(fd, &c, 1) == 1, "read from the pin fd: %s", strerror(errno));
+  return c;
+}
+
+static void
+device_write(int fd, int off, char c)
+{
+  CHECK(lseek(fd, off, SEEK_SET) == off, "lseek: %s", strerror(errno));
+  CHECK(write(fd, &c, 1) == 1, "write to the pin fd: %s", strerror(errno));
+}
+
+static struct page_info *
+info(void *va)
+{
+  static struct page_info pi;
+  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
+  return &pi;
+}
+
+// Pin, read and write through the fd, lseek, unpin on close; the counters.
+static void
+basic(void)
+{
+  char *p = map_anon(3 * PGSIZE);
+  for(int i = 0; i < 3; i++)
+    p[i * PGSIZE] = 'a' + i;
+  uint64 acq = counter("nr_foll_pin_acquired"), rel = counter("nr_foll_pin_released");
+  uint64 fast = counter("gup_fast_pages");
+  int fd = pin(p + 100, 2 * PGSIZE, FOLL_WRITE | FOLL_LONGTERM);   // 3 pages
+  CHECK(counter("nr_foll_pin_acquired") - acq == 3, "3 pages, %d pins",
+        (int)(counter("nr_foll_pin_acquired") - acq));
+  CHECK(counter("gup_fast_pages") - fast == 3, "written pages not pinned by GUP-fast");
+  CHECK(info(p)->pincount == 1 && info(p)->refcount == 2, "pincount %d refcount %d, want 1 and 2",
+        info(p)->pincount, info(p)->refcount);
+  CHECK(device_byte(fd, PGSIZE - 100) == 'b', "the device does not see the second page");
+  p[PGSIZE + 5] = 'x';
+  CHECK(device_byte(fd, PGSIZE - 95) == 'x', "the device does not see a later write");
+  device_write(fd, 2 * PGSIZE - 100, 'D');
+  CHECK(p[2 * PGSIZE] == 'D', "the process does not see the device's write");
+  CHECK(lseek(fd, 0, SEEK_END) == 2 * PGSIZE, "lseek SEEK_END");
+  char c;
+  CHECK(read(fd, &c, 1) == 0, "read at the end of the range");
+  errno = 0;
+  CHECK(lseek(fd, 1, SEEK_END) == -1 && errno == EINVAL, "lseek past the end: errno %d", errno);
+  errno = 0;
+  CHECK(lseek(fd, 0, 7) == -1 && errno == EINVAL, "lseek with bad whence: errno %d", errno);
+  close(fd);
+  CHECK(counter("nr_foll_pin_released") - rel == 3, "close released %d pins",
+        (int)(counter("nr_foll_pin_released") - rel));
+  CHECK(info(p)->pincount == 0 && info(p)->refcount == 1, "still pinned after close");
+
+  // A read-only pin: the device may not write.
+  fd = pin(p, 1, 0);
+  errno = 0;
+  CHECK(write(fd, "x", 1) == -1 && errno == EBADF, "write to a read-only pin: errno %d", errno);
+  close(fd);
+}
+
+// Every error.
+static void
+errors(void)
+{
+  char *p = map_anon(2 * PGSIZE);
+  p[0] = 1;
+  errno = 0;
+  CHECK(pin_user_pages(p, 0, 0) == -1 && errno == EINVAL, "len 0: errno %d", errno);
+  errno = 0;
+  CHECK(pin_user_pages(p, 1, 0x8) == -1 && errno == EINVAL, "bad flags: errno %d", errno);
+  munmap(p + PGSIZE, PGSIZE);
+  errno = 0;
+  CHECK(pin_user_pages(p, 2 * PGSIZE, 0) == -1 && errno == EFAULT, "unmapped: errno %d", errno);
+  CHECK(info(p)->pincount == 0, "a failed pin left a pin behind");
+  CHECK(mprotect(p, PGSIZE, PROT_READ) == 0, "mprotect");
+  errno = 0;
+  CHECK(pin_user_pages(p, 1, FOLL_WRITE) == -1 && errno == EFAULT, "write pin of PROT_READ: errno %d", errno);
+  CHECK(mprotect(p, PGSIZE, PROT_NONE) == 0, "mprotect");
+  errno = 0;
+  CHECK(pin_user_pages(p, 1, 0) == -1 && errno == EFAULT, "pin of PROT_NONE: errno %d", errno);
+  errno = 0;
+  CHECK(pin_user_pages((void *)(MAXVA - PGSIZE), 2 * PGSIZE, 0) == -1 && errno == EFAULT,
+        "pin past MAXVA: errno %d", errno);
+  errno = 0;
+  int pfd[2];
+  CHECK(pipe(pfd) == 0, "pipe");
+  CHECK(lseek(pfd[0], 0, SEEK_SET) == -1 && errno == ESPIPE, "lseek on a pipe: errno %d", errno);
+}
+
+// The per-process limit (PIN_MAX = 512 pages): ENOMEM, and room again
+// after a close.
+static void
+limit(void)
+{
+  char *p = map_anon(600 * PGSIZE);
+  int a = pin(p, 400 * PGSIZE, FOLL_WRITE);
+  errno = 0;
+  CHECK(pin_user_pages(p + 400 * PGSIZE, 200 * PGSIZE, FOLL_WRITE) == -1 && errno == ENOMEM,
+        "past the limit: errno %d", errno);
+  close(a);
+  close(pin(p + 400 * PGSIZE, 200 * PGSIZE, FOLL_WRITE));
+}
+
+// RDMA after fork (Linux 5.9): a long-term write pin, fork, the child
+// exits, the parent writes. The parent must still write the frame the
+// device sees; the child got a copy and its writes stay its own.
+static void
+pin_fork(void)
+{
+  char *p = map_anon(1 * PGSIZE);
+  p[0] = 'p';
+  int fd = pin(p, PGSIZE, FOLL_WRITE | FOLL_LONGTERM);
+  uint64 pfn = info(p)->pfn;
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    CHECK(p[0] == 'p', "the child lacks the data");
+    CHECK(info(p)->pfn != pfn, "the child shares the pinned frame");
+    p[0] = 'c';
+    CHECK(device_byte(fd, 0) == 'p', "the child's write reached the device");
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+  p[1] = 'q';
+  CHECK(info(p)->pfn == pfn, "the parent moved off the pinned frame");
+  CHECK(device_byte(fd, 1) == 'q', "the device no longer sees the parent's memory");
+  device_write(fd, 2, 'd');
+  CHECK(p[2] == 'd', "the parent does not see the device's write");
+  close(fd);
+}
+
+// A read-only pin of a page shared after fork (and of the zero page)
+// first gets a page of its own, so it sees the process's later writes
+// (Linux 5.19, FAULT_FLAG_UNSHARE).
+static void
+ro_pin_shared(void)
+{
+  char *p = map_anon(2 * PGSIZE);
+  p[0] = 'a';                 // p[PGSIZE] stays untouched: the zero page
+  (void)*(volatile char *)(p + PGSIZE);
+  CHECK(info(p + PGSIZE)->zero, "an untouched page read is not the zero page");
+  int pipefd[2];
+  CHECK(pipe(pipefd) == 0, "pipe");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){               // keeps the page shared while the parent pins
+    char c;
+    read(pipefd[0], &c, 1);
+    exit(0);
+  }
+  uint64 unshare = counter("unshare_fault");
+  int fd = pin(p, 2 * PGSIZE, FOLL_LONGTERM);
+  CHECK(counter("unshare_fault") - unshare == 2, "%d unshare faults for 2 shared pages",
+        (int)(counter("unshare_fault") - unshare));
+  CHECK(!info(p + PGSIZE)->zero, "the zero page got pinned");
+  p[0] = 'b';
+  p[PGSIZE] = 'z';
+  CHECK(device_byte(fd, 0) == 'b', "a read-only pin does not see the process's later write");
+  CHECK(device_byte(fd, PGSIZE) == 'z', "a pin of the zero page does not see the later write");
+  write(pipefd[1], "x", 1);
+  CHECK(reap(pid) == 0, "child failed");
+  close(fd);
+}
+
+// Long-term write pins of a shared file mapping are refused (writeback
+// could not see a device's writes); shared anonymous memory, private file
+// mappings and short-term pins are fine.
+static void
+longterm_file(void)
+{
+  int fd = open("pintest.f", O_CREATE | O_RDWR);
+  CHECK(fd >= 0, "create: %s", strerror(errno));
+  static char buf[PGSIZE];
+  memset(buf, 'f', sizeof(buf));
+  CHECK(write(fd, buf, PGSIZE) == PGSIZE, "write");
+  char *s = mmap(0, PGSIZE, RW, MAP_SHARED, fd, 0);
+  char *v = mmap(0, PGSIZE, RW, MAP_PRIVATE, fd, 0);
+  char *a = mmap(0, PGSIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  CHECK(s != MAP_FAILED && v != MAP_FAILED && a != MAP_FAILED, "mmap: %s", strerror(errno));
+  errno = 0;
+  CHECK(pin_user_pages(s, PGSIZE, FOLL_WRITE | FOLL_LONGTERM) == -1 && errno == EFAULT,
+        "long-term write pin of a shared file mapping: errno %d", errno);
+  close(pin(s, PGSIZE, FOLL_WRITE));                  // short-term: fine
+  close(pin(s, PGSIZE, FOLL_LONGTERM));               // read-only: fine
+  close(pin(a, PGSIZE, FOLL_WRITE | FOLL_LONGTERM));  // shmem: fine
+  int pfd = pin(v, PGSIZE, FOLL_WRITE | FOLL_LONGTERM);   // breaks COW
+  device_write(pfd, 0, 'v');
+  CHECK(v[0] == 'v' && s[0] == 'f', "a write pin of a private file mapping reached the file");
+  close(pfd);
+  close(fd);
+  unlink("pintest.f");
+}
+
+// Pins are released when the process exits without closing.
+static void
+exit_releases(void)
+{
+  uint64 acq = counter("nr_foll_pin_acquired"), rel = counter("nr_foll_pin_released");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    char *p = map_anon(8 * PGSIZE);
+    memset(p, 1, 8 * PGSIZE);
+    pin(p, 8 * PGSIZE, FOLL_WRITE | FOLL_LONGTERM);
+    pin(p, 4 * PGSIZE, 0);
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+  uint64 a = counter("nr_foll_pin_acquired") - acq, r = counter("nr_foll_pin_released") - rel;
+  CHECK(a == 12 && r == 12, "%d pins taken, %d released", (int)a, (int)r);
+}
+
+// GUP-fast takes resident exclusive pages; anything else falls back.
+static void
+fast_fallback(void)
+{
+  char *p = map_anon(2 * PGSIZE);
+  p[0] = 1;
+  uint64 fb = counter("gup_fast_fallback"), slow = counter("gup_slow_pages");
+  close(pin(p, 2 * PGSIZE, FOLL_WRITE));   // the second page is not there yet
+  CHECK(counter("gup_fast_fallback") - fb == 1, "no fallback for a missing page");
+  CHECK(counter("gup_slow_pages") - slow == 1, "the slow path took %d pages",
+        (int)(counter("gup_slow_pages") - slow));
+}
+
+static struct test tests[] = {
+  { basic, "basic" },
+  { errors, "errors" },
+  { limit, "limit" },
+  { pin_fork, "pin_fork" },
+  { ro_pin_shared, "ro_pin_shared" },
+  { longterm_file, "longterm_file" },
+  { exit_releases, "exit_releases" },
+  { fast_fallback, "fast_fallback" },
+};
+
+int
+main(int argc, char *argv[])
+{
+  exit(run_tests("pintest", tests, NELEM(tests), argc, argv, 0) != 0);
+}

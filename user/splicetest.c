@@ -1,0 +1,152 @@
+// splicetest: vmsplice. The pipe holds references to user pages, not
+// copies: a read returns a page's contents at the time of the read. Pipes
+// mix ordinary writes and spliced pages in order. And CVE-2020-29374: a
+// child that vmsplices a page it shares with its parent, then unmaps it,
+// must not see what the parent writes there later.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/fcntl.h"
+#include "kernel/errno.h"
+#include "kernel/vmmap.h"
+#include "user/user.h"
+#include "user/testlib.h"
+
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+
+static int
+refcount(void *va)
+{
+  struct page_info pi;
+  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo");
+  return pi.refcount;
+}
+
+static void
+readn(int fd, char *buf, int n)
+{
+  for(int got = 0, r; got < n; got += r)
+    CHECK((r = read(fd, buf + got, n - got)) > 0, "pipe read: %s", strerror(errno));
+}
+
+// References, not copies; released when read.
+static void
+by_reference(void)
+{
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  char *p = map_anon(2 * PGSIZE);
+  memset(p, 'a', 2 * PGSIZE);
+  CHECK(vmsplice(fds[1], p + 100, PGSIZE, 0) == PGSIZE, "vmsplice: %s", strerror(errno));
+  CHECK(refcount(p) == 2 && refcount(p + PGSIZE) == 2, "the pipe holds no references: %d %d",
+        refcount(p), refcount(p + PGSIZE));
+  p[100] = 'b';                 // after the splice, before the read
+  p[PGSIZE + 99] = 'c';
+  static char buf[PGSIZE];
+  readn(fds[0], buf, PGSIZE);
+  CHECK(buf[0] == 'b' && buf[PGSIZE - 1] == 'c', "the pipe gave a copy from vmsplice time");
+  CHECK(buf[1] == 'a', "wrong bytes");
+  CHECK(refcount(p) == 1 && refcount(p + PGSIZE) == 1, "references not dropped after the read");
+
+  // Unread references go when the pipe is closed.
+  CHECK(vmsplice(fds[1], p, 10, 0) == 10, "vmsplice");
+  close(fds[0]);
+  close(fds[1]);
+  CHECK(refcount(p) == 1, "closing the pipe kept a reference");
+}
+
+// Ordinary writes and spliced pages come out in order.
+static void
+mixed(void)
+{
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  char *p = map_anon(1 * PGSIZE);
+  memcpy(p, "PAGE", 4);
+  CHECK(write(fds[1], "abc", 3) == 3, "write");
+  CHECK(vmsplice(fds[1], p, 4, 0) == 4, "vmsplice");
+  CHECK(write(fds[1], "xyz", 3) == 3, "write");
+  char buf[16];
+  readn(fds[0], buf, 10);
+  CHECK(memcmp(buf, "abcPAGExyz", 10) == 0, "out of order: %s", buf);
+  // A full pipe blocks vmsplice until a reader makes room.
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    for(int i = 0; i < 40; i++)
+      CHECK(vmsplice(fds[1], p, 4, 0) == 4, "vmsplice %d", i);
+    exit(0);
+  }
+  for(int i = 0; i < 40; i++){
+    readn(fds[0], buf, 4);
+    CHECK(memcmp(buf, "PAGE", 4) == 0, "splice %d", i);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+}
+
+// CVE-2020-29374: the child splices a page it shares with its parent
+// (copy-on-write after fork), drops its mapping, and reads the pipe after
+// the parent wrote a secret into its own page. The parent's write must
+// copy the page: the pipe's reference counts as a user.
+static void
+cow_leak(void)
+{
+  char *p = map_anon(1 * PGSIZE);
+  memset(p, 'o', PGSIZE);
+  int fds[2], go[2], done[2];
+  CHECK(pipe(fds) == 0 && pipe(go) == 0 && pipe(done) == 0, "pipe");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    CHECK(vmsplice(fds[1], p, PGSIZE, 0) == PGSIZE, "vmsplice");
+    CHECK(munmap(p, PGSIZE) == 0, "munmap");
+    write(done[1], "s", 1);
+    char c;
+    read(go[0], &c, 1);       // the parent has written its secret
+    static char buf[PGSIZE];
+    readn(fds[0], buf, PGSIZE);
+    for(int i = 0; i < PGSIZE; i++)
+      CHECK(buf[i] == 'o', "the child read the parent's later write (%c at %d): CVE-2020-29374", buf[i], i);
+    exit(0);
+  }
+  char c;
+  read(done[0], &c, 1);
+  memcpy(p, "SECRET", 6);
+  write(go[1], "g", 1);
+  CHECK(reap(pid) == 0, "child failed");
+}
+
+static void
+errors(void)
+{
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  char *p = map_anon(1 * PGSIZE);
+  errno = 0;
+  CHECK(vmsplice(fds[0], p, 1, 0) == -1 && errno == EBADF, "the read end: errno %d", errno);
+  int fd = open("console", O_RDWR);
+  errno = 0;
+  CHECK(vmsplice(fd, p, 1, 0) == -1 && errno == EBADF, "not a pipe: errno %d", errno);
+  close(fd);
+  errno = 0;
+  CHECK(vmsplice(fds[1], p, 1, 0x100) == -1 && errno == EINVAL, "bad flags: errno %d", errno);
+  munmap(p, PGSIZE);
+  errno = 0;
+  CHECK(vmsplice(fds[1], p, 1, 0) == -1 && errno == EFAULT, "unmapped: errno %d", errno);
+  CHECK(vmsplice(fds[1], p, 0, 0) == 0, "length 0");
+  close(fds[0]);
+  errno = 0;
+  CHECK(vmsplice(fds[1], "x", 1, 0) == -1 && errno == EPIPE, "no reader: errno %d", errno);
+}
+
+static struct test tests[] = {
+  { by_reference, "by_reference" },
+  { mixed, "mixed" },
+  { cow_leak, "cow_leak" },
+  { errors, "errors" },
+};
+
+int
+main(int argc, char *argv[])
+{
+  exit(run_tests("splicetest", tests, NELEM(tests), argc, argv, 0) != 0);
+}
