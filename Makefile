@@ -47,6 +47,7 @@ KOBJS = \
   $K/exec.o \
   $K/pinfd.o \
   $K/direct-io.o \
+  $K/history.o \
   $K/sysfile.o \
   $K/virtio_blk.o \
   $K/ramdisk.o
@@ -102,7 +103,7 @@ ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o $U/errno.o
 # so xv6 programs (and lab code) keep their own names free.
 ULIBA = $U/libcowpin.a
 
-$U/libcowpin.a: $U/thread.o $U/testlib.o
+$U/libcowpin.a: $U/thread.o $U/testlib.o $U/eras.o
 	$(AR) rcs $@ $^
 
 $U/usys.S: $U/usys.py $K/syscall.h
@@ -146,7 +147,16 @@ UPROGS = \
   $U/_softdirty \
   $U/_softdirtytest \
   $U/_splicetest \
-  $U/_diotest
+  $U/_diotest \
+  $U/_knob \
+  $U/_vmsplice_leak \
+  $U/_rdma_fork \
+  $U/_ro_pin_fork \
+  $U/_longterm_pin \
+  $U/_gup_softdirty \
+  $U/_dirtycow \
+  $U/_saga \
+  $U/_historytest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c".
 EXTRA ?=
@@ -226,7 +236,11 @@ qemu-uboot: deps sd.img
 bench: deps all
 	@python3 tools/bench.py
 
+# Every reproducer of docs/history.md, 100 times at 1 and 4 harts.
+saga-stress: deps all
+	@python3 tools/saga_stress.py
+
 test: deps all sd.img
 	@python3 tools/test.py $(TESTFLAGS)
 
-.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench FORCE
+.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress FORCE

@@ -206,6 +206,16 @@ void            sbi_shutdown(int reboot) __attribute__((noreturn));
 // main.c
 extern uint64   timebase;
 
+// history.c: the history knobs (docs/history.md)
+enum knob {
+  K_FOLL_COW, K_COW_REUSE, K_GUP_READ_BREAKS_COW, K_FORK_COPIES_PINNED,
+  K_FORK_GUP_FAST_SEQ, K_CLEAR_REFS_SKIPS_PINNED, K_RO_PIN_UNSHARES, K_DIO_PINS, K_LONGTERM_FILE_WRITE_PIN,
+  K_GUP_WAITS_WRITEBACK, K_COW, K_RACE_DELAY_MS, NKNOBS
+};
+void            knobs_init(void);
+int             knob(enum knob);
+void            race_delay(void);
+
 // number of elements in fixed-size array
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 

@@ -141,7 +141,13 @@ direct_rw(struct file *f, uint64 addr, int n, int write)
         chunk = (size - off + SECTOR - 1) / SECTOR * SECTOR;
     }
     int npages = (poff + chunk + PGSIZE - 1) / PGSIZE;
-    if((err = pin_user_pages_fast(ua - poff, npages, write ? 0 : FOLL_WRITE, pages)) < 0)
+    // dio_pins: FOLL_PIN since 6.4; before, plain references that fork
+    // and clear_refs cannot tell from any other.
+    int gup = knob(K_DIO_PINS) ? FOLL_PIN : FOLL_GET;
+    int wflag = write ? 0 : FOLL_WRITE;
+    err = gup == FOLL_PIN ? pin_user_pages_fast(ua - poff, npages, wflag, pages)
+                          : get_user_pages_fast(ua - poff, npages, wflag, pages);
+    if(err < 0)
       break;
     err = 0;
     // The page cache: dirty pages of the range go to the disk first; a
@@ -164,7 +170,7 @@ direct_rw(struct file *f, uint64 addr, int n, int write)
       if(moved < chunk)
         n = done;   // the end of the file
     }
-    release_pages(pages, npages, FOLL_PIN);
+    release_pages(pages, npages, gup);
   }
   kfree(pages);
   return done > 0 ? done : err;

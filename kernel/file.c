@@ -74,6 +74,11 @@ fileclose(struct file *f)
   } else if(ff.type == FD_PIN){
     pin_release(ff.pin);
   } else if(ff.type == FD_INODE || ff.type == FD_DEVICE){
+    // Dirty page-cache pages go to the disk before the last reference to
+    // the inode can drop them: pages dirtied through a private mapping by
+    // a forced write, or by a device through a pin.
+    if(ff.type == FD_INODE)
+      filemap_write_range(&ff.ip->i_data, 0, ~0UL);
     begin_op();
     iput(ff.ip);
     end_op();

@@ -87,6 +87,7 @@ kmain(uint64 hartid, uint64 dtb_pa)
   plic_enable(uart_irq);
   trapinit();
   trapinithart();
+  knobs_init();
   procinit();
   vma_init();
   rmap_init();

@@ -106,6 +106,8 @@ extern uint64 sys_lseek(void);
 extern uint64 sys_clear_refs(void);
 extern uint64 sys_pagemap(void);
 extern uint64 sys_vmsplice(void);
+extern uint64 sys_vmknob(void);
+extern uint64 sys_memwrite(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -148,6 +150,8 @@ static uint64 (*syscalls[])(void) = {
 [SYS_clear_refs] sys_clear_refs,
 [SYS_pagemap] sys_pagemap,
 [SYS_vmsplice] sys_vmsplice,
+[SYS_vmknob]  sys_vmknob,
+[SYS_memwrite] sys_memwrite,
 };
 
 void

@@ -42,3 +42,5 @@
 #define SYS_clear_refs 38
 #define SYS_pagemap  39
 #define SYS_vmsplice 40
+#define SYS_vmknob   41
+#define SYS_memwrite 42

@@ -204,3 +204,16 @@ sys_pagemap(void)
 {
   return pages_call(task_pagemap);
 }
+
+// memwrite(pid, va, buf, n): see task_memwrite.
+uint64
+sys_memwrite(void)
+{
+  int pid, n;
+  uint64 va, buf;
+  argint(0, &pid);
+  argaddr(1, &va);
+  argaddr(2, &buf);
+  argint(3, &n);
+  return task_memwrite(pid, va, buf, n);
+}

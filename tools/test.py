@@ -113,6 +113,38 @@ def parse_ok_fail(text):
 POWER_CYCLE = "<power cycle>"
 
 
+# The history of docs/history.md: the eras in which each reproducer shows
+# its bug (saga prints BUG there, ok everywhere else). The modern era (6.5)
+# must be all ok.
+SAGA_ERAS = ["4.8", "4.9", "5.7", "5.8", "5.9-rc4", "5.9", "5.11",
+             "5.19", "6.0", "6.4", "6.5"]
+SAGA_BUGS = {
+    "dirtycow": ["4.8"],
+    "vmsplice_leak": ["4.8", "4.9", "5.7"],
+    "gup_softdirty": ["5.8"],
+    "rdma_fork": ["5.9-rc4"],
+    "ro_pin_fork": ["4.8", "4.9", "5.7", "5.9-rc4", "5.9", "5.11"],
+    "longterm_pin": ["4.8", "4.9", "5.7", "5.8", "5.9-rc4", "5.9", "5.11",
+                     "5.19", "6.0", "6.4"],
+}
+
+
+def parse_saga(text):
+    """saga prints `saga NAME ERA BUG|ok|??` per run.  Each reproducer is
+    one test: it passes if its verdicts in all eras are the history's."""
+    got = {}
+    for m in re.finditer(r"^saga (\w+) (\S+) (BUG|ok|\?\?)\s*$", text, re.M):
+        got.setdefault(m.group(1), {})[m.group(2)] = m.group(3)
+    results = []
+    for name, bug_eras in SAGA_BUGS.items():
+        want = {era: "BUG" if era in bug_eras else "ok" for era in SAGA_ERAS}
+        have = got.get(name, {})
+        wrong = ["%s: %s, want %s" % (era, have.get(era, "missing"), want[era])
+                 for era in SAGA_ERAS if have.get(era) != want[era]]
+        results.append(("saga " + name, not wrong, "; ".join(wrong)))
+    return results
+
+
 @dataclass
 class SessionSpec:
     name: str
@@ -159,6 +191,12 @@ SESSIONS = [
                 commands=["mmaptest", "diotest", "mmaptest persist-write", POWER_CYCLE,
                           "mmaptest persist-check"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
+    # The history engine: every reproducer in every era, at 1 and 4 harts.
+    SessionSpec("saga-1cpu", cpus=1, modern=False, commands=["historytest", "saga"],
+                timeout=600, parser=lambda t: parse_usertests(t) + parse_saga(t),
+                finished="ALL TESTS PASSED"),
+    SessionSpec("saga-4cpu", cpus=4, modern=True, commands=["saga"], timeout=600,
+                parser=parse_saga, finished="longterm_pin"),
     # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
     # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.
     SessionSpec("usertests-board", cpus=2, modern=False, mode="uboot",

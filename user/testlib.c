@@ -15,6 +15,18 @@ map_anon(uint64 len)
   return p;
 }
 
+int
+page_file(char *path, char c)
+{
+  static char page[4096];
+  unlink(path);
+  int fd = open(path, O_CREATE | O_RDWR);
+  CHECK(fd >= 0, "create %s: %s", path, strerror(errno));
+  memset(page, c, sizeof(page));
+  CHECK(write(fd, page, sizeof(page)) == sizeof(page), "write %s: %s", path, strerror(errno));
+  return fd;
+}
+
 uint64
 counter(char *name)
 {

@@ -65,6 +65,8 @@ int lseek(int fd, int off, int whence);
 int clear_refs(int pid, int mode);
 int pagemap(int pid, void *va, int npages, uint64 *out);
 int vmsplice(int fd, void *addr, uint64 len, int flags);
+int vmknob(const char *name, int value);
+int memwrite(int pid, void *va, const void *buf, int n);
 // thread.c: a thread running fn(arg) on stack[0..size); when fn returns,
 // the thread exits with fn's result. Returns its id, or -1.
 int thread_spawn(int (*fn)(void *), void *arg, void *stack, int size);

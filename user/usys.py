@@ -55,6 +55,8 @@ CALLS = [
     ("clear_refs", "SYS_clear_refs"),
     ("pagemap", "SYS_pagemap"),
     ("vmsplice", "SYS_vmsplice"),
+    ("vmknob", "SYS_vmknob"),
+    ("memwrite", "SYS_memwrite"),
 ]
 
 

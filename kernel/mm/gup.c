@@ -69,7 +69,8 @@ check_vma_flags(struct vm_area_struct *vma, int flags)
       if(!(flags & FOLL_FORCE) || (vf & VM_SHARED) || !(vf & VM_MAYWRITE))
         return -EFAULT;
     }
-    if((flags & FOLL_LONGTERM) && (vf & VM_SHARED) && vma->vm_file)
+    if((flags & FOLL_LONGTERM) && (vf & VM_SHARED) && vma->vm_file &&
+       !knob(K_LONGTERM_FILE_WRITE_PIN))
       return -EFAULT;   // a file page needing dirty tracking (Linux 6.5)
   } else if(!(vf & (VM_READ | VM_WRITE)) && !(flags & FOLL_FORCE)){
     return -EFAULT;     // PROT_NONE, or execute-only
@@ -81,7 +82,8 @@ check_vma_flags(struct vm_area_struct *vma, int flags)
 static int
 must_unshare(struct vm_area_struct *vma, struct page *pg, int flags)
 {
-  if(!(flags & FOLL_PIN) || (flags & FOLL_WRITE) || (vma->vm_flags & VM_SHARED))
+  if(!knob(K_RO_PIN_UNSHARES) || !(flags & FOLL_PIN) || (flags & FOLL_WRITE) ||
+     (vma->vm_flags & VM_SHARED))
     return 0;
   return !PageAnon(pg) || !PageAnonExclusive(pg);
 }
@@ -96,6 +98,25 @@ wait_on_page_writeback(struct page *pg)
   release(&writeback_lock);
 }
 
+// May a FOLL_FORCE write (ptrace, memwrite) go through the read-only PTE
+// of pg? Only in a region without PROT_WRITE, after the COW fault made the
+// page a private copy. How a retry knows that is history (knob foll_cow):
+// 0: before 4.8.3, it does not ask: after the COW fault, the retry drops
+//    FOLL_WRITE (see __get_user_pages), the Dirty COW bug;
+// 1: 4.9-5.19, FOLL_COW: the PTE is dirty, which only the COW copy is;
+// 2: 6.0, the page is anonymous and exclusive.
+static int
+force_write_ok(struct vm_area_struct *vma, struct page *pg, pte_t pte, int flags)
+{
+  if(!(flags & FOLL_FORCE) || (vma->vm_flags & VM_WRITE))
+    return 0;
+  switch(knob(K_FOLL_COW)){
+  case 0:  return 0;
+  case 1:  return (flags & FOLL_COW) && (pte & PTE_D);
+  default: return PageAnon(pg) && PageAnonExclusive(pg);
+  }
+}
+
 // The page at va, grabbed as flags say, if the PTE allows it as it is;
 // else 0 with *fault set to the fault that would make it so. A page under
 // writeback that a write wants comes back with *fault = -1 and a plain
@@ -108,17 +129,19 @@ follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
   if(pte == 0 || (*pte & PTE_V) == 0)
     return 0;
   struct page *pg = pte_page(*pte);
-  if((flags & FOLL_WRITE) && !(*pte & PTE_W)){
-    // FOLL_FORCE into a read-only region: only an exclusive anonymous
-    // page, which proves the COW copy is ours (Linux 6.0).
-    if(!((flags & FOLL_FORCE) && !(vma->vm_flags & VM_WRITE) && PageAnon(pg) && PageAnonExclusive(pg)))
-      return 0;
+  if((flags & FOLL_WRITE) && !(*pte & PTE_W) && !force_write_ok(vma, pg, *pte, flags))
+    return 0;
+  // 5.8 (17839856fd58): a read GUP of a COW page breaks COW first.
+  if(knob(K_GUP_READ_BREAKS_COW) && !(flags & FOLL_WRITE) && !(*pte & PTE_W) &&
+     (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE){
+    *fault = FAULT_FLAG_WRITE;
+    return 0;
   }
   if(must_unshare(vma, pg, flags)){
     *fault = FAULT_FLAG_UNSHARE;
     return 0;
   }
-  if((flags & FOLL_WRITE) && PageWriteback(pg)){
+  if((flags & FOLL_WRITE) && PageWriteback(pg) && knob(K_GUP_WAITS_WRITEBACK)){
     *fault = -1;
     get_page(pg);
     return pg;
@@ -133,10 +156,12 @@ follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
 int
 __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages)
 {
+  int iflags = flags;
   for(int i = 0; i < npages; i++){
     uint64 va = start + (uint64)i * PGSIZE;
     struct vm_area_struct *vma = find_vma(mm, va);
     int err = (vma == 0 || va < vma->vm_start) ? -EFAULT : check_vma_flags(vma, flags);
+    int delayed = 0;
     while(err == 0){
       int fault;
       acquire(&mm->page_table_lock);
@@ -147,9 +172,18 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
         put_page(pages[i]);
       } else if(pages[i])
         break;
-      else
-        err = __handle_mm_fault(vma, va, fault);
+      else if((err = __handle_mm_fault(vma, va, fault)) == 0 && (flags & FOLL_FORCE) &&
+              (fault & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_WRITE)){
+        // The COW fault is done; the retry must still find the copy.
+        if(knob(K_FOLL_COW) == 0)
+          flags &= ~FOLL_WRITE;   // Dirty COW: any page will do now
+        else
+          flags |= FOLL_COW;
+        if(!delayed++)
+          race_delay();   // the window a racing MADV_DONTNEED needs (once: then it may win)
+      }
     }
+    flags = iflags;
     if(err){
       release_pages(pages, i, flags);
       return err;
@@ -209,18 +243,23 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
   if((pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U) || ((flags & FOLL_WRITE) && !(pte & PTE_W)))
     return 0;
   struct page *pg = pte_page(pte);
-  if(!PageAnon(pg) || ((flags & FOLL_PIN) && !PageAnonExclusive(pg)) ||
-     ((flags & FOLL_WRITE) && PageWriteback(pg)))
+  if(!PageAnon(pg) || ((flags & FOLL_PIN) && !PageAnonExclusive(pg) && knob(K_RO_PIN_UNSHARES)) ||
+     ((flags & FOLL_WRITE) && PageWriteback(pg)) ||
+     (knob(K_GUP_READ_BREAKS_COW) && !(pte & PTE_W)))
     return 0;
+  // fork_gup_fast_seq (5.11, 57efa1fe5957): fork may be write-protecting
+  // this mm right now (odd count), or begin to.
+  int seqcheck = knob(K_FORK_GUP_FAST_SEQ);
   uint seq = __atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST);
-  if(seq & 1)
-    return 0;   // fork is write-protecting this mm right now
+  if(seqcheck && (seq & 1))
+    return 0;
   grab_page(mm, pg, flags);
+  race_delay();   // the window a racing fork needs
   // The PTE must not have changed, nor may a fork have begun, since we
   // looked: fork decides whether to copy a page by its pin count, which
   // it may have read before our pin.
   if(__atomic_load_n(ptep, __ATOMIC_SEQ_CST) != pte ||
-     __atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST) != seq){
+     (seqcheck && __atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST) != seq)){
     release_pages(&pg, 1, flags);
     return 0;
   }
@@ -262,4 +301,33 @@ int
 pin_user_pages_fast(uint64 start, int npages, int flags, struct page **pages)
 {
   return gup_fast(start, npages, flags | FOLL_PIN, pages);
+}
+
+// Read or write n bytes at va of another address space (or one's own),
+// the way ptrace and /proc/PID/mem do (Linux: access_remote_vm): through
+// GUP with FOLL_FORCE, so a read-only private mapping gets a COW copy
+// written, never the file behind it (unless knob foll_cow says 4.8).
+// Returns the bytes moved before an inaccessible page stopped it.
+int
+access_remote_vm(struct mm_struct *mm, uint64 va, char *buf, int n, int write)
+{
+  int done = 0;
+  mmap_read_lock(mm);
+  while(done < n){
+    uint64 a = va + done;
+    int off = a % PGSIZE, c = PGSIZE - off < n - done ? PGSIZE - off : n - done;
+    struct page *pg;
+    if(a >= MAXVA || __get_user_pages(mm, a - off, 1, FOLL_FORCE | FOLL_GET | (write ? FOLL_WRITE : 0), &pg) < 0)
+      break;
+    if(write){
+      memmove((char *)page_address(pg) + off, buf + done, c);
+      if(pg->mapping && pg->mapping->host)
+        SetPageDirty(pg);   // a page of the file itself: write it back
+    } else
+      memmove(buf + done, (char *)page_address(pg) + off, c);
+    put_page(pg);
+    done += c;
+  }
+  mmap_read_unlock(mm);
+  return done;
 }

@@ -344,11 +344,13 @@ copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
     }
     struct page *pg = pte_page(*pte);
     pte_t val;
-    if(PageAnon(pg) && smm->has_pinned && page_maybe_dma_pinned(pg)){
+    if(PageAnon(pg) && (!knob(K_COW) ||
+       (knob(K_FORK_COPIES_PINNED) && smm->has_pinned && page_maybe_dma_pinned(pg)))){
       // A device may write pg behind the page table: sharing it would
       // let the parent's next write move the parent away from the
       // device's frame (the RDMA-after-fork bug). The child gets a copy
       // now; the parent keeps its page, writable and exclusive (5.9).
+      // With knob cow 0, every page is copied, as xv6 did.
       if((pg = alloc_anon_page()) == 0){
         release(&smm->page_table_lock);
         err = -ENOMEM;
@@ -391,21 +393,30 @@ zero_page_init(void)
 }
 
 // May a write fault reuse this COW page in place instead of copying it?
-// The modern rule (Linux 5.19, PageAnonExclusive): yes if the page is
-// known to be exclusive to the faulting process, or if no one else holds
-// a reference, in which case it becomes exclusive again. Page-cache pages
-// (and the zero page) are never reused: a private write must not reach them.
+// Page-cache pages (and the zero page) never: a private write must not
+// reach them. For anonymous pages the rule is history (knob cow_reuse):
+// 0: until 5.7, if only one PTE maps it (mapcount 1): a GUP reference
+//    does not count, so a page vmspliced into a pipe is reused and the
+//    pipe sees the writer's later writes (CVE-2020-29374);
+// 1: 5.9, only if no one else holds any reference (refcount 1): also a
+//    pin forces a copy, and the pinning process leaves its pinned frame;
+// 2: 5.19, PageAnonExclusive: yes if the page is known to be exclusive
+//    (pins keep it so: fork copies pinned pages), else as in 5.9, and then
+//    it becomes exclusive again.
 static int
 wp_can_reuse(struct page *pg)
 {
   if(!PageAnon(pg))
     return 0;
-  if(PageAnonExclusive(pg))
-    return 1;
-  if(page_count(pg) != 1)
-    return 0;
-  SetPageAnonExclusive(pg);
-  return 1;
+  int reuse;
+  switch(knob(K_COW_REUSE)){
+  case 0:  reuse = page_mapcount(pg) == 1; break;
+  case 1:  reuse = page_count(pg) == 1; break;
+  default: reuse = PageAnonExclusive(pg) || page_count(pg) == 1; break;
+  }
+  if(reuse)
+    SetPageAnonExclusive(pg);
+  return reuse;
 }
 
 // A write to a present, read-only page of a private region: where
@@ -437,7 +448,10 @@ do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
   if(old != zero_page)   // a new page is zeroed already
     memmove(page_address(new), page_address(old), PGSIZE);
   page_add_rmap(new);
-  *pte = make_pte(new, vma, write);
+  // A copy made for a FOLL_FORCE write into a read-only region is mapped
+  // read-only but dirty: FOLL_COW (4.9-5.19) takes the dirty bit as the
+  // proof that the COW happened.
+  *pte = make_pte(new, vma, write) | (!unshare && !write ? PTE_D : 0);
   flush_tlb_range(vma->vm_mm, va, va + PGSIZE);
   page_remove_rmap(old);
   put_page(old);
@@ -506,7 +520,9 @@ do_fault(struct vm_area_struct *vma, uint64 va, int write)
     return err;
   // Not pg->mapping: truncate may take pg out of the cache any moment.
   struct address_space *mapping = vma->vm_mapping;
+  int proof = 0;   // a FOLL_FORCE copy in a read-only region (see do_wp_page)
   if(write && !shared){
+    proof = !(vma->vm_flags & VM_WRITE);
     struct page *copy = alloc_anon_page();
     if(copy == 0){
       put_page(pg);
@@ -519,8 +535,9 @@ do_fault(struct vm_area_struct *vma, uint64 va, int write)
   } else if(write && mapping->host){
     SetPageDirty(pg);
   }
-  // Shared anonymous pages need no dirty tracking: writable at once.
-  int writable = write || (shared && mapping->host == 0 && (vma->vm_flags & VM_WRITE));
+  // Shared anonymous pages need no dirty tracking: writable at once. A
+  // write through FOLL_FORCE leaves a read-only region read-only.
+  int writable = (write && !proof) || (shared && mapping->host == 0 && (vma->vm_flags & VM_WRITE));
 
   acquire(&mm->page_table_lock);
   pte_t *pte = walk(mm->pgd, va, 1);
@@ -528,7 +545,7 @@ do_fault(struct vm_area_struct *vma, uint64 va, int write)
   // Install unless another thread was first, or truncate took the page
   // out of the cache meanwhile (then the next fault finds the new state).
   if(pte && (*pte & PTE_V) == 0 && (PageAnon(pg) || pg->mapping == mapping)){
-    err = set_pte(vma, va, pg, make_pte(pg, vma, writable));
+    err = set_pte(vma, va, pg, make_pte(pg, vma, writable) | (proof ? PTE_D : 0));
     pg = err ? pg : 0;
   }
   release(&mm->page_table_lock);

@@ -99,6 +99,8 @@ int vmstat_copyout(uint64 uaddr, int max);
 int task_vmas(int pid, uint64 uout, int max);
 int task_pageinfo(int pid, uint64 va, int npages, uint64 uout);
 int task_clear_refs(int pid, int mode);
+struct mm_struct *get_task_mm(int pid);
+int task_memwrite(int pid, uint64 va, uint64 ubuf, int n);
 int task_pagemap(int pid, uint64 va, int npages, uint64 uout);
 uint64 vm_event(enum vm_event_item item);
 extern const char *vm_event_names[NR_VM_EVENTS];
@@ -173,6 +175,7 @@ struct address_space *shmem_alloc(void);
 #define FOLL_FORCE    0x10     // ptrace-style: past the region's protection
 #define FOLL_LONGTERM 0x100    // held indefinitely (a device), not for one I/O
 #define FOLL_PIN      0x40000  // a pin: counted in page->pincount
+#define FOLL_COW      0x4000   // GUP-internal (4.9-5.19): the COW fault was done
 int get_user_pages(uint64 start, int npages, int flags, struct page **pages);
 int pin_user_pages(uint64 start, int npages, int flags, struct page **pages);
 int get_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
@@ -182,6 +185,7 @@ void release_pages(struct page **pages, int n, int flags);
 void unpin_user_page(struct page *pg);
 int page_maybe_dma_pinned(struct page *pg);
 void wait_on_page_writeback(struct page *pg);
+int access_remote_vm(struct mm_struct *mm, uint64 va, char *buf, int n, int write);
 void mmgrab(struct mm_struct *mm);
 void mmdrop(struct mm_struct *mm);
 

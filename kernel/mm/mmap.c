@@ -394,9 +394,8 @@ apply_range(struct mm_struct *mm, uint64 start, uint64 end, int split,
 struct range_op {
   int (*valid)(int arg);                             // a known third argument?
   int (*allowed)(struct vm_area_struct *, int arg);  // 0 or an errno; may be 0
-  int (*split)(int arg);                             // split regions at the ends?
+  int (*split)(int arg);                             // change regions (split at the ends)?
   void (*fn)(struct vm_area_struct *, uint64 start, uint64 end, int arg);
-  int write;                                         // hold mmap_lock for writing
 };
 
 static int
@@ -411,14 +410,18 @@ range_syscall(const struct range_op *op)
     return -EINVAL;
   if(err || end == start)
     return err;
-  op->write ? mmap_write_lock(mm) : mmap_read_lock(mm);
+  // Changing regions needs mmap_lock for writing; zapping pages
+  // (MADV_DONTNEED) or writing them back only for reading, as in Linux:
+  // a page fault or a GUP may run at the same time.
+  int write = op->split(arg);
+  write ? mmap_write_lock(mm) : mmap_read_lock(mm);
   if(!range_mapped(mm, start, end))
     err = -ENOMEM;
   for(struct vm_area_struct *vma = find_vma(mm, start); err == 0 && op->allowed && vma && vma->vm_start < end; vma = vma->vm_next)
     err = op->allowed(vma, arg);
   if(err == 0)
     err = apply_range(mm, start, end, op->split(arg), op->fn, arg);
-  op->write ? mmap_write_unlock(mm) : mmap_read_unlock(mm);
+  write ? mmap_write_unlock(mm) : mmap_read_unlock(mm);
   return err;
 }
 
@@ -449,7 +452,7 @@ mprotect_one(struct vm_area_struct *vma, uint64 start, uint64 end, int prot)
 uint64
 sys_mprotect(void)
 {
-  static const struct range_op op = { prot_valid, mprotect_allowed, always, mprotect_one, 1 };
+  static const struct range_op op = { prot_valid, mprotect_allowed, always, mprotect_one };
   return range_syscall(&op);
 }
 
@@ -488,7 +491,7 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
 uint64
 sys_madvise(void)
 {
-  static const struct range_op op = { advice_valid, 0, advice_splits, madvise_one, 1 };
+  static const struct range_op op = { advice_valid, 0, advice_splits, madvise_one };
   return range_syscall(&op);
 }
 
@@ -512,7 +515,7 @@ msync_one(struct vm_area_struct *vma, uint64 start, uint64 end, int flags)
 uint64
 sys_msync(void)
 {
-  static const struct range_op op = { msync_valid, 0, never, msync_one, 0 };
+  static const struct range_op op = { msync_valid, 0, never, msync_one };
   return range_syscall(&op);
 }
 

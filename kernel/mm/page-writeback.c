@@ -81,7 +81,7 @@ filemap_write_range(struct address_space *mapping, uint64 start, uint64 end)
   uint64 max = (MAXFILE * BSIZE + PGSIZE - 1) / PGSIZE;   // a file has no more pages
   int err = 0;
 
-  if(mapping->host == 0)
+  if(mapping->host == 0 || mapping->nrpages == 0)
     return 0;
   for(uint64 index = start; index < end && index < max; index++){
     struct page *pg = find_get_page(mapping, index);

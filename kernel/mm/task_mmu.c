@@ -17,7 +17,7 @@
 
 // The address space of process pid (0: the caller), with a reference the
 // caller drops with mmput; 0 if there is no such live process.
-static struct mm_struct*
+struct mm_struct*
 get_task_mm(int pid)
 {
   struct proc *p = pid ? proc_get(pid) : myproc();
@@ -161,7 +161,8 @@ static void
 clear_soft_dirty_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 {
   struct page *pg = pte_page(*pte);
-  if(!(vma->vm_flags & VM_SHARED) && PageAnon(pg) && page_maybe_dma_pinned(pg))
+  if(knob(K_CLEAR_REFS_SKIPS_PINNED) && !(vma->vm_flags & VM_SHARED) && PageAnon(pg) &&
+     page_maybe_dma_pinned(pg))
     return;
   *pte &= ~(PTE_SOFT_DIRTY | PTE_W);
   if((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
@@ -230,4 +231,31 @@ task_pagemap(int pid, uint64 va, int npages, uint64 uout)
     buf[i] = pagemap_entry(mm, va + (uint64)i * PGSIZE);
   release(&mm->page_table_lock);
   return task_end(mm, buf, uout, npages, sizeof(uint64));
+}
+
+// memwrite(pid, va, buf, n): write n bytes (at most a page) from the
+// caller's buf into process pid's memory at va (pid 0: the caller's own)
+// with FOLL_FORCE, as /proc/PID/mem does: read-only private mappings get
+// a COW copy written. Returns the bytes written, or -EINVAL, -ESRCH,
+// -EFAULT (buf bad, or nothing could be written), -ENOMEM.
+int
+task_memwrite(int pid, uint64 va, uint64 ubuf, int n)
+{
+  if(n < 0 || n > PGSIZE)
+    return -EINVAL;
+  char *buf = kalloc();
+  if(buf == 0)
+    return -ENOMEM;
+  int r = copyin(myproc()->mm->pgd, buf, ubuf, n);
+  struct mm_struct *mm = r < 0 ? 0 : get_task_mm(pid);
+  if(r == 0 && mm == 0)
+    r = -ESRCH;
+  if(mm){
+    r = access_remote_vm(mm, va, buf, n, 1);
+    if(r == 0 && n > 0)
+      r = -EFAULT;
+    mmput(mm);
+  }
+  kfree(buf);
+  return r;
 }

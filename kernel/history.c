@@ -1,0 +1,83 @@
+// The history engine: runtime knobs that bring back, one by one, the
+// behaviour Linux had before each fix in the COW/GUP saga, so that one
+// kernel can show a bug and its fix (docs/history.md). Each knob is read
+// where its mechanism lives (knob(K_...)); the default is the modern era.
+// vmknob(name, value) sets one and returns the old value.
+
+#include "types.h"
+#include "param.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+
+struct knob_def {
+  char *name;
+  int max;        // values 0..max
+  int modern;     // the default
+};
+
+static const struct knob_def defs[NKNOBS] = {
+  [K_FOLL_COW]                = { "foll_cow", 2, 2 },
+  [K_COW_REUSE]               = { "cow_reuse", 2, 2 },
+  [K_GUP_READ_BREAKS_COW]     = { "gup_read_breaks_cow", 1, 0 },
+  [K_FORK_COPIES_PINNED]      = { "fork_copies_pinned", 1, 1 },
+  [K_FORK_GUP_FAST_SEQ]       = { "fork_gup_fast_seq", 1, 1 },
+  [K_CLEAR_REFS_SKIPS_PINNED] = { "clear_refs_skips_pinned", 1, 1 },
+  [K_RO_PIN_UNSHARES]         = { "ro_pin_unshares", 1, 1 },
+  [K_DIO_PINS]                = { "dio_pins", 1, 1 },
+  [K_LONGTERM_FILE_WRITE_PIN] = { "longterm_file_write_pin", 1, 0 },
+  [K_GUP_WAITS_WRITEBACK]     = { "gup_waits_writeback", 1, 1 },
+  [K_COW]                     = { "cow", 1, 1 },
+  [K_RACE_DELAY_MS]           = { "race_delay_ms", 1000, 0 },
+};
+
+static int values[NKNOBS];
+
+void
+knobs_init(void)
+{
+  for(int i = 0; i < NKNOBS; i++)
+    values[i] = defs[i].modern;
+}
+
+int
+knob(enum knob k)
+{
+  return __atomic_load_n(&values[k], __ATOMIC_SEQ_CST);
+}
+
+// vmknob(name, value): set knob name to value (-1: only read it). Returns
+// the old value, or -EINVAL (unknown name or value), -EFAULT.
+uint64
+sys_vmknob(void)
+{
+  char name[32];
+  int value;
+  argint(1, &value);
+  int r = argstr(0, name, sizeof(name));
+  if(r < 0)
+    return r == -ENAMETOOLONG ? -EINVAL : r;
+  for(int i = 0; i < NKNOBS; i++){
+    if(strncmp(name, defs[i].name, sizeof(name)) != 0)
+      continue;
+    if(value < -1 || value > defs[i].max)
+      return -EINVAL;
+    return value < 0 ? knob(i) : __atomic_exchange_n(&values[i], value, __ATOMIC_SEQ_CST);
+  }
+  return -EINVAL;
+}
+
+// Widen a race window (race_delay_ms): spin with interrupts on, so that
+// the other side of the race, on another hart or after a timer tick here,
+// gets its turn. Never called with a spinlock held.
+void
+race_delay(void)
+{
+  int ms = knob(K_RACE_DELAY_MS);
+  if(ms == 0)
+    return;
+  uint64 end = r_time() + (timebase / 1000) * ms;
+  while(r_time() < end)
+    yield();
+}

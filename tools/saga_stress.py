@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""make saga-stress: run `saga` many times (default 100) at 1 and at 4 harts
+and check that every reproducer gives the history's verdict every time:
+the reproducers must be deterministic, never flaky.  Prints one line per
+CPU count and, last, `N passed, N failed` (one test per reproducer and CPU
+count)."""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu   # noqa: E402
+import test   # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--cpus", default="1,4")
+    args = ap.parse_args()
+    passed = failed = 0
+    for cpus in [int(c) for c in args.cpus.split(",")]:
+        bad = {}
+        s = qemu.Session("saga-stress-%dcpu" % cpus, cpus, modern=cpus > 1)
+        try:
+            with s:
+                s.boot()
+                for run in range(args.runs):
+                    for name, ok, detail in test.parse_saga(s.run("saga", 600)):
+                        if not ok:
+                            bad.setdefault(name, "run %d: %s" % (run + 1, detail))
+                s.poweroff()
+        except qemu.QemuError as e:
+            bad["session"] = str(e)
+        for name in list(test.SAGA_BUGS) + (["session"] if "session" in bad else []):
+            key = name if name == "session" else "saga " + name
+            ok = key not in bad
+            passed += ok
+            failed += not ok
+            if not ok:
+                print("  FAIL %d CPU: %s -- %s" % (cpus, key, bad[key]))
+        print("%d CPU%s: %d runs of saga, %s (log %s)" % (cpus, "" if cpus == 1 else "s", args.runs,
+              "all as history says" if not bad else "%d reproducers wrong" % len(bad), s.log_path))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+// The eras of the COW/GUP saga: every history knob's value in a Linux
+// version (docs/history.md). Shared by the knob and saga programs.
+
+#define NKNOB 11   // the era knobs; race_delay_ms is not one of them
+
+struct era {
+  char *name;     // a Linux version
+  char *what;     // what changed in it
+  int v[NKNOB];   // in the order of knob_names
+};
+
+extern char *knob_names[NKNOB];
+extern struct era eras[];
+extern int neras;
+
+// Set every era knob to era e's value. 0, or -1 (a knob was refused).
+int set_era(struct era *e);
+// The era called name, or 0.
+struct era *find_era(char *name);

@@ -1,0 +1,94 @@
+// historytest: the history engine's own calls. vmknob reads and sets
+// knobs and refuses unknown names and values; eras set every knob;
+// memwrite writes into a process's memory like /proc/PID/mem (FOLL_FORCE:
+// a read-only private file mapping gets a private copy, never the file).
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/fcntl.h"
+#include "kernel/errno.h"
+#include "user/user.h"
+#include "user/testlib.h"
+#include "user/eras.h"
+
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+
+static void
+knobs(void)
+{
+  CHECK(vmknob("cow_reuse", -1) == 2, "the default era is not the modern one");
+  CHECK(vmknob("cow_reuse", 0) == 2 && vmknob("cow_reuse", -1) == 0, "set cow_reuse");
+  CHECK(vmknob("cow_reuse", 2) == 0, "restore cow_reuse");
+  errno = 0;
+  CHECK(vmknob("no_such_knob", 0) == -1 && errno == EINVAL, "an unknown knob: errno %d", errno);
+  errno = 0;
+  CHECK(vmknob("cow_reuse", 3) == -1 && errno == EINVAL, "a value out of range: errno %d", errno);
+  errno = 0;
+  CHECK(vmknob("cow_reuse", -2) == -1 && errno == EINVAL, "a value below -1: errno %d", errno);
+  errno = 0;
+  CHECK(vmknob((char *)(MAXVA + 4096), 0) == -1 && errno == EFAULT, "a bad name: errno %d", errno);
+  // Every era sets every knob; the last one is the modern default.
+  for(int e = 0; e < neras; e++){
+    CHECK(set_era(&eras[e]) == 0, "era %s: %s", eras[e].name, strerror(errno));
+    for(int k = 0; k < NKNOB; k++)
+      CHECK(vmknob(knob_names[k], -1) == eras[e].v[k], "era %s: knob %s", eras[e].name, knob_names[k]);
+  }
+  CHECK(vmknob("foll_cow", -1) == 2 && vmknob("cow", -1) == 1, "not back in the modern era");
+}
+
+static void
+memwrite_test(void)
+{
+  static char buf[PGSIZE];
+  int fd = open("histtest.f", O_CREATE | O_RDWR);
+  CHECK(fd >= 0, "create");
+  memset(buf, 'f', PGSIZE);
+  CHECK(write(fd, buf, PGSIZE) == PGSIZE, "write");
+  char *m = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+  CHECK(m != MAP_FAILED, "mmap");
+  CHECK(memwrite(0, m, "ptrace", 6) == 6, "memwrite into a read-only private mapping: %s", strerror(errno));
+  CHECK(memcmp(m, "ptrace", 6) == 0, "the mapping does not show the forced write");
+  CHECK(lseek(fd, 0, SEEK_SET) == 0 && read(fd, buf, 6) == 6 && buf[0] == 'f', "the forced write reached the file");
+  munmap(m, PGSIZE);
+  close(fd);
+  unlink("histtest.f");
+
+  // Another process's memory, by pid.
+  char *p = map_anon(PGSIZE);
+  int ready[2], done[2];
+  CHECK(pipe(ready) == 0 && pipe(done) == 0, "pipe");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    char c;
+    write(ready[1], "r", 1);
+    read(done[0], &c, 1);
+    exit(memcmp(p, "poked", 5) == 0 ? 0 : 1);
+  }
+  char c;
+  read(ready[0], &c, 1);
+  CHECK(memwrite(pid, p, "poked", 5) == 5, "memwrite into the child: %s", strerror(errno));
+  CHECK(p[0] == 0, "memwrite into the child changed the parent");
+  write(done[1], "d", 1);
+  CHECK(reap(pid) == 0, "the child does not see the write");
+
+  errno = 0;
+  CHECK(memwrite(0, p, buf, PGSIZE + 1) == -1 && errno == EINVAL, "more than a page: errno %d", errno);
+  errno = 0;
+  CHECK(memwrite(99999, p, buf, 1) == -1 && errno == ESRCH, "no such pid: errno %d", errno);
+  munmap(p, PGSIZE);
+  errno = 0;
+  CHECK(memwrite(0, p, "x", 1) == -1 && errno == EFAULT, "an unmapped address: errno %d", errno);
+  errno = 0;
+  CHECK(memwrite(0, buf, (char *)(MAXVA + 4096), 1) == -1 && errno == EFAULT, "a bad buffer: errno %d", errno);
+}
+
+static struct test tests[] = {
+  { knobs, "knobs" },
+  { memwrite_test, "memwrite" },
+};
+
+int
+main(int argc, char *argv[])
+{
+  exit(run_tests("historytest", tests, NELEM(tests), argc, argv, 0) != 0);
+}
