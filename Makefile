@@ -155,6 +155,7 @@ UPROGS = \
   $U/_longterm_pin \
   $U/_gup_softdirty \
   $U/_dirtycow \
+  $U/_clear_refs_dio \
   $U/_saga \
   $U/_historytest
 

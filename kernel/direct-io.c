@@ -150,6 +150,7 @@ direct_rw(struct file *f, uint64 addr, int n, int write)
     if(err < 0)
       break;
     err = 0;
+    race_delay();   // the pages are taken, the I/O not done: the window of clear_refs_dio
     // The page cache: dirty pages of the range go to the disk first; a
     // write makes the cached ones stale, so they go.
     struct address_space *mapping = &ip->i_data;

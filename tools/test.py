@@ -126,6 +126,7 @@ SAGA_BUGS = {
     "ro_pin_fork": ["4.8", "4.9", "5.7", "5.9-rc4", "5.9", "5.11"],
     "longterm_pin": ["4.8", "4.9", "5.7", "5.8", "5.9-rc4", "5.9", "5.11",
                      "5.19", "6.0", "6.4"],
+    "clear_refs_dio": ["5.9-rc4", "5.9", "5.11"],
 }
 
 
@@ -196,7 +197,7 @@ SESSIONS = [
                 timeout=600, parser=lambda t: parse_usertests(t) + parse_saga(t),
                 finished="ALL TESTS PASSED"),
     SessionSpec("saga-4cpu", cpus=4, modern=True, commands=["saga"], timeout=600,
-                parser=parse_saga, finished="longterm_pin"),
+                parser=parse_saga, finished="clear_refs_dio"),
     # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
     # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.
     SessionSpec("usertests-board", cpus=2, modern=False, mode="uboot",

@@ -10,6 +10,7 @@
 
 static char *repros[] = {
   "dirtycow", "vmsplice_leak", "gup_softdirty", "rdma_fork", "ro_pin_fork", "longterm_pin",
+  "clear_refs_dio",
 };
 #define NREPRO (sizeof(repros) / sizeof(repros[0]))
 #define MAXERAS 16

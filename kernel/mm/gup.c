@@ -254,7 +254,6 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
   if(seqcheck && (seq & 1))
     return 0;
   grab_page(mm, pg, flags);
-  race_delay();   // the window a racing fork needs
   // The PTE must not have changed, nor may a fork have begun, since we
   // looked: fork decides whether to copy a page by its pin count, which
   // it may have read before our pin.
