@@ -1,7 +1,8 @@
 // historytest: the history engine's own calls. vmknob reads and sets
 // knobs and refuses unknown names and values; eras set every knob;
 // memwrite writes into a process's memory like /proc/PID/mem (FOLL_FORCE:
-// a read-only private file mapping gets a private copy, never the file).
+// a read-only private file mapping gets a private copy, never the file);
+// knob cow 0 makes fork copy eagerly.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
@@ -9,6 +10,15 @@
 #include "user/user.h"
 #include "user/testlib.h"
 #include "user/eras.h"
+#include "kernel/vmmap.h"
+
+static uint64
+map_of_self(void *va)
+{
+  uint64 e;
+  CHECK(pagemap(0, va, 1, &e) == 1, "pagemap");
+  return e;
+}
 
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 
@@ -82,8 +92,34 @@ memwrite_test(void)
   CHECK(memwrite(0, buf, (char *)(MAXVA + 4096), 1) == -1 && errno == EFAULT, "a bad buffer: errno %d", errno);
 }
 
+// Knob cow 0: fork copies every anonymous page at once, as xv6 did; the
+// child's page is another frame before anyone writes.
+static void
+eager_fork(void)
+{
+  char *p = map_anon(PGSIZE);
+  p[0] = 'e';
+  uint64 e0 = map_of_self(p), e1;
+  CHECK(vmknob("cow", 0) == 1, "set cow 0");
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    uint64 e = map_of_self(p);
+    write(fds[1], &e, sizeof(e));
+    exit(p[0] == 'e' ? 0 : 1);
+  }
+  vmknob("cow", 1);
+  CHECK(read(fds[0], &e1, sizeof(e1)) == sizeof(e1), "pipe read");
+  CHECK(reap(pid) == 0, "the child lacks the data");
+  CHECK(PM_PFN(e0) != PM_PFN(e1), "with cow 0 the child shares the parent's frame");
+  CHECK(PM_PFN(e0) == PM_PFN(map_of_self(p)), "the parent's page moved");
+}
+
 static struct test tests[] = {
   { knobs, "knobs" },
+  { eager_fork, "eager_fork" },
   { memwrite_test, "memwrite" },
 };
 
