@@ -214,21 +214,6 @@ gup_locked(struct mm_struct *mm, uint64 start, int npages, int flags, struct pag
   return r;
 }
 
-// Plain references to npages pages of the caller's memory from start
-// (page aligned). npages or a negative errno.
-int
-get_user_pages(uint64 start, int npages, int flags, struct page **pages)
-{
-  return gup_locked(myproc()->mm, start, npages, flags | FOLL_GET, pages);
-}
-
-// Pins (FOLL_PIN) on npages pages of the caller's memory from start.
-int
-pin_user_pages(uint64 start, int npages, int flags, struct page **pages)
-{
-  return gup_locked(myproc()->mm, start, npages, flags | FOLL_PIN, pages);
-}
-
 // One page without mmap_lock: only the simple case, a present anonymous
 // page that the PTE already allows (writable for a write; exclusive for a
 // read-only pin), not under writeback for a write. Anything else, and a

@@ -176,8 +176,6 @@ struct address_space *shmem_alloc(void);
 #define FOLL_LONGTERM 0x100    // held indefinitely (a device), not for one I/O
 #define FOLL_PIN      0x40000  // a pin: counted in page->pincount
 #define FOLL_COW      0x4000   // GUP-internal (4.9-5.19): the COW fault was done
-int get_user_pages(uint64 start, int npages, int flags, struct page **pages);
-int pin_user_pages(uint64 start, int npages, int flags, struct page **pages);
 int get_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
 int pin_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
 int __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages);
