@@ -52,6 +52,16 @@ binit(void)
   }
 }
 
+// The cached buffer of (dev, blockno), or 0. bcache.lock held.
+static struct buf*
+lookup(uint dev, uint blockno)
+{
+  for(struct buf *b = bcache.head.next; b != &bcache.head; b = b->next)
+    if(b->dev == dev && b->blockno == blockno)
+      return b;
+  return 0;
+}
+
 // The buffer for (dev, blockno), locked: the cached one, or the least
 // recently used free buffer recycled for it.
 static struct buf*
@@ -60,13 +70,11 @@ bget(uint dev, uint blockno)
   struct buf *b;
 
   acquire(&bcache.lock);
-  for(b = bcache.head.next; b != &bcache.head; b = b->next){
-    if(b->dev == dev && b->blockno == blockno){
-      b->refcnt++;
-      release(&bcache.lock);
-      acquiresleep(&b->lock);
-      return b;
-    }
+  if((b = lookup(dev, blockno)) != 0){
+    b->refcnt++;
+    release(&bcache.lock);
+    acquiresleep(&b->lock);
+    return b;
   }
   for(b = bcache.head.prev; b != &bcache.head; b = b->prev){
     if(b->refcnt == 0){
@@ -155,15 +163,6 @@ bunpin(struct buf *b)
 // uses the block's buffer: the log holds a buffer until its transaction is
 // installed, after which the disk has the newest data. After a direct
 // write, the cached copy is stale: invalidate forgets it.
-static struct buf*
-lookup(uint dev, uint blockno)
-{
-  for(struct buf *b = bcache.head.next; b != &bcache.head; b = b->next)
-    if(b->dev == dev && b->blockno == blockno)
-      return b;
-  return 0;
-}
-
 void
 bwait_idle(uint dev, uint blockno, int invalidate)
 {

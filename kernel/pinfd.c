@@ -90,8 +90,8 @@ void
 pin_release(struct pinned *pin)
 {
   for(int i = 0; i < pin->npages; i++){
-    if((pin->flags & FOLL_WRITE) && pin->pages[i]->mapping && pin->pages[i]->mapping->host)
-      SetPageDirty(pin->pages[i]);
+    if(pin->flags & FOLL_WRITE)
+      set_page_dirty(pin->pages[i]);
     unpin_user_page(pin->pages[i]);
   }
   account_pinned(pin->mm, -pin->npages);

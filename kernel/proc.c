@@ -102,7 +102,6 @@ allocproc(void)
 found:
   p->pid = allocpid();
   p->state = USED;
-  p->tgid = p->pid;
   p->leader = p;
   memset(&p->trapframe, 0, sizeof(p->trapframe));
   memset(&p->context, 0, sizeof(p->context));
@@ -117,7 +116,6 @@ static void
 freeproc(struct proc *p)
 {
   p->pid = 0;
-  p->tgid = 0;
   p->leader = 0;
   p->group_exit = 0;
   p->parent = 0;
@@ -272,7 +270,6 @@ kclone(uint64 entry, uint64 arg, uint64 stack)
     return -EAGAIN;
   release(&np->lock);
   acquire(&wait_lock);   // zap_other_threads must see it
-  np->tgid = p->tgid;
   np->leader = p->leader;
   np->killed = p->leader->group_exit != 0;   // the process is ending already
   release(&wait_lock);

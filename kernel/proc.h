@@ -96,8 +96,8 @@ struct proc {
   int group_status;            // main thread: the exit status of the process
 
   // set at creation:
-  int tgid;                    // the process (thread group): its main thread's pid
-  struct proc *leader;         // its main thread (itself for the main thread)
+  struct proc *leader;         // its main thread (itself for the main thread),
+                               // whose pid is the process's (alive while any thread is)
 
   // private to the process, so p->lock need not be held.
   uint64 kstack;               // Virtual address of kernel stack (bottom)

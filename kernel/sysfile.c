@@ -103,8 +103,9 @@ sys_dup(void)
   return fd;
 }
 
-uint64
-sys_read(void)
+// read(fd, buf, n) and write(fd, buf, n): rw is fileread or filewrite.
+static uint64
+readwrite(int (*rw)(struct file *, uint64, int))
 {
   struct file *f;
   int n, err;
@@ -114,25 +115,21 @@ sys_read(void)
   argint(2, &n);
   if((err = argfd(0, &f)) < 0)
     return err;
-  err = n < 0 ? -EINVAL : fileread(f, p, n);
+  err = n < 0 ? -EINVAL : rw(f, p, n);
   fileclose(f);
   return err;
 }
 
 uint64
+sys_read(void)
+{
+  return readwrite(fileread);
+}
+
+uint64
 sys_write(void)
 {
-  struct file *f;
-  int n, err;
-  uint64 p;
-
-  argaddr(1, &p);
-  argint(2, &n);
-  if((err = argfd(0, &f)) < 0)
-    return err;
-  err = n < 0 ? -EINVAL : filewrite(f, p, n);
-  fileclose(f);
-  return err;
+  return readwrite(filewrite);
 }
 
 uint64

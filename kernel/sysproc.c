@@ -20,7 +20,7 @@ sys_exit(void)
 uint64
 sys_getpid(void)
 {
-  return myproc()->tgid;   // the process: the same in all its threads
+  return myproc()->leader->pid;   // the process: the same in all its threads
 }
 
 // gettid(): the calling thread's id (its main thread's is the pid).

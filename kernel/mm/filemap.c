@@ -186,6 +186,17 @@ filemap_drop(struct address_space *mapping, uint64 from, uint64 to)
   unmap_mapping_pages(mapping, from, to);
 }
 
+// Someone wrote pg behind the page table (a forced write, a device through
+// a pin): if it is a file's page, writeback must write it (Linux:
+// set_page_dirty). Anonymous and shared anonymous pages have no file.
+void
+set_page_dirty(struct page *pg)
+{
+  struct address_space *mapping = __atomic_load_n(&pg->mapping, __ATOMIC_SEQ_CST);
+  if(mapping && mapping->host)
+    SetPageDirty(pg);
+}
+
 // Shared anonymous memory: a page cache with no file behind it, alive
 // while a region uses it.
 struct address_space*

@@ -305,8 +305,7 @@ access_remote_vm(struct mm_struct *mm, uint64 va, char *buf, int n, int write)
       break;
     if(write){
       memmove((char *)page_address(pg) + off, buf + done, c);
-      if(pg->mapping && pg->mapping->host)
-        SetPageDirty(pg);   // a page of the file itself: write it back
+      set_page_dirty(pg);   // if it is the file's own page, write it back
     } else
       memmove(buf + done, (char *)page_address(pg) + off, c);
     put_page(pg);

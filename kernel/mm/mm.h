@@ -165,6 +165,7 @@ void filemap_drop(struct address_space *mapping, uint64 from, uint64 to);
 int filemap_read(struct inode *ip, char *dst, uint off, uint n);
 void filemap_update(struct inode *ip, char *src, uint off, uint n);
 void shmem_put(struct address_space *mapping);
+void set_page_dirty(struct page *pg);
 struct address_space *shmem_alloc(void);
 
 // mm/gup.c: get_user_pages and pin_user_pages. FOLL_WRITE and

@@ -113,20 +113,33 @@ vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
   vma_unlink_mapping(vma);
 }
 
-// Split vma at addr (strictly inside it) into two regions. 0 or -ENOMEM.
-static int
-split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64 addr)
+// A copy of vma for mm (Linux: vm_area_dup), holding its own reference
+// to the file or shared object behind it; not linked anywhere. 0 if no
+// region is free.
+static struct vm_area_struct*
+vm_area_dup(struct mm_struct *mm, struct vm_area_struct *vma)
 {
   struct vm_area_struct *new = vm_area_alloc(mm);
   if(new == 0)
-    return -ENOMEM;
+    return 0;
   *new = *vma;
-  new->vm_start = addr;
-  new->vm_pgoff += (addr - vma->vm_start) / PGSIZE;
+  new->vm_mm = mm;
   if(new->vm_file)
     filedup(new->vm_file);
   else if(new->vm_mapping)
     __atomic_add_fetch(&new->vm_mapping->shmem_refs, 1, __ATOMIC_SEQ_CST);
+  return new;
+}
+
+// Split vma at addr (strictly inside it) into two regions. 0 or -ENOMEM.
+static int
+split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64 addr)
+{
+  struct vm_area_struct *new = vm_area_dup(mm, vma);
+  if(new == 0)
+    return -ENOMEM;
+  new->vm_start = addr;
+  new->vm_pgoff += (addr - vma->vm_start) / PGSIZE;
   // The reverse map must see [addr, end) in one of the two at every
   // moment (writeback and truncate walk it without mmap_lock).
   i_mmap_lock();
@@ -533,17 +546,11 @@ dup_mmap(struct mm_struct *dst, struct mm_struct *src)
   for(struct vm_area_struct *vma = src->mmap; vma && err == 0; vma = vma->vm_next){
     if(vma->vm_flags & VM_DONTCOPY)
       continue;
-    struct vm_area_struct *new = vm_area_alloc(dst);
+    struct vm_area_struct *new = vm_area_dup(dst, vma);
     if(new == 0){
       err = -ENOMEM;
       break;
     }
-    *new = *vma;
-    new->vm_mm = dst;
-    if(new->vm_file)
-      filedup(new->vm_file);
-    else if(new->vm_mapping)
-      __atomic_add_fetch(&new->vm_mapping->shmem_refs, 1, __ATOMIC_SEQ_CST);
     vma_link(dst, new);
     err = copy_page_range(new, vma);
   }
