@@ -156,6 +156,8 @@ UPROGS = \
   $U/_gup_softdirty \
   $U/_dirtycow \
   $U/_clear_refs_dio \
+  $U/_stale_tlb \
+  $U/_gup_fast_fork \
   $U/_saga \
   $U/_historytest
 

@@ -209,12 +209,13 @@ extern uint64   timebase;
 // history.c: the history knobs (docs/history.md)
 enum knob {
   K_FOLL_COW, K_COW_REUSE, K_GUP_READ_BREAKS_COW, K_FORK_COPIES_PINNED,
-  K_FORK_GUP_FAST_SEQ, K_CLEAR_REFS_SKIPS_PINNED, K_RO_PIN_UNSHARES, K_DIO_PINS, K_LONGTERM_FILE_WRITE_PIN,
+  K_FORK_GUP_FAST_SEQ, K_CLEAR_REFS_SKIPS_PINNED, K_WP_FLUSHES_TLB, K_RO_PIN_UNSHARES, K_DIO_PINS, K_LONGTERM_FILE_WRITE_PIN,
   K_GUP_WAITS_WRITEBACK, K_COW, K_RACE_DELAY_MS, NKNOBS
 };
 void            knobs_init(void);
 int             knob(enum knob);
-void            race_delay(void);
+void            race_delay(int n);
+int             race_wait(uint64 *word, uint64 val, int n);
 
 // number of elements in fixed-size array
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))

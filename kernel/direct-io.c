@@ -150,7 +150,7 @@ direct_rw(struct file *f, uint64 addr, int n, int write)
     if(err < 0)
       break;
     err = 0;
-    race_delay();   // the pages are taken, the I/O not done: the window of clear_refs_dio
+    race_delay(1);   // the pages are taken, the I/O not done: the window of clear_refs_dio
     // The page cache: dirty pages of the range go to the disk first; a
     // write makes the cached ones stale, so they go.
     struct address_space *mapping = &ip->i_data;
@@ -171,6 +171,11 @@ direct_rw(struct file *f, uint64 addr, int n, int write)
       if(moved < chunk)
         n = done;   // the end of the file
     }
+    // The device wrote the pages behind the page table: a page of a
+    // shared file mapping must be written back again, even if writeback
+    // cleaned it while the read was in flight (Linux: bio_set_pages_dirty).
+    for(int i = 0; i < npages && !write; i++)
+      set_page_dirty(pages[i]);
     release_pages(pages, npages, gup);
   }
   kfree(pages);

@@ -174,7 +174,7 @@ kexec(char *path, char **argv)
   oldmm = p->mm;
   acquire(&p->lock);   // others look at p->mm under it; no preemption between
   p->mm = mm;
-  switch_mm(oldmm, mm);
+  switch_mm(mm);
   release(&p->lock);
   p->trapframe.epc = elf.entry;
   p->trapframe.sp = sp;

@@ -24,6 +24,7 @@ static const struct knob_def defs[NKNOBS] = {
   [K_FORK_COPIES_PINNED]      = { "fork_copies_pinned", 1, 1 },
   [K_FORK_GUP_FAST_SEQ]       = { "fork_gup_fast_seq", 1, 1 },
   [K_CLEAR_REFS_SKIPS_PINNED] = { "clear_refs_skips_pinned", 1, 1 },
+  [K_WP_FLUSHES_TLB]          = { "wp_flushes_tlb", 1, 1 },
   [K_RO_PIN_UNSHARES]         = { "ro_pin_unshares", 1, 1 },
   [K_DIO_PINS]                = { "dio_pins", 1, 1 },
   [K_LONGTERM_FILE_WRITE_PIN] = { "longterm_file_write_pin", 1, 0 },
@@ -68,16 +69,26 @@ sys_vmknob(void)
   return -EINVAL;
 }
 
-// Widen a race window (race_delay_ms): spin with interrupts on, so that
-// the other side of the race, on another hart or after a timer tick here,
-// gets its turn. Never called with a spinlock held.
-void
-race_delay(void)
+// Wait until *word is val (word 0: never), for at most n times
+// race_delay_ms; 1 if it happened. Spin with interrupts on: the other side
+// of the race runs on another hart, or on this one when the timer preempts
+// this thread (make a window at least a tick, 100 ms, for that). Yielding
+// in a loop instead would send threads hopping between harts, and a thread
+// that moves loses its TLB (stale_tlb needs it kept). Never called with a
+// spinlock held.
+int
+race_wait(uint64 *word, uint64 val, int n)
 {
-  int ms = knob(K_RACE_DELAY_MS);
-  if(ms == 0)
-    return;
-  uint64 end = r_time() + (timebase / 1000) * ms;
+  uint64 end = r_time() + (timebase / 1000) * n * knob(K_RACE_DELAY_MS);
   while(r_time() < end)
-    yield();
+    if(word && __atomic_load_n(word, __ATOMIC_SEQ_CST) == val)
+      return 1;
+  return 0;
+}
+
+// Widen a race window to n times race_delay_ms.
+void
+race_delay(int n)
+{
+  race_wait(0, 0, n);
 }

@@ -21,3 +21,4 @@
 #define MAXPATH      128   // maximum file path name
 #define USERSTACK    1     // user stack pages
 #define TICK_HZ      10    // timer ticks per second (xv6's 100 ms tick)
+#define MIGRATION_COST_US 5000  // a preempted thread stays with its hart this long (scheduler)

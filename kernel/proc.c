@@ -183,11 +183,10 @@ static void
 exit_mm(struct proc *p)
 {
   struct mm_struct *mm = p->mm;
-  // Both at once (p->lock keeps interrupts off): a thread preempted in
-  // between would come back on mm's page table after mmput freed it.
+  // This cpu stays on mm's page table (lazily, holding a reference) until
+  // it next schedules: the root outlives mmput.
   acquire(&p->lock);
   p->mm = 0;
-  switch_mm(mm, 0);
   release(&p->lock);
   mmput(mm);
 }
@@ -556,6 +555,19 @@ any_runnable(void)
   return 0;
 }
 
+// Should this cpu leave p alone for now? A thread that another hart
+// preempted a moment ago (its timer tick) is about to be taken again there,
+// with its caches and TLB still warm; when two harts' ticks come together,
+// taking it here would swap threads between harts for nothing (Linux: the
+// migration cost of its load balancer). After MIGRATION_COST_US anyone
+// may take it. Threads woken from sleep are not held back.
+static int
+cache_hot(struct proc *p)
+{
+  return p->preempted_at && p->preempted_cpu != cpuid() &&
+         r_time() - p->preempted_at < timebase / 1000000 * MIGRATION_COST_US;
+}
+
 // Each cpu runs this loop after setting itself up: pick a RUNNABLE process,
 // switch to its page table and its context; when it gives the cpu back,
 // return to the kernel page table. With nothing to run, sleep in wfi until
@@ -576,17 +588,20 @@ scheduler(void)
     int found = 0;
     for(struct proc *p = proc; p < &proc[NPROC]; p++){
       acquire(&p->lock);
-      if(p->state == RUNNABLE){
+      if(p->state == RUNNABLE && !cache_hot(p)){
         p->state = RUNNING;
+        p->preempted_at = 0;
         c->proc = p;
-        switch_mm(0, p->mm);
+        if(p->mm)   // a kernel thread runs on whatever table is loaded
+          switch_mm(p->mm);
         // Code written by stores (exec, on any hart) must be what this
         // hart fetches: harts like the U74 do not snoop their I-cache.
         asm volatile("fence.i");
         swtch(&c->context, &p->context);
-        // Off the process's page table before its lock is released: once
-        // it is, its last thread may free that table.
-        switch_mm(p->mm, 0);
+        // Lazily stay on its table, unless no thread uses it any more:
+        // then free it now, before its parent can reap p and count pages.
+        if(c->active_mm && __atomic_load_n(&c->active_mm->mm_users, __ATOMIC_SEQ_CST) == 0)
+          switch_mm(0);
         c->proc = 0;
         found = 1;
       }
@@ -597,8 +612,10 @@ scheduler(void)
       // either is seen here or sends us an IPI.
       c->idle = 1;
       __sync_synchronize();
-      if(!any_runnable())
+      if(!any_runnable()){
+        switch_mm(0);   // an idle cpu holds no mm, so flushes skip it
         asm volatile("wfi");
+      }
       c->idle = 0;
     }
   }
@@ -631,6 +648,8 @@ yield(void)
   struct proc *p = myproc();
   acquire(&p->lock);
   p->state = RUNNABLE;
+  p->preempted_cpu = cpuid();
+  p->preempted_at = r_time();
   sched();
   release(&p->lock);
 }

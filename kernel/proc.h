@@ -19,6 +19,7 @@ struct cpu {
   uint32 hartid;              // firmware hart id
   volatile int started;       // reached the scheduler
   volatile int idle;          // waiting for work in wfi
+  struct mm_struct *active_mm; // whose page table satp holds (0: the kernel's); see switch_mm
 };
 
 extern struct cpu cpus[NCPU];
@@ -89,6 +90,8 @@ struct proc {
   int killed;                  // If non-zero, have been killed
   int xstate;                  // Exit status to be returned to parent's wait
   int pid;                     // Process ID
+  int preempted_cpu;           // where it last yielded the cpu (yield), and when:
+  uint64 preempted_at;         // timebase units, 0 once it runs again (see cache_hot)
 
   // wait_lock must be held when using these:
   struct proc *parent;         // Parent process (0 for a thread)

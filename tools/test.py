@@ -113,35 +113,45 @@ def parse_ok_fail(text):
 POWER_CYCLE = "<power cycle>"
 
 
-# The history of docs/history.md: the eras in which each reproducer shows
-# its bug (saga prints BUG there, ok everywhere else). The modern era (6.5)
-# must be all ok.
+# The history of docs/history.md: the columns in which each reproducer
+# shows its bug (saga prints BUG there, ok everywhere else). The columns
+# are the eras, then the knob-by-knob steps (an era with one knob set to
+# the next era's value, where the next era changes several). The modern
+# era (6.5) must be all ok.
 SAGA_ERAS = ["4.8", "4.9", "5.7", "5.8", "5.9-rc4", "5.9", "5.11",
-             "5.19", "6.0", "6.4", "6.5"]
+             "5.12", "5.19", "6.0", "6.4", "6.5"]
+S1, S2 = "5.8+cow_reuse=1", "5.8+gup_read_breaks_cow=0"
+S3, S4 = "5.9+fork_gup_fast_seq=1", "5.9+clear_refs_skips_pinned=1"
+S5, S6 = "5.12+cow_reuse=2", "5.12+ro_pin_unshares=1"
+S7, S8 = "6.4+longterm_file_write_pin=0", "6.4+gup_waits_writeback=1"
+SAGA_COLUMNS = SAGA_ERAS + [S1, S2, S3, S4, S5, S6, S7, S8]
 SAGA_BUGS = {
     "dirtycow": ["4.8"],
-    "vmsplice_leak": ["4.8", "4.9", "5.7"],
-    "gup_softdirty": ["5.8"],
-    "rdma_fork": ["5.9-rc4"],
-    "ro_pin_fork": ["4.8", "4.9", "5.7", "5.9-rc4", "5.9", "5.11"],
+    "vmsplice_leak": ["4.8", "4.9", "5.7", S2],
+    "gup_softdirty": ["5.8", S1],
+    "rdma_fork": ["5.9-rc4", S1],
+    "ro_pin_fork": ["4.8", "4.9", "5.7", "5.9-rc4", "5.9", "5.11", "5.12",
+                    S2, S3, S4, S5, S6],
     "longterm_pin": ["4.8", "4.9", "5.7", "5.8", "5.9-rc4", "5.9", "5.11",
-                     "5.19", "6.0", "6.4"],
-    "clear_refs_dio": ["5.9-rc4", "5.9", "5.11"],
+                     "5.12", "5.19", "6.0", "6.4", S1, S2, S3, S4, S5, S6, S8],
+    "clear_refs_dio": ["5.9-rc4", "5.9", "5.11", "5.12", S1, S3, S4, S6],
+    "stale_tlb": ["5.9-rc4", "5.9", "5.11", S1, S3, S4],
+    "gup_fast_fork": ["5.9-rc4", "5.9", S1, S4],
 }
 
 
 def parse_saga(text):
-    """saga prints `saga NAME ERA BUG|ok|??` per run.  Each reproducer is
-    one test: it passes if its verdicts in all eras are the history's."""
+    """saga prints `saga NAME COLUMN BUG|ok|??` per run.  Each reproducer is
+    one test: it passes if its verdicts in all columns are the history's."""
     got = {}
     for m in re.finditer(r"^saga (\w+) (\S+) (BUG|ok|\?\?)\s*$", text, re.M):
         got.setdefault(m.group(1), {})[m.group(2)] = m.group(3)
     results = []
-    for name, bug_eras in SAGA_BUGS.items():
-        want = {era: "BUG" if era in bug_eras else "ok" for era in SAGA_ERAS}
+    for name, bug_cols in SAGA_BUGS.items():
+        want = {col: "BUG" if col in bug_cols else "ok" for col in SAGA_COLUMNS}
         have = got.get(name, {})
-        wrong = ["%s: %s, want %s" % (era, have.get(era, "missing"), want[era])
-                 for era in SAGA_ERAS if have.get(era) != want[era]]
+        wrong = ["%s: %s, want %s" % (col, have.get(col, "missing"), want[col])
+                 for col in SAGA_COLUMNS if have.get(col) != want[col]]
         results.append(("saga " + name, not wrong, "; ".join(wrong)))
     return results
 
@@ -197,7 +207,7 @@ SESSIONS = [
                 timeout=600, parser=lambda t: parse_usertests(t) + parse_saga(t),
                 finished="ALL TESTS PASSED"),
     SessionSpec("saga-4cpu", cpus=4, modern=True, commands=["saga"], timeout=600,
-                parser=parse_saga, finished="clear_refs_dio"),
+                parser=parse_saga, finished="saga: done"),
     # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
     # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.
     SessionSpec("usertests-board", cpus=2, modern=False, mode="uboot",

@@ -1,12 +1,12 @@
 // clear_refs_dio: Andrea Arcangeli's reproducer. An O_DIRECT read into
 // the first half of a page is in flight (the kernel holds the page through
-// GUP) while clear_refs write-protects the page and another thread writes
-// the second half. If that write fault copies the page (5.9's refcount
-// rule: the GUP reference makes the count 2), the process moves to the
-// copy and the read lands in the old frame: its data is lost. 5.11 made
-// clear_refs skip pinned pages, but O_DIRECT took plain references
-// (FOLL_GET) until 6.4, so the bug outlived that fix; PageAnonExclusive
-// (5.19) reuses the page instead of copying it.
+// GUP) while one thread's clear_refs write-protects the page and another
+// thread writes the second half. If that write fault copies the page
+// (5.9's refcount rule: the GUP reference makes the count 2), the process
+// moves to the copy and the read lands in the old frame: its data is lost.
+// 5.11 made clear_refs skip pinned pages, but O_DIRECT took plain
+// references (FOLL_GET) until 6.4, so the bug outlived that fix;
+// PageAnonExclusive (5.19) reuses the page instead of copying it.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
@@ -17,17 +17,32 @@
 #define FILE "crdio.f"
 
 static char *buf;
-static volatile int reading;
-static char stack[8192] __attribute__((aligned(16)));
+static volatile int reading, cleared;
+static char cstack[4096] __attribute__((aligned(16)));
+static char wstack[4096] __attribute__((aligned(16)));
 
-// Once the read has taken its page: clear_refs, then write the other half.
+// Once the read has taken its page: clear_refs.
 static int
-writer(void *arg)
+clearer(void *arg)
 {
   while(!reading)
     ;
   pause(2);                    // inside the read's race window (race_delay_ms)
   clear_refs(0, CLEAR_REFS_SOFT_DIRTY);
+  cleared = 1;
+  return 0;
+}
+
+// Once clear_refs has write-protected the page (it is no longer
+// soft-dirty), write its other half. clear_refs leaves a pinned page
+// alone (5.11): then write when it is done.
+static int
+writer(void *arg)
+{
+  uint64 e;
+  do {
+    CHECK(pagemap(0, buf, 1, &e) == 1, "pagemap: %s", strerror(errno));
+  } while((e & PM_SOFT_DIRTY) && !cleared);
   buf[PGSIZE - 1] = 'w';
   return 0;
 }
@@ -42,11 +57,13 @@ main(void)
   int fd = open(FILE, O_RDONLY | O_DIRECT);
   CHECK(fd >= 0, "open O_DIRECT: %s", strerror(errno));
   int old = vmknob("race_delay_ms", 600);
-  int tid = thread_spawn(writer, 0, stack, sizeof(stack));
-  CHECK(tid > 0, "thread_spawn");
+  int c = thread_spawn(clearer, 0, cstack, sizeof(cstack));
+  int w = thread_spawn(writer, 0, wstack, sizeof(wstack));
+  CHECK(c > 0 && w > 0, "thread_spawn");
   reading = 1;
   int n = read(fd, buf, PGSIZE / 2);
-  thread_join(tid, 0);
+  thread_join(c, 0);
+  thread_join(w, 0);
   vmknob("race_delay_ms", old);
   close(fd);
   unlink(FILE);

@@ -141,10 +141,62 @@ coherence(void)
   unlink(FILE);
 }
 
+// A direct read into a shared mapping of another file: the device writes
+// the mapped page behind the page table, so when the read is done the page
+// must be dirty again, even if writeback cleaned it meanwhile (Linux:
+// bio_set_pages_dirty). race_delay_ms holds the read between taking the
+// page and the I/O while another thread writes the mapping back.
+#define DST "diotest.d"
+static char *mapped;
+static volatile int reading;
+
+static int
+syncer(void *arg)
+{
+  while(!reading)
+    ;
+  pause(2);   // inside the read's window
+  return msync(mapped, PGSIZE, MS_SYNC);
+}
+
+static void
+into_mapping(void)
+{
+  static char stack[4096] __attribute__((aligned(16)));
+  close(page_file(FILE, 's'));
+  int dst = page_file(DST, 't');
+  mapped = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, dst, 0);
+  CHECK(mapped != MAP_FAILED, "mmap: %s", strerror(errno));
+  mapped[0] = 'x';   // dirty: the syncer has something to write back
+  int src = openf(O_RDONLY | O_DIRECT);
+  int old = vmknob("race_delay_ms", 600);
+  int tid = thread_spawn(syncer, 0, stack, sizeof(stack));
+  CHECK(tid > 0, "thread_spawn");
+  reading = 1;
+  int n = read(src, mapped, PGSIZE);
+  int st;
+  CHECK(thread_join(tid, &st) == 0 && st == 0, "msync failed");
+  vmknob("race_delay_ms", old);
+  CHECK(n == PGSIZE && mapped[0] == 's', "direct read into the mapping: %d", n);
+  munmap(mapped, PGSIZE);
+  close(dst);
+  close(src);
+  char *b = map_anon(PGSIZE);
+  int fd = open(DST, O_RDONLY | O_DIRECT);
+  CHECK(fd >= 0 && read(fd, b, PGSIZE) == PGSIZE, "direct read of %s", DST);
+  CHECK(b[0] == 's' && b[PGSIZE - 1] == 's',
+        "the direct read's data never reached %s's disk: it holds '%c'", DST, b[0]);
+  close(fd);
+  munmap(b, PGSIZE);
+  unlink(FILE);
+  unlink(DST);
+}
+
 static struct test tests[] = {
   { roundtrip, "roundtrip" },
   { misaligned, "misaligned" },
   { coherence, "coherence" },
+  { into_mapping, "into_mapping" },
 };
 
 int

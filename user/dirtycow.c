@@ -12,7 +12,7 @@
 #include "user/repro.h"
 
 #define FILE "dcow.f"
-#define TRIES 20
+#define TRIES 5
 
 static char *map;
 static volatile int stop;
@@ -35,7 +35,7 @@ main(void)
   int fd = open(FILE, O_RDONLY);   // the attacker may only read the file
   map = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
   CHECK(map != MAP_FAILED, "mmap");
-  int old = vmknob("race_delay_ms", 20);
+  int old = vmknob("race_delay_ms", 110);   // a tick and more: on one hart the timer lets the other thread run
   int tid = thread_spawn(dontneed, 0, stack, sizeof(stack));
   CHECK(tid > 0, "thread_spawn");
   for(int i = 0; i < TRIES; i++)

@@ -1,7 +1,7 @@
 // The eras of the COW/GUP saga: every history knob's value in a Linux
 // version (docs/history.md). Shared by the knob and saga programs.
 
-#define NKNOB 11   // the era knobs; race_delay_ms is not one of them
+#define NKNOB 12   // the era knobs; race_delay_ms is not one of them
 
 struct era {
   char *name;     // a Linux version

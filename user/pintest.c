@@ -24,16 +24,6 @@ pin(void *addr, uint64 len, int flags)
   return fd;
 }
 
-// What the device sees at offset off of pin fd.
-static char
-device_byte(int fd, int off)
-{
-  char c;
-  CHECK(lseek(fd, off, SEEK_SET) == off, "lseek: %s", strerror(errno));
-  CHECK(read(fd, &c, 1) == 1, "read from the pin fd: %s", strerror(errno));
-  return c;
-}
-
 static void
 device_write(int fd, int off, char c)
 {

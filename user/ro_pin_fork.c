@@ -27,8 +27,7 @@ main(void)
   int fd = pin_user_pages(p, PGSIZE, FOLL_LONGTERM);
   CHECK(fd >= 0, "pin_user_pages: %s", strerror(errno));
   p[0] = 'W';
-  char c;
-  CHECK(read(fd, &c, 1) == 1, "read the pin fd");
+  char c = device_byte(fd, 0);
   write(go[1], "x", 1);
   wait(0);
   if(c != 'W')

@@ -1,7 +1,10 @@
 // saga: every reproducer under every era of the COW/GUP saga
 // (docs/history.md), as one table: rows the bugs, columns the Linux
-// versions, BUG where the bug happened. Each run is also printed as a
-// line "saga NAME ERA VERDICT" for tools/test.py, which checks the table
+// versions, BUG where the bug happened. Where the next era changes several
+// knobs at once, a second table takes them one at a time: each step is an
+// era with one knob set to the next era's value, so it shows which change
+// made which bug come or go. Each run is also printed as a line
+// "saga NAME COLUMN VERDICT" for tools/test.py, which checks both tables
 // against the history. Ends in the modern era. `saga NAME...` runs only
 // those reproducers.
 #include "kernel/types.h"
@@ -10,10 +13,20 @@
 
 static char *repros[] = {
   "dirtycow", "vmsplice_leak", "gup_softdirty", "rdma_fork", "ro_pin_fork", "longterm_pin",
-  "clear_refs_dio",
+  "clear_refs_dio", "stale_tlb", "gup_fast_fork",
 };
 #define NREPRO (sizeof(repros) / sizeof(repros[0]))
-#define MAXERAS 16
+#define MAXCOLS 32
+
+// A column of a table: the knob values to run under, and its name.
+struct column {
+  char name[48];
+  struct era era;
+};
+static struct column cols[MAXCOLS];
+static int ncols, nsteps;
+static int selected[NREPRO];
+static char verdict[NREPRO][MAXCOLS];
 
 // Run a reproducer; its verdict: 'B' (BUG), 'o' (OK) or '?' (anything else).
 static char
@@ -50,42 +63,93 @@ run(char *name)
   return '?';
 }
 
-int
-main(int argc, char *argv[])
+static char *
+word(char v)
 {
-  static char verdict[NREPRO][MAXERAS];
-  int selected[NREPRO];
-  for(int r = 0; r < NREPRO; r++){
-    selected[r] = argc == 1;
-    for(int a = 1; a < argc; a++)
-      selected[r] |= strcmp(argv[a], repros[r]) == 0;
-  }
-  for(int e = 0; e < neras && e < MAXERAS; e++){
-    if(set_era(&eras[e]) < 0){
-      printf("saga: cannot set era %s\n", eras[e].name);
-      exit(1);
-    }
-    for(int r = 0; r < NREPRO; r++){
-      if(!selected[r])
-        continue;
-      verdict[r][e] = run(repros[r]);
-      printf("saga %s %s %s\n", repros[r], eras[e].name,
-             verdict[r][e] == 'B' ? "BUG" : verdict[r][e] == 'o' ? "ok" : "??");
-    }
-  }
-  set_era(&eras[neras - 1]);
+  return v == 'B' ? "BUG" : v == 'o' ? "ok" : "??";
+}
 
+// The columns: the eras, then the one-knob steps between eras that differ
+// in more than one knob ("5.8+cow_reuse=1": 5.8 with only cow_reuse
+// changed towards 5.9-rc4).
+static void
+make_columns(void)
+{
+  for(int e = 0; e < neras; e++){
+    strcpy(cols[ncols].name, eras[e].name);
+    cols[ncols++].era = eras[e];
+  }
+  for(int e = 0; e + 1 < neras; e++){
+    int changed = 0;
+    for(int k = 0; k < NKNOB; k++)
+      changed += eras[e].v[k] != eras[e + 1].v[k];
+    for(int k = 0; k < NKNOB && changed > 1; k++){
+      if(eras[e].v[k] == eras[e + 1].v[k] || ncols == MAXCOLS)
+        continue;
+      struct column *c = &cols[ncols++];
+      c->era = eras[e];
+      c->era.v[k] = eras[e + 1].v[k];
+      strcpy(c->name, eras[e].name);
+      strcpy(c->name + strlen(c->name), "+");
+      strcpy(c->name + strlen(c->name), knob_names[k]);
+      int n = strlen(c->name);
+      c->name[n] = '=';
+      c->name[n + 1] = '0' + c->era.v[k];
+      c->name[n + 2] = 0;
+      nsteps++;
+    }
+  }
+}
+
+// Print the columns [from, to) as a table with headers head(c).
+static void
+table(int from, int to, int numbered)
+{
   printf("\n%-14s", "");
-  for(int e = 0; e < neras; e++)
-    printf(" %-7s", eras[e].name);
+  for(int c = from; c < to; c++){
+    if(numbered)
+      printf(" %-7d", c - from + 1);
+    else
+      printf(" %-7s", cols[c].name);
+  }
   printf("\n");
   for(int r = 0; r < NREPRO; r++){
     if(!selected[r])
       continue;
     printf("%-14s", repros[r]);
-    for(int e = 0; e < neras; e++)
-      printf(" %-7s", verdict[r][e] == 'B' ? "BUG" : verdict[r][e] == 'o' ? "ok" : "??");
+    for(int c = from; c < to; c++)
+      printf(" %-7s", word(verdict[r][c]));
     printf("\n");
   }
+  for(int c = from; numbered && c < to; c++)
+    printf("%d = %s\n", c - from + 1, cols[c].name);
+}
+
+int
+main(int argc, char *argv[])
+{
+  for(int r = 0; r < NREPRO; r++){
+    selected[r] = argc == 1;
+    for(int a = 1; a < argc; a++)
+      selected[r] |= strcmp(argv[a], repros[r]) == 0;
+  }
+  make_columns();
+  for(int c = 0; c < ncols; c++){
+    if(set_era(&cols[c].era) < 0){
+      printf("saga: cannot set %s\n", cols[c].name);
+      exit(1);
+    }
+    for(int r = 0; r < NREPRO; r++){
+      if(!selected[r])
+        continue;
+      verdict[r][c] = run(repros[r]);
+      printf("saga %s %s %s\n", repros[r], cols[c].name, word(verdict[r][c]));
+    }
+  }
+  set_era(&eras[neras - 1]);
+  table(0, neras, 0);
+  printf("\nknob by knob, where the next era changes several knobs:");
+  table(neras, ncols, 1);
+  printf("saga: done\n");
   exit(0);
 }

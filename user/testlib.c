@@ -15,6 +15,15 @@ map_anon(uint64 len)
   return p;
 }
 
+char
+device_byte(int fd, int off)
+{
+  char c;
+  CHECK(lseek(fd, off, SEEK_SET) == off, "lseek: %s", strerror(errno));
+  CHECK(read(fd, &c, 1) == 1, "read from the pin fd: %s", strerror(errno));
+  return c;
+}
+
 int
 page_file(char *path, char c)
 {

@@ -17,6 +17,8 @@ extern char *testname;   // the running test's name: prefixes failure lines
 
 // A new private anonymous read-write mapping of len bytes (exits on failure).
 char *map_anon(uint64 len);
+// What the device sees at offset off of pin fd (pin_user_pages).
+char device_byte(int fd, int off);
 // Create (or empty) file path with a page of byte c; its fd, open O_RDWR.
 int page_file(char *path, char c);
 // The value of a vmstat counter (exits if there is no such counter).

@@ -180,7 +180,7 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
         else
           flags |= FOLL_COW;
         if(!delayed++)
-          race_delay();   // the window a racing MADV_DONTNEED needs (once: then it may win)
+          race_delay(1);   // the window a racing MADV_DONTNEED needs (once: then it may win)
       }
     }
     flags = iflags;
@@ -221,6 +221,14 @@ gup_locked(struct mm_struct *mm, uint64 start, int npages, int flags, struct pag
 static struct page*
 gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
 {
+  // gup_fast_fork's race, made certain by race_delay_ms: a long-term pin
+  // waits until a fork of this mm has looked at the page (not pinned, so
+  // share it) and not yet write-protected it (copy_page_range).
+  if((flags & (FOLL_PIN | FOLL_LONGTERM)) == (FOLL_PIN | FOLL_LONGTERM) && knob(K_RACE_DELAY_MS)){
+    __atomic_store_n(&mm->race_va, va, __ATOMIC_SEQ_CST);
+    race_wait(&mm->race_window, va, 4);
+    __atomic_store_n(&mm->race_va, 0, __ATOMIC_SEQ_CST);
+  }
   pte_t *ptep = walk(mm->pgd, va, 0);
   if(ptep == 0)
     return 0;

@@ -115,11 +115,15 @@ mmgrab(struct mm_struct *mm)
   __atomic_add_fetch(&mm->mm_count, 1, __ATOMIC_SEQ_CST);
 }
 
+// The page table's root lives as long as the struct: a cpu may still run
+// on it lazily (switch_mm) after the last user is gone.
 void
 mmdrop(struct mm_struct *mm)
 {
-  if(__atomic_sub_fetch(&mm->mm_count, 1, __ATOMIC_SEQ_CST) == 0)
+  if(__atomic_sub_fetch(&mm->mm_count, 1, __ATOMIC_SEQ_CST) == 0){
+    kfree(mm->pgd);
     kfree(mm);
+  }
 }
 
 // Drop a user of mm; the last one unmaps everything (writing back shared
@@ -134,20 +138,34 @@ mmput(struct mm_struct *mm)
   mmdrop(mm);
 }
 
-// This cpu stops using prev's translations and starts using next's (0:
-// the kernel's alone). mm->cpumask tracks who may cache what, for
-// flush_tlb_range. Interrupts are off, or the caller cannot move.
+// Run this cpu on next's page table (0: the kernel's alone). Like Linux's
+// lazy TLB, going from one thread to another of the same mm, or to a
+// kernel thread, changes nothing: no satp write, no flush, so the TLB keeps
+// its entries (and a stale one stays stale until a flush reaches it: the
+// stale_tlb reproducer). The cpu holds a reference to its active_mm and
+// stays in active_mm->cpumask, which tracks who may cache what for
+// flush_tlb_range, until it loads another table. Interrupts are off, or
+// the caller cannot move.
 void
-switch_mm(struct mm_struct *prev, struct mm_struct *next)
+switch_mm(struct mm_struct *next)
 {
   push_off();
-  uint64 me = 1UL << cpuid();
-  if(next)
-    __atomic_fetch_or(&next->cpumask, me, __ATOMIC_SEQ_CST);
-  w_satp(next ? MAKE_SATP(__pa(next->pgd)) : kernel_satp());
-  sfence_vma();
-  if(prev && prev != next)
-    __atomic_fetch_and(&prev->cpumask, ~me, __ATOMIC_SEQ_CST);
+  struct cpu *c = mycpu();
+  struct mm_struct *prev = c->active_mm;
+  if(next != prev){
+    uint64 me = 1UL << cpuid();
+    if(next){
+      mmgrab(next);
+      __atomic_fetch_or(&next->cpumask, me, __ATOMIC_SEQ_CST);
+    }
+    w_satp(next ? MAKE_SATP(__pa(next->pgd)) : kernel_satp());
+    sfence_vma();
+    c->active_mm = next;
+    if(prev){
+      __atomic_fetch_and(&prev->cpumask, ~me, __ATOMIC_SEQ_CST);
+      mmdrop(prev);
+    }
+  }
   pop_off();
 }
 
@@ -294,7 +312,8 @@ change_protection(struct vm_area_struct *vma, uint64 start, uint64 end)
   flush_tlb_range(vma->vm_mm, start, end);
 }
 
-// Free the page-table pages of the user half; the leaves must be gone.
+// Free the page-table pages below pagetable (at the root: of the user
+// half only); the leaves must be gone.
 static void
 freewalk(pagetable_t pagetable, int level)
 {
@@ -305,16 +324,36 @@ freewalk(pagetable_t pagetable, int level)
       continue;
     if(pte & (PTE_R|PTE_W|PTE_X))
       panic("freewalk: leaf");
-    freewalk((pagetable_t)__va(PTE2PA(pte)), level - 1);
+    pagetable_t child = (pagetable_t)__va(PTE2PA(pte));
+    freewalk(child, level - 1);
     pagetable[i] = 0;
+    kfree(child);
   }
-  kfree(pagetable);
 }
 
+// The root stays (mmdrop frees it). The flush reaches cpus that still run
+// on it lazily, so none keeps a walk through a freed table.
 void
 free_pgtables(struct mm_struct *mm)
 {
   freewalk(mm->pgd, 2);
+  flush_tlb_range(mm, 0, MAXVA);
+}
+
+// gup_fast_fork's window, opened by race_delay_ms when a GUP-fast pin
+// waits for it at va: fork has decided to share the page (it was not
+// pinned) and has not write-protected it yet. On a multiprocessor a pin can
+// land there by chance; 5.11's write_protect_seq makes it back off. The
+// PTE stays as it is meanwhile: fork holds mmap_lock for writing, and
+// GUP-fast changes no PTE.
+static void
+fork_race_window(struct mm_struct *mm, uint64 va)
+{
+  release(&mm->page_table_lock);
+  __atomic_store_n(&mm->race_window, va, __ATOMIC_SEQ_CST);
+  race_delay(1);
+  __atomic_store_n(&mm->race_window, 0, __ATOMIC_SEQ_CST);
+  acquire(&mm->page_table_lock);
 }
 
 // fork: give dst (the child's copy of region src) the parent's pages by
@@ -360,6 +399,9 @@ copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
       val = make_pte(pg, dst, (*pte & PTE_W) != 0) | (*pte & PTE_SOFT_DIRTY);
       count_vm_event(COW_COPY);
     } else {
+      uint64 race_va = __atomic_load_n(&smm->race_va, __ATOMIC_SEQ_CST);
+      if(race_va != 0 && va == race_va)
+        fork_race_window(smm, va);
       if(*pte & PTE_W)
         *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
       if(PageAnon(pg))
@@ -419,14 +461,60 @@ wp_can_reuse(struct page *pg)
   return reuse;
 }
 
+// Give this process its own copy of the page at va (Linux:
+// wp_page_copy): copy it with page_table_lock dropped, then map the copy,
+// unless the PTE changed meanwhile (another thread resolved the fault;
+// the access is retried), and drop this process's share of the old page
+// after no hart can reach it through the old PTE. mode: PTE_W to map the
+// copy writable, PTE_D read-only but dirty (a FOLL_FORCE write into a
+// read-only region: FOLL_COW, 4.9-5.19, takes the dirty bit as the proof
+// that the COW happened), 0 read-only (unshare).
+//
+// While a write-protect's TLB flush is pending (clear_refs defers it),
+// other harts may still write the old page through stale TLB entries; a
+// write made there after the copy is lost. Since 5.12 (6ce64428d620, knob
+// wp_flushes_tlb) the pending flush is done before copying.
+static int
+wp_page_copy(struct vm_area_struct *vma, uint64 va, pte_t *pte, int mode)
+{
+  struct mm_struct *mm = vma->vm_mm;
+  pte_t orig = *pte;
+  struct page *old = pte_page(orig);
+  int pending = __atomic_load_n(&mm->tlb_flush_pending, __ATOMIC_SEQ_CST) > 0;
+
+  if(pending && knob(K_WP_FLUSHES_TLB))
+    flush_tlb_range(mm, va, va + PGSIZE);
+  get_page(old);
+  release(&mm->page_table_lock);
+  struct page *new = alloc_anon_page();
+  if(new && old != zero_page)   // a new page is zeroed already
+    memmove(page_address(new), page_address(old), PGSIZE);
+  if(new && pending)
+    race_delay(1);   // stale_tlb's window: copied, not yet mapped
+  acquire(&mm->page_table_lock);
+  int err = new ? 0 : -ENOMEM;
+  if(new && *pte == orig){
+    page_add_rmap(new);
+    *pte = make_pte(new, vma, mode == PTE_W) | (mode == PTE_D ? PTE_D : 0);
+    flush_tlb_range(mm, va, va + PGSIZE);
+    page_remove_rmap(old);
+    put_page(old);   // the PTE's reference
+    count_vm_event(COW_COPY);
+    new = 0;
+  }
+  put_page(old);
+  if(new)   // the PTE changed meanwhile
+    put_page(new);
+  return err;
+}
+
 // A write to a present, read-only page of a private region: where
 // copy-on-write is resolved (Linux: do_wp_page). Reuse the page, or copy
-// it to a new exclusive page and drop this process's share of the old
-// one, after no hart can reach it through the old PTE any more. With
-// unshare (a read-only pin, FAULT_FLAG_UNSHARE) the same happens but the
-// page stays read-only: the pin gets a page no one else shares, and a
-// later write reuses it. A write through FOLL_FORCE to a region without
-// PROT_WRITE also leaves it read-only. page_table_lock is held. 0 or
+// it to a new exclusive page (wp_page_copy). With unshare (a read-only
+// pin, FAULT_FLAG_UNSHARE) the same happens but the page stays read-only:
+// the pin gets a page no one else shares, and a later write reuses it. A
+// write through FOLL_FORCE to a region without PROT_WRITE also leaves it
+// read-only. page_table_lock is held (and may be dropped meanwhile). 0 or
 // -ENOMEM.
 static int
 do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
@@ -442,21 +530,7 @@ do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
     count_vm_event(COW_REUSE);
     return 0;
   }
-  struct page *new = alloc_anon_page();
-  if(new == 0)
-    return -ENOMEM;
-  if(old != zero_page)   // a new page is zeroed already
-    memmove(page_address(new), page_address(old), PGSIZE);
-  page_add_rmap(new);
-  // A copy made for a FOLL_FORCE write into a read-only region is mapped
-  // read-only but dirty: FOLL_COW (4.9-5.19) takes the dirty bit as the
-  // proof that the COW happened.
-  *pte = make_pte(new, vma, write) | (!unshare && !write ? PTE_D : 0);
-  flush_tlb_range(vma->vm_mm, va, va + PGSIZE);
-  page_remove_rmap(old);
-  put_page(old);
-  count_vm_event(COW_COPY);
-  return 0;
+  return wp_page_copy(vma, va, pte, write ? PTE_W : (unshare ? 0 : PTE_D));
 }
 
 // A write to a clean page of a shared region (Linux: wp_page_shared): the

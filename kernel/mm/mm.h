@@ -116,7 +116,7 @@ void free_boot_memory(struct fdt_machine *m, uint64 dtb_pa, uint64 boot_lo, uint
 // mm/memory.c: address spaces (struct mm_struct is in mm_types.h)
 struct mm_struct *mm_alloc(void);     // an empty address space, or 0
 void mmput(struct mm_struct *mm);     // drop a user; the last frees it
-void switch_mm(struct mm_struct *prev, struct mm_struct *next);
+void switch_mm(struct mm_struct *next);
 
 // mm/init.c: the kernel's own address space
 extern pagetable_t kernel_pagetable;

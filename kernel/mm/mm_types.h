@@ -44,6 +44,9 @@ struct mm_struct {
   int mm_count;                     // references to the struct (mmgrab); the last mmdrop frees it
   int has_pinned;                   // some page was ever pinned (FOLL_PIN)
   uint write_protect_seq;           // odd while fork write-protects (GUP-fast checks it)
+  int tlb_flush_pending;            // write-protects whose TLB flush is not done yet (clear_refs)
+  uint64 race_va;                   // race_delay_ms: a GUP-fast pin waits for fork at this page
+  uint64 race_window;               // ... fork is between looking at this page and write-protecting it
   int pinned_vm;                    // pages pinned by pin_user_pages fds (its limit: PIN_MAX)
 };
 

@@ -177,13 +177,24 @@ task_clear_refs(int pid, int mode)
   struct mm_struct *mm = get_task_mm(pid);
   if(mm == 0)
     return -ESRCH;
-  mmap_write_lock(mm);
+  // Under mmap_lock held for reading, as in Linux, so faults go on
+  // meanwhile. The region flag is cleared atomically: whoever else may
+  // change vm_flags holds the lock for writing, but another clear_refs may
+  // run at once. The TLB flush is deferred to the end: until then mm says
+  // a flush is pending (wp_page_copy looks), and other harts may still
+  // write through stale writable TLB entries.
+  mmap_read_lock(mm);
+  __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next){
-    vma->vm_flags &= ~VM_SOFTDIRTY;
+    __atomic_fetch_and(&vma->vm_flags, ~VM_SOFTDIRTY, __ATOMIC_SEQ_CST);
     walk_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte, 0);
   }
+  // stale_tlb's window: three times the copy window of wp_page_copy, so
+  // that a copy started in it is mapped before the flush.
+  race_delay(3);
   flush_tlb_range(mm, 0, MAXVA);
-  mmap_write_unlock(mm);
+  __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
+  mmap_read_unlock(mm);
   mmput(mm);
   return 0;
 }
