@@ -343,17 +343,19 @@ free_pgtables(struct mm_struct *mm)
 // gup_fast_fork's window, opened by race_delay_ms when a GUP-fast pin
 // waits for it at va: fork has decided to share the page (it was not
 // pinned) and has not write-protected it yet. On a multiprocessor a pin can
-// land there by chance; 5.11's write_protect_seq makes it back off. The
-// PTE stays as it is meanwhile: fork holds mmap_lock for writing, and
-// GUP-fast changes no PTE.
-static void
-fork_race_window(struct mm_struct *mm, uint64 va)
+// land there by chance; 5.11's write_protect_seq makes it back off.
+// Returns 0 if the PTE changed meanwhile (fork holds mmap_lock for
+// writing, but truncate unmaps file pages without it): then start over.
+static int
+fork_race_window(struct mm_struct *mm, uint64 va, pte_t *pte)
 {
+  pte_t orig = *pte;
   release(&mm->page_table_lock);
   __atomic_store_n(&mm->race_window, va, __ATOMIC_SEQ_CST);
   race_delay(1);
   __atomic_store_n(&mm->race_window, 0, __ATOMIC_SEQ_CST);
   acquire(&mm->page_table_lock);
+  return *pte == orig;
 }
 
 // fork: give dst (the child's copy of region src) the parent's pages by
@@ -400,8 +402,11 @@ copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
       count_vm_event(COW_COPY);
     } else {
       uint64 race_va = __atomic_load_n(&smm->race_va, __ATOMIC_SEQ_CST);
-      if(race_va != 0 && va == race_va)
-        fork_race_window(smm, va);
+      if(race_va != 0 && va == race_va && !fork_race_window(smm, va, pte)){
+        release(&smm->page_table_lock);
+        va -= PGSIZE;   // this page again
+        continue;
+      }
       if(*pte & PTE_W)
         *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
       if(PageAnon(pg))
@@ -692,9 +697,10 @@ handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause)
 
 // Kernel access to user memory. The current process's mmap_lock is held
 // for reading while a page is looked up and copied: another thread's
-// munmap or MADV_DONTNEED (which hold it for writing) cannot free the
-// frame in between, nor can fork make it copy-on-write in between.
-// Another address space (exec's new one) is private to the caller.
+// munmap or mprotect (which hold it for writing) cannot change the region,
+// nor can fork make the page copy-on-write in between; the PTE itself is
+// held by page_table_lock during each page's copy (user_addr). Another
+// address space (exec's new one) is private to the caller.
 static struct mm_struct*
 lock_user(pagetable_t pagetable)
 {
@@ -714,16 +720,26 @@ unlock_user(struct mm_struct *mm)
 
 // The kernel address of user va, faulting the page in like user mode
 // would (mm: the locked current address space, or 0); 0 if va is not
-// accessible (with write: writable).
+// accessible (with write: writable). With mm, the address comes with
+// mm->page_table_lock held (user_done releases it): the copy must be done
+// before the PTE can change under mmap_lock held for reading (clear_refs
+// write-protecting, a COW copy replacing the page, MADV_DONTNEED freeing
+// it), as a user-mode access through the TLB would be. A fault that
+// another thread's change undid is taken again.
+#define USER_TRIES 16
 static char*
 user_addr(pagetable_t pagetable, struct mm_struct *mm, uint64 va, int write)
 {
   if(va >= MAXVA)
     return 0;
-  for(int tries = 0; tries < 2; tries++){
+  for(int tries = 0; tries < USER_TRIES; tries++){
+    if(mm)
+      acquire(&mm->page_table_lock);
     pte_t *pte = walk(pagetable, va, 0);
     if(pte && (*pte & (PTE_V|PTE_U)) == (PTE_V|PTE_U) && (*pte & (write ? PTE_W : PTE_R)))
       return (char*)__va(PTE2PA(*pte)) + (va % PGSIZE);
+    if(mm)
+      release(&mm->page_table_lock);
     struct vm_area_struct *vma = mm ? find_vma(mm, va) : 0;
     if(vma == 0 || va < vma->vm_start ||
        !(vma->vm_flags & access_flags(write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT)) ||
@@ -731,6 +747,13 @@ user_addr(pagetable_t pagetable, struct mm_struct *mm, uint64 va, int write)
       return 0;
   }
   return 0;
+}
+
+static void
+user_done(struct mm_struct *mm)
+{
+  if(mm)
+    release(&mm->page_table_lock);
 }
 
 // Copy len bytes between user address va and the kernel buffer kbuf, to
@@ -752,6 +775,7 @@ copy_user(pagetable_t pagetable, uint64 va, char *kbuf, uint64 len, int to_user)
       memmove(u, kbuf + done, n);
     else
       memmove(kbuf + done, u, n);
+    user_done(mm);
     done += n;
   }
   unlock_user(mm);
@@ -803,6 +827,7 @@ copyinstr(pagetable_t pagetable, char *dst, uint64 srcva, uint64 max)
         break;
       }
     }
+    user_done(mm);
   }
   unlock_user(mm);
   return err;

@@ -106,7 +106,9 @@ page_mkclean(struct page *pg)
     struct mm_struct *mm = vma->vm_mm;
     acquire(&mm->page_table_lock);
     pte_t *pte = walk(mm->pgd, va, 0);
-    if(pte && (*pte & PTE_V) && pte_page(*pte) == pg && (*pte & PTE_W)){
+    // PTE_D too: clear_refs may have taken PTE_W away already and left its
+    // flush pending, while a hart still writes through a stale entry.
+    if(pte && (*pte & PTE_V) && pte_page(*pte) == pg && (*pte & (PTE_W | PTE_D))){
       *pte &= ~(PTE_W | PTE_D);
       flush_tlb_range(mm, va, va + PGSIZE);
       cleaned++;
