@@ -69,16 +69,16 @@ faulter(void *arg)
   return 0;
 }
 
-int
-main(void)
+// One try: how many of the writer's writes were lost, and how many it made.
+static uint64
+try(uint64 *made)
 {
-  SETUP("stale_tlb");
+  stop = ready = cleared = 0;
   page = (uint64 *)map_anon(PGSIZE);
   page[FIRST] = 0;   // a page of its own, not the zero page
   int fds[2];
   CHECK(pipe(fds) == 0, "pipe");
   CHECK(vmsplice(fds[1], (void *)page, 16, 0) == 16, "vmsplice: %s", strerror(errno));
-  int old = vmknob("race_delay_ms", 500);
   int w = thread_spawn(writer, 0, wstack, sizeof(wstack));
   CHECK(w > 0, "thread_spawn");
   // Wait without sleeping: a thread that sleeps and wakes may take the
@@ -95,11 +95,28 @@ main(void)
   CHECK(thread_join(f, &fst) == 0 && fst == 0, "the faulting thread failed");
   stop = 1;
   CHECK(thread_join(w, 0) == 0, "thread_join");
-  vmknob("race_delay_ms", old);
   close(fds[0]);
   close(fds[1]);
-  uint64 sum = counted();
-  if(sum != wrote)
-    BUG("%d of the writer's %d writes were lost", (int)(wrote - sum), (int)wrote);
-  VERDICT_OK("all %d of the writer's writes are in the page", (int)wrote);
+  uint64 lost = wrote - counted();
+  munmap((void *)page, PGSIZE);
+  *made = wrote;
+  return lost;
+}
+
+// Two tries: on four harts the scheduler may, rarely, move the writer to a
+// hart without the stale entry before the copy; then nothing can be lost.
+#define TRIES 2
+
+int
+main(void)
+{
+  SETUP("stale_tlb");
+  int old = vmknob("race_delay_ms", 500);
+  uint64 lost = 0, made = 0;
+  for(int i = 0; i < TRIES && lost == 0; i++)
+    lost = try(&made);
+  vmknob("race_delay_ms", old);
+  if(lost)
+    BUG("%d of the writer's %d writes were lost", (int)lost, (int)made);
+  VERDICT_OK("all %d of the writer's writes are in the page", (int)made);
 }
