@@ -241,7 +241,7 @@ bench: deps all
 
 # Every reproducer of docs/history.md, 100 times at 1 and 4 harts.
 saga-stress: deps all
-	@python3 tools/saga_stress.py
+	@python3 tools/saga_stress.py $(STRESSFLAGS)
 
 test: deps all sd.img
 	@python3 tools/test.py $(TESTFLAGS)

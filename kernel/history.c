@@ -69,8 +69,8 @@ sys_vmknob(void)
   return -EINVAL;
 }
 
-// Wait until *word is val (word 0: never), for at most n times
-// race_delay_ms; 1 if it happened. Spin with interrupts on: the other side
+// Wait until *word is no longer val (word 0: never), for at most n times
+// race_delay_ms; 1 if it changed. Spin with interrupts on: the other side
 // of the race runs on another hart, or on this one when the timer preempts
 // this thread (make a window at least a tick, 100 ms, for that). Yielding
 // in a loop instead would send threads hopping between harts, and a thread
@@ -81,7 +81,7 @@ race_wait(uint64 *word, uint64 val, int n)
 {
   uint64 end = r_time() + (timebase / 1000) * n * knob(K_RACE_DELAY_MS);
   while(r_time() < end)
-    if(word && __atomic_load_n(word, __ATOMIC_SEQ_CST) == val)
+    if(word && __atomic_load_n(word, __ATOMIC_SEQ_CST) != val)
       return 1;
   return 0;
 }

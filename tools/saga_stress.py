@@ -17,7 +17,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--cpus", default="1,4")
+    ap.add_argument("--only", default="", help="comma-separated reproducers (default: all)")
     args = ap.parse_args()
+    only = [r for r in args.only.split(",") if r]
     passed = failed = 0
     for cpus in [int(c) for c in args.cpus.split(",")]:
         bad = {}
@@ -26,13 +28,13 @@ def main():
             with s:
                 s.boot()
                 for run in range(args.runs):
-                    for name, ok, detail in test.parse_saga(s.run("saga", 600)):
-                        if not ok:
+                    for name, ok, detail in test.parse_saga(s.run(" ".join(["saga"] + only), 600)):
+                        if not ok and (not only or name.split()[1] in only):
                             bad.setdefault(name, "run %d: %s" % (run + 1, detail))
                 s.poweroff()
         except qemu.QemuError as e:
             bad["session"] = str(e)
-        for name in list(test.SAGA_BUGS) + (["session"] if "session" in bad else []):
+        for name in (only or list(test.SAGA_BUGS)) + (["session"] if "session" in bad else []):
             key = name if name == "session" else "saga " + name
             ok = key not in bad
             passed += ok

@@ -225,9 +225,9 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
   // waits until a fork of this mm has looked at the page (not pinned, so
   // share it) and not yet write-protected it (copy_page_range).
   if((flags & (FOLL_PIN | FOLL_LONGTERM)) == (FOLL_PIN | FOLL_LONGTERM) && knob(K_RACE_DELAY_MS)){
-    __atomic_store_n(&mm->race_va, va, __ATOMIC_SEQ_CST);
-    race_wait(&mm->race_window, va, 4);
-    __atomic_store_n(&mm->race_va, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&mm->race.pin_va, va, __ATOMIC_SEQ_CST);
+    race_wait(&mm->race.fork_va, 0, 4);
+    __atomic_store_n(&mm->race.pin_va, 0, __ATOMIC_SEQ_CST);
   }
   pte_t *ptep = walk(mm->pgd, va, 0);
   if(ptep == 0)

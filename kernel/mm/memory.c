@@ -351,9 +351,9 @@ fork_race_window(struct mm_struct *mm, uint64 va, pte_t *pte)
 {
   pte_t orig = *pte;
   release(&mm->page_table_lock);
-  __atomic_store_n(&mm->race_window, va, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&mm->race.fork_va, va, __ATOMIC_SEQ_CST);
   race_delay(1);
-  __atomic_store_n(&mm->race_window, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&mm->race.fork_va, 0, __ATOMIC_SEQ_CST);
   acquire(&mm->page_table_lock);
   return *pte == orig;
 }
@@ -401,8 +401,8 @@ copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
       val = make_pte(pg, dst, (*pte & PTE_W) != 0) | (*pte & PTE_SOFT_DIRTY);
       count_vm_event(COW_COPY);
     } else {
-      uint64 race_va = __atomic_load_n(&smm->race_va, __ATOMIC_SEQ_CST);
-      if(race_va != 0 && va == race_va && !fork_race_window(smm, va, pte)){
+      uint64 pin_va = __atomic_load_n(&smm->race.pin_va, __ATOMIC_SEQ_CST);
+      if(pin_va != 0 && va == pin_va && !fork_race_window(smm, va, pte)){
         release(&smm->page_table_lock);
         va -= PGSIZE;   // this page again
         continue;
@@ -526,6 +526,7 @@ do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
 {
   struct page *old = pte_page(*pte);
   int write = !unshare && (vma->vm_flags & VM_WRITE);
+  int err = 0;
 
   count_vm_event(unshare ? UNSHARE_FAULT : COW_FAULT);
   if(wp_can_reuse(old)){
@@ -533,9 +534,10 @@ do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
       *pte = make_pte(old, vma, write) | (write ? 0 : (*pte & PTE_D));
     sfence_vma_page(va);
     count_vm_event(COW_REUSE);
-    return 0;
-  }
-  return wp_page_copy(vma, va, pte, write ? PTE_W : (unshare ? 0 : PTE_D));
+  } else
+    err = wp_page_copy(vma, va, pte, write ? PTE_W : (unshare ? 0 : PTE_D));
+  __atomic_add_fetch(&vma->vm_mm->race.wp_faults, 1, __ATOMIC_SEQ_CST);   // ends clear_refs's window
+  return err;
 }
 
 // A write to a clean page of a shared region (Linux: wp_page_shared): the

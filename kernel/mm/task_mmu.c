@@ -184,14 +184,15 @@ task_clear_refs(int pid, int mode)
   // a flush is pending (wp_page_copy looks), and other harts may still
   // write through stale writable TLB entries.
   mmap_read_lock(mm);
+  uint64 faults = __atomic_load_n(&mm->race.wp_faults, __ATOMIC_SEQ_CST);
   __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next){
     __atomic_fetch_and(&vma->vm_flags, ~VM_SOFTDIRTY, __ATOMIC_SEQ_CST);
     walk_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte, 0);
   }
-  // stale_tlb's window: three times the copy window of wp_page_copy, so
-  // that a copy started in it is mapped before the flush.
-  race_delay(3);
+  // stale_tlb's window: until a write-protect fault has been resolved in
+  // it (a copy is mapped by then), or three times wp_page_copy's window.
+  race_wait(&mm->race.wp_faults, faults, 3);
   flush_tlb_range(mm, 0, MAXVA);
   __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
   mmap_read_unlock(mm);
