@@ -17,10 +17,17 @@ struct page_info {
   int refcount;         // page_count()
   int mapcount;         // page_mapcount(): PTEs mapping the frame
   int pincount;         // FOLL_PIN pins
-  uint flags;           // 1<<PG_xxx: locked dirty writeback anon anon_exclusive
+  uint flags;           // PI_* (1<<PG_xxx)
   int zero;             // is the shared zero page
   int cache;            // in the page cache: 1 of a file, 2 of shared anonymous memory
 };
+
+// page_info.flags
+#define PI_LOCKED         (1u << 0)
+#define PI_DIRTY          (1u << 1)   // newer than the disk
+#define PI_WRITEBACK      (1u << 2)   // being written to the disk
+#define PI_ANON           (1u << 3)
+#define PI_ANON_EXCLUSIVE (1u << 4)   // PageAnonExclusive
 
 #define PAGEINFO_MAX 64   // pages per pageinfo call
 #define PAGEMAP_MAX 512   // entries per pagemap call

@@ -200,7 +200,7 @@ cowstate(void)
   char *p = sbrk(PGSIZE);
   p[0] = 1;
   CHECK(pageinfo(0, p, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
-  CHECK((pi.pte & PTE_W) && (pi.flags & (1 << 4)) && pi.refcount == 1 && pi.mapcount == 1,
+  CHECK((pi.pte & PTE_W) && (pi.flags & PI_ANON_EXCLUSIVE) && pi.refcount == 1 && pi.mapcount == 1,
         "a fresh page is not writable, exclusive and singly mapped");
   int fds[2];
   CHECK(pipe(fds) == 0, "pipe");
@@ -212,7 +212,7 @@ cowstate(void)
   }
   CHECK(pageinfo(0, p, 1, &pi) == 1, "pageinfo");
   CHECK(!(pi.pte & PTE_W) && (pi.pte & PTE_COW), "shared page: pte %lx is not read-only COW", pi.pte);
-  CHECK(pi.refcount == 2 && pi.mapcount == 2 && !(pi.flags & (1 << 4)),
+  CHECK(pi.refcount == 2 && pi.mapcount == 2 && !(pi.flags & PI_ANON_EXCLUSIVE),
         "shared page: ref %d map %d flags %x", pi.refcount, pi.mapcount, pi.flags);
   struct page_info cpi;
   CHECK(pageinfo(pid, p, 1, &cpi) == 1 && cpi.pfn == pi.pfn, "the child does not map the same frame");
@@ -220,7 +220,7 @@ cowstate(void)
   p[0] = 2;   // COW fault: copy (the child still maps the page)
   CHECK(pageinfo(0, p, 1, &pi) == 1, "pageinfo");
   CHECK((pi.pte & PTE_W) && !(pi.pte & PTE_COW) && pi.pfn != oldpfn && pi.refcount == 1 &&
-        (pi.flags & (1 << 4)), "after the write: pte %lx pfn %lx ref %d flags %x",
+        (pi.flags & PI_ANON_EXCLUSIVE), "after the write: pte %lx pfn %lx ref %d flags %x",
         pi.pte, pi.pfn, pi.refcount, pi.flags);
   CHECK(pageinfo(pid, p, 1, &cpi) == 1 && cpi.refcount == 1 && cpi.mapcount == 1,
         "the child's page still counts the parent");

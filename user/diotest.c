@@ -8,6 +8,7 @@
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
 #include "kernel/fs.h"
+#include "kernel/vmmap.h"
 #include "kernel/errno.h"
 #include "user/user.h"
 #include "user/testlib.h"
@@ -192,11 +193,84 @@ into_mapping(void)
   unlink(DST);
 }
 
+// Stable pages: a direct read into a mapped file page that is being
+// written back must not change the page until its writeback is over (a
+// disk that checksums its blocks, or mirrors them, would store one version
+// and check another). GUP for writing waits for writeback (knob
+// gup_waits_writeback, cowpin's modern default); with the knob off the
+// device writes the page while it is still under writeback. race_delay_ms
+// keeps the page under writeback (a slow disk) for two windows; the read
+// starts once msync (or the flusher) has begun it. With the knob on, GUP
+// counts its wait: that the read ends after the page's writeback cannot be
+// checked, as the flusher may start another one at any time.
+static int
+under_writeback(char *va)
+{
+  struct page_info pi;
+  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
+  return (pi.flags & PI_WRITEBACK) != 0;
+}
+
+static int
+msyncer(void *arg)
+{
+  return msync(mapped, PGSIZE, MS_SYNC);
+}
+
+// Returns whether the page was still under writeback when the read ended;
+// *waits: how often GUP waited for writeback meanwhile.
+static int
+read_during_writeback(int wait, uint64 *waits)
+{
+  static char stack[4096] __attribute__((aligned(16)));
+  close(page_file(FILE, 's'));
+  int dst = page_file(DST, 't');
+  mapped = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, dst, 0);
+  CHECK(mapped != MAP_FAILED, "mmap: %s", strerror(errno));
+  mapped[0] = 'x';   // dirty: msync writes it back
+  int src = openf(O_RDONLY | O_DIRECT);
+  int oldwait = vmknob("gup_waits_writeback", wait);
+  int olddelay = vmknob("race_delay_ms", 300);
+  int tid = thread_spawn(msyncer, 0, stack, sizeof(stack));
+  CHECK(tid > 0, "thread_spawn");
+  while(!under_writeback(mapped))
+    ;
+  uint64 waits0 = counter("gup_writeback_wait");
+  int n = read(src, mapped, PGSIZE);
+  int during = under_writeback(mapped);
+  *waits = counter("gup_writeback_wait") - waits0;
+  int st;
+  CHECK(thread_join(tid, &st) == 0 && st == 0, "msync failed");
+  vmknob("race_delay_ms", olddelay);
+  vmknob("gup_waits_writeback", oldwait);
+  while(under_writeback(mapped))   // the flusher's, maybe: it holds the page
+    ;
+  CHECK(n == PGSIZE && mapped[0] == 's' && mapped[PGSIZE - 1] == 's',
+        "direct read into the mapping: %d", n);
+  munmap(mapped, PGSIZE);
+  close(dst);
+  close(src);
+  unlink(FILE);
+  unlink(DST);
+  return during;
+}
+
+static void
+stable_pages(void)
+{
+  uint64 waits;
+  read_during_writeback(1, &waits);
+  CHECK(waits > 0, "gup_waits_writeback 1: the read did not wait for writeback");
+  CHECK(read_during_writeback(0, &waits) && waits == 0,
+        "gup_waits_writeback 0: the read waited for writeback (%d times)", (int)waits);
+}
+
 static struct test tests[] = {
   { roundtrip, "roundtrip" },
   { misaligned, "misaligned" },
   { coherence, "coherence" },
   { into_mapping, "into_mapping" },
+  { stable_pages, "stable_pages" },
 };
 
 int

@@ -168,6 +168,7 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
       pages[i] = follow_page(vma, va, flags, &fault);
       release(&mm->page_table_lock);
       if(pages[i] && fault == -1){
+        count_vm_event(GUP_WRITEBACK_WAIT);
         wait_on_page_writeback(pages[i]);
         put_page(pages[i]);
       } else if(pages[i])

@@ -88,6 +88,7 @@ enum vm_event_item {
   GUP_FAST_PAGES,      // pages taken by GUP-fast without mmap_lock
   GUP_SLOW_PAGES,      // ... by the slow path
   GUP_FAST_FALLBACK,   // GUP-fast calls that fell back to the slow path
+  GUP_WRITEBACK_WAIT,  // GUP for writing waited for a page's writeback (stable pages)
   NR_FOLL_PIN_ACQUIRED,  // pins taken
   NR_FOLL_PIN_RELEASED,  // pins dropped
   NR_VM_EVENTS

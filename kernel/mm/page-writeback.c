@@ -69,8 +69,10 @@ write_one_page(struct page *pg)
   }
   iunlock(ip);
   end_op();   // commits: the data is on the disk
-  if(PageWriteback(pg))
+  if(PageWriteback(pg)){
+    race_delay(2);   // diotest stable_pages: a slow disk keeps the page under writeback
     end_page_writeback(pg);
+  }
   return err;
 }
 

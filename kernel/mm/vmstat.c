@@ -24,6 +24,7 @@ const char *vm_event_names[NR_VM_EVENTS] = {
   [GUP_FAST_PAGES] = "gup_fast_pages",
   [GUP_SLOW_PAGES] = "gup_slow_pages",
   [GUP_FAST_FALLBACK] = "gup_fast_fallback",
+  [GUP_WRITEBACK_WAIT] = "gup_writeback_wait",
   [NR_FOLL_PIN_ACQUIRED] = "nr_foll_pin_acquired",
   [NR_FOLL_PIN_RELEASED] = "nr_foll_pin_released",
 };
