@@ -1,4 +1,4 @@
-// fprintf and printf.
+// fprintf, printf and snprintf.
 //
 // Output is collected in a buffer and written with as few write calls as
 // possible (one per call unless the output is long), so lines printed by
@@ -13,7 +13,10 @@
 #include "user/user.h"
 
 struct out {
-  int fd;
+  int fd;       // where the output goes; -1: into str (snprintf)
+  char *str;    // snprintf's buffer, and the room left in it
+  int room;
+  int total;    // characters formatted
   int n;
   char buf[256];
 };
@@ -21,8 +24,10 @@ struct out {
 static void
 flush(struct out *o)
 {
-  if(o->n > 0)
+  if(o->fd >= 0 && o->n > 0)
     write(o->fd, o->buf, o->n);
+  for(int i = 0; o->fd < 0 && i < o->n && o->room > 1; i++, o->room--)
+    *o->str++ = o->buf[i];
   o->n = 0;
 }
 
@@ -32,6 +37,7 @@ putch(struct out *o, char c)
   if(o->n == sizeof(o->buf))
     flush(o);
   o->buf[o->n++] = c;
+  o->total++;
 }
 
 static void
@@ -159,30 +165,44 @@ vfmt(struct out *o, const char *fmt, va_list ap)
   }
 }
 
+// Format to fd, or (fd -1) into str, of size bytes with the final 0.
+static int
+format(int fd, char *str, int size, const char *fmt, va_list ap)
+{
+  struct out o = { .fd = fd, .str = str, .room = size };
+  vfmt(&o, fmt, ap);
+  flush(&o);
+  if(fd < 0 && size > 0)
+    *o.str = 0;
+  return o.total;
+}
+
 void
 fprintf(int fd, const char *fmt, ...)
 {
-  struct out o;
   va_list ap;
-
-  o.fd = fd;
-  o.n = 0;
   va_start(ap, fmt);
-  vfmt(&o, fmt, ap);
+  format(fd, 0, 0, fmt, ap);
   va_end(ap);
-  flush(&o);
 }
 
 void
 printf(const char *fmt, ...)
 {
-  struct out o;
   va_list ap;
-
-  o.fd = 1;
-  o.n = 0;
   va_start(ap, fmt);
-  vfmt(&o, fmt, ap);
+  format(1, 0, 0, fmt, ap);
   va_end(ap);
-  flush(&o);
+}
+
+// As C's: at most size bytes into buf, always ended by a 0 (if size > 0);
+// returns the length the whole output would have.
+int
+snprintf(char *buf, int size, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int n = format(-1, buf, size, fmt, ap);
+  va_end(ap);
+  return n;
 }

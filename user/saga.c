@@ -89,13 +89,7 @@ make_columns(void)
       struct column *c = &cols[ncols++];
       c->era = eras[e];
       c->era.v[k] = eras[e + 1].v[k];
-      strcpy(c->name, eras[e].name);
-      strcpy(c->name + strlen(c->name), "+");
-      strcpy(c->name + strlen(c->name), knob_names[k]);
-      int n = strlen(c->name);
-      c->name[n] = '=';
-      c->name[n + 1] = '0' + c->era.v[k];
-      c->name[n + 2] = 0;
+      snprintf(c->name, sizeof(c->name), "%s+%s=%d", eras[e].name, knob_names[k], c->era.v[k]);
       nsteps++;
     }
   }

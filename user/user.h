@@ -94,6 +94,7 @@ void perror(const char *s);
 // printf.c
 void fprintf(int, const char*, ...) __attribute__ ((format (printf, 2, 3)));
 void printf(const char*, ...) __attribute__ ((format (printf, 1, 2)));
+int snprintf(char*, int, const char*, ...) __attribute__ ((format (printf, 3, 4)));
 
 // umalloc.c
 void* malloc(uint);

@@ -2394,6 +2394,22 @@ lazy_many(char *s)
 // Touching more lazy memory than exists kills the process, and the
 // kernel survives and gets its memory back (checked by the free-page
 // count at the end).
+// snprintf formats like printf into a buffer, cuts the output to fit
+// (always ending it with a 0) and returns the length it would have had.
+static void
+snprintf_test(char *s)
+{
+  char b[16];
+  memset(b, 'x', sizeof(b));
+  CHECK(snprintf(b, sizeof(b), "%s+%s=%d", "5.8", "ab", 1) == 8 && strcmp(b, "5.8+ab=1") == 0,
+        "%s: got \"%s\"", s, b);
+  memset(b, 'x', sizeof(b));
+  CHECK(snprintf(b, 6, "%05d|%-3x|", 42, 0xa) == 10 && strcmp(b, "00042") == 0 && b[6] == 'x',
+        "%s: cut: got \"%s\"", s, b);
+  CHECK(snprintf(b, 0, "%lu", 18446744073709551615UL) == 20 && b[0] == '0',
+        "%s: size 0 wrote into the buffer", s);
+}
+
 // Floating point works in user mode, and each process has registers of
 // its own: four processes keep different values in FP registers while they
 // are preempted and moved between harts; each must find its own.
@@ -2724,6 +2740,7 @@ static struct test quicktests[] = {
   { lazy_many, "lazy_many" },
   { lazy_oom, "lazy_oom" },
   { fpregs, "fpregs" },
+  { snprintf_test, "snprintf" },
   { 0, 0 },
 };
 

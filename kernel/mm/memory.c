@@ -312,32 +312,47 @@ change_protection(struct vm_area_struct *vma, uint64 start, uint64 end)
   flush_tlb_range(vma->vm_mm, start, end);
 }
 
-// Free the page-table pages below pagetable (at the root: of the user
-// half only); the leaves must be gone.
+// Free the page-table pages below pagetable; the leaves must be gone.
 static void
-freewalk(pagetable_t pagetable, int level)
+freewalk(pagetable_t pagetable)
 {
-  int top = (level == 2) ? 256 : 512;   // never the shared kernel half
-  for(int i = 0; i < top; i++){
+  for(int i = 0; i < 512; i++){
     pte_t pte = pagetable[i];
     if((pte & PTE_V) == 0)
       continue;
     if(pte & (PTE_R|PTE_W|PTE_X))
       panic("freewalk: leaf");
     pagetable_t child = (pagetable_t)__va(PTE2PA(pte));
-    freewalk(child, level - 1);
+    freewalk(child);
     pagetable[i] = 0;
     kfree(child);
   }
 }
 
-// The root stays (mmdrop frees it). The flush reaches cpus that still run
-// on it lazily, so none keeps a walk through a freed table.
+// Free the page-table pages of the user half (root entries 0..255; the
+// kernel half is shared). The root stays: mmdrop frees it. Harts that
+// still run on it lazily may walk it at any moment, so a subtree is first
+// unhooked from the root and flushed from every hart, and only then freed
+// (Linux frees page tables after the TLB flush too), a few at a time.
+#define PGT_BATCH 8
 void
 free_pgtables(struct mm_struct *mm)
 {
-  freewalk(mm->pgd, 2);
-  flush_tlb_range(mm, 0, MAXVA);
+  pte_t batch[PGT_BATCH];
+  for(int i = 0; i < 256; ){
+    int n = 0;
+    for(; i < 256 && n < PGT_BATCH; i++)
+      if(mm->pgd[i] & PTE_V){
+        batch[n++] = mm->pgd[i];
+        mm->pgd[i] = 0;
+      }
+    flush_tlb_range(mm, 0, MAXVA);
+    while(n > 0){
+      pagetable_t table = (pagetable_t)__va(PTE2PA(batch[--n]));
+      freewalk(table);
+      kfree(table);
+    }
+  }
 }
 
 // gup_fast_fork's window, opened by race_delay_ms when a GUP-fast pin
