@@ -5,6 +5,7 @@ the reproducers must be deterministic, never flaky.  Prints one line per
 CPU count and, last, `N passed, N failed` (one test per reproducer and CPU
 count)."""
 import argparse
+import concurrent.futures
 import os
 import sys
 
@@ -13,27 +14,48 @@ import qemu   # noqa: E402
 import test   # noqa: E402
 
 
+def stress(cpus, runs, only, job):
+    """One QEMU session that runs saga `runs` times: ({test: its first
+    wrong run}, the log's path)."""
+    bad = {}
+    s = qemu.Session("saga-stress-%dcpu%s" % (cpus, "-%d" % job if job else ""), cpus,
+                     modern=cpus > 1)
+    try:
+        with s:
+            s.boot()
+            for run in range(runs):
+                wrong = 0
+                for name, ok, detail in test.parse_saga(s.run(" ".join(["saga"] + only), 600)):
+                    if not ok and (not only or name.split()[1] in only):
+                        wrong += 1
+                        bad.setdefault(name, "session %d, run %d: %s" % (job, run + 1, detail))
+                print("  %d CPU%s, session %d: run %d of %d, %s" % (
+                      cpus, "" if cpus == 1 else "s", job, run + 1, runs,
+                      "%d wrong" % wrong if wrong else "as history says"), flush=True)
+            s.poweroff()
+    except qemu.QemuError as e:
+        bad["session"] = "session %d: %s" % (job, e)
+    return bad, s.log_path
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--cpus", default="1,4")
     ap.add_argument("--only", default="", help="comma-separated reproducers (default: all)")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="QEMU sessions at once, sharing the runs (one per host core at 1 hart)")
     args = ap.parse_args()
     only = [r for r in args.only.split(",") if r]
     passed = failed = 0
     for cpus in [int(c) for c in args.cpus.split(",")]:
+        shares = [args.runs // args.jobs + (j < args.runs % args.jobs) for j in range(args.jobs)]
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
+            done = list(ex.map(lambda j: stress(cpus, shares[j], only, j), range(args.jobs)))
         bad = {}
-        s = qemu.Session("saga-stress-%dcpu" % cpus, cpus, modern=cpus > 1)
-        try:
-            with s:
-                s.boot()
-                for run in range(args.runs):
-                    for name, ok, detail in test.parse_saga(s.run(" ".join(["saga"] + only), 600)):
-                        if not ok and (not only or name.split()[1] in only):
-                            bad.setdefault(name, "run %d: %s" % (run + 1, detail))
-                s.poweroff()
-        except qemu.QemuError as e:
-            bad["session"] = str(e)
+        for b, _ in done:
+            for k, v in b.items():
+                bad.setdefault(k, v)
         for name in (only or list(test.SAGA_BUGS)) + (["session"] if "session" in bad else []):
             key = name if name == "session" else "saga " + name
             ok = key not in bad
@@ -42,7 +64,8 @@ def main():
             if not ok:
                 print("  FAIL %d CPU: %s -- %s" % (cpus, key, bad[key]))
         print("%d CPU%s: %d runs of saga, %s (log %s)" % (cpus, "" if cpus == 1 else "s", args.runs,
-              "all as history says" if not bad else "%d reproducers wrong" % len(bad), s.log_path))
+              "all as history says" if not bad else "%d reproducers wrong" % len(bad),
+              ", ".join(log for _, log in done)))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
