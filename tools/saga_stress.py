@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """make saga-stress: run `saga` many times (default 100) at 1 and at 4 harts
 and check that every reproducer gives the history's verdict every time:
-the reproducers must be deterministic, never flaky.  Prints one line per
-CPU count and, last, `N passed, N failed` (one test per reproducer and CPU
-count)."""
+the reproducers must be deterministic, never flaky.  Prints a line per
+run of saga, one per CPU count and, last, `N passed, N failed` (one test
+per reproducer and CPU count)."""
 import argparse
 import concurrent.futures
 import os
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu   # noqa: E402
 import test   # noqa: E402
+
+print_lock = threading.Lock()   # the sessions' threads print whole lines
 
 
 def stress(cpus, runs, only, job):
@@ -29,9 +32,10 @@ def stress(cpus, runs, only, job):
                     if not ok and (not only or name.split()[1] in only):
                         wrong += 1
                         bad.setdefault(name, "session %d, run %d: %s" % (job, run + 1, detail))
-                print("  %d CPU%s, session %d: run %d of %d, %s" % (
-                      cpus, "" if cpus == 1 else "s", job, run + 1, runs,
-                      "%d wrong" % wrong if wrong else "as history says"), flush=True)
+                with print_lock:
+                    print("  %d CPU%s, session %d: run %d of %d, %s" % (
+                          cpus, "" if cpus == 1 else "s", job, run + 1, runs,
+                          "%d wrong" % wrong if wrong else "as history says"), flush=True)
             s.poweroff()
     except qemu.QemuError as e:
         bad["session"] = "session %d: %s" % (job, e)
@@ -47,6 +51,11 @@ def main():
                     help="QEMU sessions at once, sharing the runs (one per host core at 1 hart)")
     args = ap.parse_args()
     only = [r for r in args.only.split(",") if r]
+    unknown = [r for r in only if r not in test.SAGA_BUGS]
+    if unknown:
+        ap.error("no such reproducer: %s (there are: %s)" % (", ".join(unknown), ", ".join(test.SAGA_BUGS)))
+    if not 1 <= args.jobs <= args.runs:
+        ap.error("--jobs must be between 1 and --runs")
     passed = failed = 0
     for cpus in [int(c) for c in args.cpus.split(",")]:
         shares = [args.runs // args.jobs + (j < args.runs % args.jobs) for j in range(args.jobs)]

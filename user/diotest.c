@@ -227,14 +227,14 @@ read_during_writeback(int wait, uint64 *waits)
   int dst = page_file(DST, 't');
   mapped = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, dst, 0);
   CHECK(mapped != MAP_FAILED, "mmap: %s", strerror(errno));
-  mapped[0] = 'x';   // dirty: msync writes it back
   int src = openf(O_RDONLY | O_DIRECT);
   int oldwait = vmknob("gup_waits_writeback", wait);
   int olddelay = vmknob("race_delay_ms", 300);
+  mapped[0] = 'x';   // dirty: msync (or the flusher, as slowly) writes it back
   int tid = thread_spawn(msyncer, 0, stack, sizeof(stack));
   CHECK(tid > 0, "thread_spawn");
-  while(!under_writeback(mapped))
-    ;
+  for(int t0 = uptime(); !under_writeback(mapped); )
+    CHECK(uptime() - t0 < 50, "the page never went under writeback");
   uint64 waits0 = counter("gup_writeback_wait");
   int n = read(src, mapped, PGSIZE);
   int during = under_writeback(mapped);

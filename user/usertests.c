@@ -2391,9 +2391,6 @@ lazy_many(char *s)
   }
 }
 
-// Touching more lazy memory than exists kills the process, and the
-// kernel survives and gets its memory back (checked by the free-page
-// count at the end).
 // snprintf formats like printf into a buffer, cuts the output to fit
 // (always ending it with a 0) and returns the length it would have had.
 static void
@@ -2435,6 +2432,9 @@ fpregs(char *s)
 
 static int freepages0;   // free pages when usertests started
 
+// Touching more lazy memory than exists kills the process, and the
+// kernel survives and gets its memory back (checked by the free-page
+// count at the end).
 static void
 lazy_oom(char *s)
 {

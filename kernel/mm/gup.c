@@ -88,16 +88,6 @@ must_unshare(struct vm_area_struct *vma, struct page *pg, int flags)
   return !PageAnon(pg) || !PageAnonExclusive(pg);
 }
 
-// Wait until pg is no longer being written to the disk.
-void
-wait_on_page_writeback(struct page *pg)
-{
-  acquire(&writeback_lock);
-  while(PageWriteback(pg))
-    sleep(pg, &writeback_lock);
-  release(&writeback_lock);
-}
-
 // May a FOLL_FORCE write (ptrace, memwrite) go through the read-only PTE
 // of pg? Only in a region without PROT_WRITE, after the COW fault made the
 // page a private copy. How a retry knows that is history (knob foll_cow):
@@ -224,7 +214,8 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
 {
   // gup_fast_fork's race, made certain by race_delay_ms: a long-term pin
   // waits until a fork of this mm has looked at the page (not pinned, so
-  // share it) and not yet write-protected it (copy_page_range).
+  // share it) and not yet write-protected it (copy_page_range). fork opens
+  // the window only at race.pin_va: one such pinner per mm at a time.
   if((flags & (FOLL_PIN | FOLL_LONGTERM)) == (FOLL_PIN | FOLL_LONGTERM) && knob(K_RACE_DELAY_MS)){
     __atomic_store_n(&mm->race.pin_va, va, __ATOMIC_SEQ_CST);
     race_wait(&mm->race.fork_va, 0, 4);

@@ -332,8 +332,9 @@ freewalk(pagetable_t pagetable)
 // Free the page-table pages of the user half (root entries 0..255; the
 // kernel half is shared). The root stays: mmdrop frees it. Harts that
 // still run on it lazily may walk it at any moment, so a subtree is first
-// unhooked from the root and flushed from every hart, and only then freed
-// (Linux frees page tables after the TLB flush too), a few at a time.
+// unhooked from the root and flushed from every hart in mm->cpumask, and
+// only then freed (Linux frees page tables after the TLB flush too), a few
+// at a time.
 #define PGT_BATCH 8
 void
 free_pgtables(struct mm_struct *mm)
@@ -343,9 +344,13 @@ free_pgtables(struct mm_struct *mm)
     int n = 0;
     for(; i < 256 && n < PGT_BATCH; i++)
       if(mm->pgd[i] & PTE_V){
+        if(mm->pgd[i] & (PTE_R|PTE_W|PTE_X))
+          panic("free_pgtables: leaf");
         batch[n++] = mm->pgd[i];
         mm->pgd[i] = 0;
       }
+    if(n == 0)
+      break;
     flush_tlb_range(mm, 0, MAXVA);
     while(n > 0){
       pagetable_t table = (pagetable_t)__va(PTE2PA(batch[--n]));
@@ -551,7 +556,9 @@ do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
     count_vm_event(COW_REUSE);
   } else
     err = wp_page_copy(vma, va, pte, write ? PTE_W : (unshare ? 0 : PTE_D));
-  __atomic_add_fetch(&vma->vm_mm->race.wp_faults, 1, __ATOMIC_SEQ_CST);   // ends clear_refs's window
+  // Done (copied, reused, or lost to another thread or to ENOMEM): ends
+  // clear_refs's race window.
+  __atomic_add_fetch(&vma->vm_mm->race.wp_faults, 1, __ATOMIC_SEQ_CST);
   return err;
 }
 

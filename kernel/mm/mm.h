@@ -184,13 +184,12 @@ int __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, 
 void release_pages(struct page **pages, int n, int flags);
 void unpin_user_page(struct page *pg);
 int page_maybe_dma_pinned(struct page *pg);
-void wait_on_page_writeback(struct page *pg);
 int access_remote_vm(struct mm_struct *mm, uint64 va, char *buf, int n, int write);
 void mmgrab(struct mm_struct *mm);
 void mmdrop(struct mm_struct *mm);
 
 // mm/page-writeback.c
-extern struct spinlock writeback_lock;
+void wait_on_page_writeback(struct page *pg);
 int write_one_page(struct page *pg);
 int filemap_write_range(struct address_space *mapping, uint64 start, uint64 end);
 void flusher_start(void);

@@ -25,7 +25,17 @@
 #define FLUSH_SECONDS 3   // the flusher's period (Linux: dirty_writeback_centisecs)
 
 // Who waits for a page's writeback to end sleeps on the page, under this.
-struct spinlock writeback_lock = { .name = "writeback" };
+static struct spinlock writeback_lock = { .name = "writeback" };
+
+// Wait until pg is no longer being written to the disk.
+void
+wait_on_page_writeback(struct page *pg)
+{
+  acquire(&writeback_lock);
+  while(PageWriteback(pg))
+    sleep(pg, &writeback_lock);
+  release(&writeback_lock);
+}
 
 // The page is on the disk: wake whoever waits to write it (GUP).
 static void
@@ -45,18 +55,24 @@ write_one_page(struct page *pg)
 {
   struct address_space *mapping = __atomic_load_n(&pg->mapping, __ATOMIC_SEQ_CST);
   struct inode *ip = mapping ? mapping->host : 0;
-  int err = 0;
+  int err = 0, started = 0;
 
   if(ip == 0)
     return 0;   // truncated meanwhile, or shared anonymous memory
   begin_op();
   ilock(ip);
+  // One writeback of a page at a time: an earlier one (msync's or the
+  // flusher's) ends after its commit, outside the lock. Only the one that
+  // set writeback ends it, so a waiter (GUP) never wakes in the middle of
+  // another's write.
+  wait_on_page_writeback(pg);
   if(pg->mapping == &ip->i_data && PageDirty(pg)){
     // Clean first, then write-protect: a write fault in between dirties
     // the page again, while a write before page_mkclean is in the copy.
     ClearPageDirty(pg);
     page_mkclean(pg);
     SetPageWriteback(pg);
+    started = 1;
     uint off = pg->index * PGSIZE;
     uint n = off < ip->size ? ip->size - off : 0;   // not past the end of the file
     if(n > PGSIZE)
@@ -69,7 +85,7 @@ write_one_page(struct page *pg)
   }
   iunlock(ip);
   end_op();   // commits: the data is on the disk
-  if(PageWriteback(pg)){
+  if(started){
     race_delay(2);   // diotest stable_pages: a slow disk keeps the page under writeback
     end_page_writeback(pg);
   }
@@ -89,7 +105,13 @@ filemap_write_range(struct address_space *mapping, uint64 start, uint64 end)
     struct page *pg = find_get_page(mapping, index);
     if(pg == 0)
       continue;
-    int r = PageDirty(pg) ? write_one_page(pg) : 0;
+    // A clean page may still be on its way (the flusher's writeback):
+    // the caller wants it on the disk too.
+    int r = 0;
+    if(PageDirty(pg))
+      r = write_one_page(pg);
+    else
+      wait_on_page_writeback(pg);
     if(err == 0)
       err = r;
     put_page(pg);

@@ -114,6 +114,8 @@ fill_page_info(pagetable_t pt, uint64 va, struct page_info *pi)
   pi->refcount = page_count(pg);
   pi->mapcount = page_mapcount(pg);
   pi->pincount = pg->pincount;
+  _Static_assert(PI_WRITEBACK == 1 << PG_writeback && PI_ANON_EXCLUSIVE == 1 << PG_anon_exclusive,
+                 "vmmap.h's PI_* are the PG_* bits");
   pi->flags = pg->flags;
   pi->zero = pg == zero_page;
   if(pg->mapping)
@@ -190,8 +192,9 @@ task_clear_refs(int pid, int mode)
     __atomic_fetch_and(&vma->vm_flags, ~VM_SOFTDIRTY, __ATOMIC_SEQ_CST);
     walk_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte, 0);
   }
-  // stale_tlb's window: until a write-protect fault has been resolved in
-  // it (a copy is mapped by then), or three times wp_page_copy's window.
+  // stale_tlb's window: until a write-protect fault has run its course in
+  // it (a copy it made is mapped by then), or three times wp_page_copy's
+  // window.
   race_wait(&mm->race.wp_faults, faults, 3);
   flush_tlb_range(mm, 0, MAXVA);
   __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
