@@ -4,6 +4,7 @@
 #   make qemu       boot in QEMU (CPUS=4 by default); leave with Ctrl-a x
 #   make qemu-gdb   the same, waiting for gdb-multiarch (see .gdbinit)
 #   make test       all automated tests; last line "N passed, N failed"
+#   make lab LAB=NAME   a lab's starting point (labs/README.md); make grade
 #   make EXTRA="a.c b.c"   also build these user programs into fs.img
 
 K=kernel
@@ -246,4 +247,15 @@ saga-stress: deps all
 test: deps all sd.img
 	@python3 tools/test.py $(TESTFLAGS)
 
-.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress FORCE
+# The labs (labs/README.md). make lab LAB=NAME: a student's starting
+# point in ../cowpin-lab-NAME (or LABDIR=...); without LAB, the list.
+# make grade: the lab that conf/lab.mk names (a starting point has it),
+# else every lab against this tree.
+-include conf/lab.mk
+lab:
+	@python3 tools/lab.py $(if $(LAB),start $(LAB) $(LABDIR),list)
+
+grade: deps all
+	@python3 tools/lab.py grade $(LAB)
+
+.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress lab grade FORCE

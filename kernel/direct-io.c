@@ -1,9 +1,10 @@
 // O_DIRECT (Linux: fs/direct-io.c, fs/iomap/direct-io.c): read() and
 // write() that move data straight between the disk and the user's pages,
 // without the buffer cache or the page cache. The buffer, the length and
-// the file offset must be multiples of 512 (a sector). The user pages are
-// pinned for the I/O (FOLL_PIN; FOLL_WRITE for a read, which writes them)
-// and the disk requests point at their frames, several in flight.
+// the file offset must be multiples of 512 (a sector). GUP takes the user
+// pages for the I/O (FOLL_WRITE for a read, which writes them): pinned
+// (FOLL_PIN) since Linux 6.4, plain references before (knob dio_pins). The
+// disk requests point at their frames, several in flight.
 //
 // The xv6 file system's rules still hold (docs/mm.md):
 // - blocks are allocated through the log, in transactions of a few blocks

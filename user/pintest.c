@@ -241,6 +241,20 @@ fast_fallback(void)
   CHECK(counter("gup_fast_fallback") - fb == 1, "no fallback for a missing page");
   CHECK(counter("gup_slow_pages") - slow == 1, "the slow path took %d pages",
         (int)(counter("gup_slow_pages") - slow));
+
+  // After a fork GUP-fast works again (fork's write_protect_seq is even):
+  // the pinned page stayed writable and exclusive in the parent (fork
+  // copied it for the child), so pinning it again needs no fallback.
+  int fd = pin(p, PGSIZE, FOLL_WRITE);
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0)
+    exit(0);
+  CHECK(reap(pid) == 0, "the child failed");
+  fb = counter("gup_fast_fallback");
+  close(pin(p, PGSIZE, FOLL_WRITE));
+  CHECK(counter("gup_fast_fallback") == fb, "GUP-fast falls back after a fork");
+  close(fd);
 }
 
 static struct test tests[] = {

@@ -83,6 +83,35 @@ mixed(void)
   CHECK(reap(pid) == 0, "child failed");
 }
 
+// Read-only regions splice as they are, private or shared: there is no
+// COW to break where nobody may write (not even where read GUPs break
+// COW, in 5.8), and the pipe sees the file's page.
+static void
+readonly(void)
+{
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  close(page_file("splice.f", 'r'));
+  int fd = open("splice.f", O_RDONLY);
+  CHECK(fd >= 0, "open");
+  char *priv = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+  char *shared = mmap(0, PGSIZE, PROT_READ, MAP_SHARED, fd, 0);
+  CHECK(priv != MAP_FAILED && shared != MAP_FAILED, "mmap: %s", strerror(errno));
+  CHECK(vmsplice(fds[1], priv, 4, 0) == 4, "vmsplice of a private read-only page: %s",
+        strerror(errno));
+  CHECK(vmsplice(fds[1], shared + 4, 4, 0) == 4, "vmsplice of a shared read-only page: %s",
+        strerror(errno));
+  char buf[8];
+  readn(fds[0], buf, 8);
+  CHECK(memcmp(buf, "rrrrrrrr", 8) == 0, "wrong bytes");
+  munmap(priv, PGSIZE);
+  munmap(shared, PGSIZE);
+  close(fd);
+  close(fds[0]);
+  close(fds[1]);
+  unlink("splice.f");
+}
+
 static void
 errors(void)
 {
@@ -109,6 +138,7 @@ errors(void)
 static struct test tests[] = {
   { by_reference, "by_reference" },
   { mixed, "mixed" },
+  { readonly, "readonly" },
   { errors, "errors" },
 };
 
