@@ -61,7 +61,8 @@ def lab_names():
     """The labs in the order of Linux's history: by the era of the fix
     (that of the first test the starting point fails)."""
     names = [n for n in os.listdir(LABS) if os.path.isfile(os.path.join(LABS, n, "grade.json"))]
-    fix = {n: next(t["era"] for t in load(n)["tests"] if t.get("start_fails")) for n in names}
+    fix = {n: next((t["era"] for t in load(n)["tests"] if t.get("start_fails")), "0.0")
+           for n in names}
     return sorted(names, key=lambda n: (version(fix[n]), n))
 
 
@@ -108,23 +109,30 @@ def run_tests(tests, kernel, fsimg, logname, quiet=False):
     new one after a panic or a hang).  Returns {(lab, label): (ok, why)}."""
     results = {}
     for cpus in sorted({t["cpus"] for t in tests}):
-        session = None
+        session, boots = None, 0
         for t in [t for t in tests if t["cpus"] == cpus]:
             t0 = time.monotonic()
             why = ""
             try:
                 if session is None:
-                    session = qemu.Session("%s-%dcpu" % (logname, cpus), cpus, modern=cpus > 1,
-                                           kernel=kernel, fsimg=fsimg)
+                    # A new log per boot: the one that saw the panic stays.
+                    boots += 1
+                    session = qemu.Session("%s-%dcpu%s" % (logname, cpus, "-%d" % boots if boots > 1 else ""),
+                                           cpus, modern=cpus > 1, kernel=kernel, fsimg=fsimg)
                     session.start()
                     session.boot()
-                out = ""
-                for c in commands(t):
+                *setup, run = commands(t)
+                for c in setup:
                     out = session.run(c, TEST_TIMEOUT)
+                    if "knob: " in out:   # knob's error messages
+                        raise ValueError("%s: %s" % (c, out.strip()))
+                out = session.run(run, TEST_TIMEOUT)
                 ok = passed(t, out)
                 if not ok:
                     lines = [l for l in out.splitlines() if l.strip()]
                     why = "expected %r, got: %s" % (t["expect"], " / ".join(lines[-3:]) or "nothing")
+            except ValueError as e:
+                ok, why = False, "the test's setup failed: %s" % e
             except qemu.QemuError as e:
                 ok, why = False, "%s (log %s)" % (e, os.path.relpath(session.log_path))
                 session.kill()
@@ -136,7 +144,10 @@ def run_tests(tests, kernel, fsimg, logname, quiet=False):
                 if why:
                     say("    " + why)
         if session is not None:
-            session.poweroff()
+            try:
+                session.poweroff()
+            except qemu.QemuError:
+                pass   # every test has its result; the log keeps the panic
             session.kill()
     return results
 
@@ -223,6 +234,8 @@ def check(names):
         outside = [p for p in touched if not p.startswith("kernel/")]
         total = sum(t["points"] for t in labs[n]["tests"])
         report(total == 100, "%s: the points add up to 100" % n, "they add up to %d" % total)
+        report(any(t.get("start_fails") for t in labs[n]["tests"]),
+               "%s: the starting point has a test to fail" % n, "no test has start_fails")
         handout = os.path.isfile(os.path.join(LABS, n, "README.md"))
         report(handout and touched and not outside, "%s: a handout, and a patch of kernel/ only" % n,
                "no README.md" if not handout else
