@@ -152,10 +152,10 @@ def run_tests(tests, kernel, fsimg, logname, quiet=False):
     return results
 
 
-def grade(names, kernel, fsimg):
+def grade(names):
     labs = {n: load(n) for n in names}
     tests = [t for n in names for t in labs[n]["tests"]]
-    results = run_tests(tests, kernel, fsimg, "grade")
+    results = run_tests(tests, qemu.KERNEL, qemu.FSIMG, "grade")
     full = True
     for n in names:
         score = sum(t["points"] for t in labs[n]["tests"] if results[(n, t["label"])][0])
@@ -165,15 +165,9 @@ def grade(names, kernel, fsimg):
     return 0 if full else 1
 
 
-def copy_tree(dst, with_build):
-    """The working tree's files into dst; with_build also the build's
-    outputs (with their times, so make rebuilds only what a patch changes).
-    Without, the labs' start.patch files stay behind: read backwards, each
-    is its lab's solution."""
-    if with_build:
-        shutil.copytree(qemu.ROOT, dst, symlinks=True,
-                        ignore=shutil.ignore_patterns(".git", "logs", "sd.img"))
-        return
+def export_tree(dst):
+    """The working tree's files (tracked, or not ignored) into dst, but for
+    the labs' start.patch files: read backwards, each is its lab's solution."""
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                            cwd=qemu.ROOT, check=True, capture_output=True).stdout
     for f in files.decode().split("\0"):
@@ -197,7 +191,7 @@ def start(name, dst):
     load(name)
     if os.path.exists(dst):
         raise SystemExit("lab.py: %s exists; give another directory" % dst)
-    copy_tree(dst, with_build=False)
+    export_tree(dst)
     try:
         apply_patch(name, dst)
     except RuntimeError as e:
@@ -217,18 +211,13 @@ def start(name, dst):
 
 def check(names):
     """For make test: `ok NAME`/`FAIL NAME` lines (tools/test.py).  In a
-    starting point (no patches there), only its own lab's tests."""
+    starting point (no patches there), only that this tree passes its tests."""
     def report(ok, what, why=""):
         say("%s lab %s%s" % ("ok" if ok else "FAIL", what, "" if ok or not why else "\n    " + why))
 
-    if current_lab():
-        n = current_lab()
-        for (lab, label), (ok, why) in run_tests(load(n)["tests"], qemu.KERNEL, qemu.FSIMG,
-                                                 "lab-" + n, quiet=True).items():
-            report(ok, "%s: %r" % (lab, label), why)
-        return
+    in_lab = current_lab() is not None
     labs = {n: load(n) for n in names}
-    for n in names:
+    for n in [] if in_lab else names:
         patch = open(os.path.join(LABS, n, "start.patch")).read()
         touched = re.findall(r"^\+\+\+ b/(\S+)", patch, re.M)
         outside = [p for p in touched if not p.startswith("kernel/")]
@@ -243,12 +232,15 @@ def check(names):
     ref = run_tests([t for n in names for t in labs[n]["tests"]], qemu.KERNEL, qemu.FSIMG,
                     "lab-reference", quiet=True)
     for (lab, label), (ok, why) in ref.items():
-        report(ok, "%s: the reference passes %r" % (lab, label), why)
-    for n in names:
+        report(ok, "%s: this tree passes %r" % (lab, label), why)
+    for n in [] if in_lab else names:
         with tempfile.TemporaryDirectory(prefix="cowpin-lab-") as tmp:
             tree = os.path.join(tmp, n)
             try:
-                copy_tree(tree, with_build=True)
+                # With the build's outputs and their times: make rebuilds
+                # only what the patch changes.
+                shutil.copytree(qemu.ROOT, tree, symlinks=True,
+                                ignore=shutil.ignore_patterns(".git", "logs", "sd.img"))
                 apply_patch(n, tree)
                 make = subprocess.run(["make", "-s", "-j2", "kernel/Image"], cwd=tree,
                                       capture_output=True, text=True)
@@ -286,11 +278,10 @@ def main():
     if a.cmd == "start":
         start(a.name, a.dir or os.path.join(os.path.dirname(qemu.ROOT), "cowpin-lab-" + a.name))
         return 0
-    names = a.names or ([current_lab()] if current_lab() else lab_names())
-    for n in names:
-        load(n)
+    lab = current_lab()
+    names = a.names or ([lab] if lab else lab_names())
     if a.cmd == "grade":
-        return grade(names, qemu.KERNEL, qemu.FSIMG)
+        return grade(names)
     check(names)
     return 0
 
