@@ -71,6 +71,7 @@ struct inode*   nameiparent_err(char*, char*, int*);
 int             readi(struct inode*, char*, uint, uint);
 void            stati(struct inode*, struct stat*);
 int             writei(struct inode*, char*, uint, uint);
+int             write_blocks(struct inode*, char*, uint, uint);
 void            for_each_cached_inode(void (*)(struct inode*));
 void            itrunc(struct inode*);
 uint            bmap(struct inode*, uint);

@@ -111,7 +111,8 @@ dio_blocks(struct inode *ip, struct page **pages, uint poff, uint off, uint n, i
 }
 
 // read() or write() of an O_DIRECT file: n bytes between user addr and the
-// file at f->off. Bytes moved, or a negative errno.
+// file at f->off; the caller holds f->pos_lock. Bytes moved, or a
+// negative errno.
 int
 direct_rw(struct file *f, uint64 addr, int n, int write)
 {

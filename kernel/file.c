@@ -33,6 +33,7 @@ filealloc(void)
   for(struct file *f = ftable.file; f < ftable.file + NFILE; f++){
     if(f->ref == 0){
       memset(f, 0, sizeof(*f));   // no field of its last use survives
+      initsleeplock(&f->pos_lock, "f_pos");
       f->ref = 1;
       release(&ftable.lock);
       return f;
@@ -110,7 +111,87 @@ device(struct file *f)
 // Reads and writes of files copy through a kernel page, with the inode
 // locked only while the page is filled or emptied: copying to or from
 // user memory can fault, and a fault on a mapping of this very file needs
-// the inode's lock (fs.c, readi).
+// the inode's lock (fs.c, readi). The caller holds f->pos_lock.
+static int
+inode_read(struct file *f, uint64 addr, int n)
+{
+  char *kbuf = kalloc();
+  int tot = 0, r = 0;
+  if(kbuf == 0)
+    return -ENOMEM;
+  while(tot < n){
+    ilock(f->ip);
+    r = readi(f->ip, kbuf, f->off, n - tot < PGSIZE ? n - tot : PGSIZE);
+    iunlock(f->ip);
+    if(r <= 0)
+      break;
+    if(copyout(myproc()->mm->pgd, addr + tot, kbuf, r) < 0){
+      r = -EFAULT;   // as xv6: the read fails
+      break;
+    }
+    f->off += r;
+    tot += r;
+  }
+  kfree(kbuf);
+  return r < 0 ? r : tot;
+}
+
+// Write in pieces small enough for one log transaction each: header,
+// inode, indirect block, bitmap blocks, and two blocks of slop for a
+// write that is not aligned to a block. A source that runs into a bad
+// address writes what comes before it, then fails (as xv6). The caller
+// holds f->pos_lock.
+static int
+inode_write(struct file *f, uint64 addr, int n)
+{
+  int max = ((MAXOPBLOCKS-1-1-2) / 2) * BSIZE;
+  char *kbuf = kalloc();
+  int i = 0, r = 0;
+  if(kbuf == 0)
+    return -ENOMEM;
+  while(i < n){
+    int n1 = n - i < max ? n - i : max;
+    int m = copyin_partial(myproc()->mm->pgd, kbuf, addr + i, n1);
+    r = -EFAULT;
+    if(m > 0){
+      begin_op();
+      ilock(f->ip);
+      r = writei(f->ip, kbuf, f->off, m);
+      if(r > 0)
+        f->off += r;
+      iunlock(f->ip);
+      end_op();
+    }
+    if(r != n1){   // an incomplete write fails
+      if(r >= 0)
+        r = (r == m) ? -EFAULT : -ENOSPC;
+      break;
+    }
+    i += r;
+  }
+  kfree(kbuf);
+  return i == n ? n : r;
+}
+
+// A read or write of a file with an offset (an inode or a pin fd). The
+// offset is read and moved under f->pos_lock, held across the transfer
+// (Linux: fdget_pos), so that two threads, or a parent and child after
+// fork, never read the same bytes twice or write over each other.
+static int
+pos_rw(struct file *f, uint64 addr, int n, int write)
+{
+  int r;
+  acquiresleep(&f->pos_lock);
+  if(f->type == FD_PIN)
+    r = pin_rw(f->pin, &f->off, addr, n, !write);
+  else if(f->direct)
+    r = direct_rw(f, addr, n, write);
+  else
+    r = write ? inode_write(f, addr, n) : inode_read(f, addr, n);
+  releasesleep(&f->pos_lock);
+  return r;
+}
+
 int
 fileread(struct file *f, uint64 addr, int n)
 {
@@ -119,44 +200,18 @@ fileread(struct file *f, uint64 addr, int n)
   switch(f->type){
   case FD_PIPE:
     return piperead(f->pipe, addr, n);
-  case FD_PIN:
-    return pin_rw(f->pin, &f->off, addr, n, 1);
   case FD_DEVICE:
     if(device(f) == 0 || device(f)->read == 0)
       return -ENODEV;
     return device(f)->read(1, addr, n);
-  case FD_INODE: {
-    if(f->direct)
-      return direct_rw(f, addr, n, 0);
-    char *kbuf = kalloc();
-    int tot = 0, r = 0;
-    if(kbuf == 0)
-      return -ENOMEM;
-    while(tot < n){
-      ilock(f->ip);
-      r = readi(f->ip, kbuf, f->off, n - tot < PGSIZE ? n - tot : PGSIZE);
-      iunlock(f->ip);
-      if(r <= 0)
-        break;
-      if(copyout(myproc()->mm->pgd, addr + tot, kbuf, r) < 0){
-        r = -EFAULT;   // as xv6: the read fails
-        break;
-      }
-      f->off += r;
-      tot += r;
-    }
-    kfree(kbuf);
-    return r < 0 ? r : tot;
-  }
+  case FD_INODE:
+  case FD_PIN:
+    return pos_rw(f, addr, n, 0);
   default:
     panic("fileread");
   }
 }
 
-// Write in pieces small enough for one log transaction each: header,
-// inode, indirect block, bitmap blocks, and two blocks of slop for a
-// write that is not aligned to a block. A source that runs into a bad
-// address writes what comes before it, then fails (as xv6).
 int
 filewrite(struct file *f, uint64 addr, int n)
 {
@@ -165,43 +220,13 @@ filewrite(struct file *f, uint64 addr, int n)
   switch(f->type){
   case FD_PIPE:
     return pipewrite(f->pipe, addr, n);
-  case FD_PIN:
-    return pin_rw(f->pin, &f->off, addr, n, 0);
   case FD_DEVICE:
     if(device(f) == 0 || device(f)->write == 0)
       return -ENODEV;
     return device(f)->write(1, addr, n);
-  case FD_INODE: {
-    if(f->direct)
-      return direct_rw(f, addr, n, 1);
-    int max = ((MAXOPBLOCKS-1-1-2) / 2) * BSIZE;
-    char *kbuf = kalloc();
-    int i = 0, r = 0;
-    if(kbuf == 0)
-      return -ENOMEM;
-    while(i < n){
-      int n1 = n - i < max ? n - i : max;
-      int m = copyin_partial(myproc()->mm->pgd, kbuf, addr + i, n1);
-      r = -EFAULT;
-      if(m > 0){
-        begin_op();
-        ilock(f->ip);
-        r = writei(f->ip, kbuf, f->off, m);
-        if(r > 0)
-          f->off += r;
-        iunlock(f->ip);
-        end_op();
-      }
-      if(r != n1){   // an incomplete write fails
-        if(r >= 0)
-          r = (r == m) ? -EFAULT : -ENOSPC;
-        break;
-      }
-      i += r;
-    }
-    kfree(kbuf);
-    return i == n ? n : r;
-  }
+  case FD_INODE:
+  case FD_PIN:
+    return pos_rw(f, addr, n, 1);
   default:
     panic("filewrite");
   }
@@ -222,9 +247,11 @@ filelseek(struct file *f, int off, int whence)
     size = pin_size(f->pin);
   else
     return -ESPIPE;
+  acquiresleep(&f->pos_lock);
   int64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->off : whence == SEEK_END ? size : -1;
-  if(base < 0 || base + off < 0 || base + off > size)
-    return -EINVAL;
-  f->off = base + off;
-  return f->off;
+  int r = -EINVAL;
+  if(base >= 0 && base + off >= 0 && base + off <= size)
+    r = f->off = base + off;
+  releasesleep(&f->pos_lock);
+  return r;
 }

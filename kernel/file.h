@@ -1,16 +1,21 @@
 // Open files and in-memory inodes.
 #include "mm/address_space.h"
 
+// Set when the file is opened and fixed after, unless said otherwise.
 struct file {
   enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE, FD_PIN } type;
-  int ref; // reference count
+  int ref; // reference count; ftable.lock
   char readable;
   char writable;
   char direct;       // FD_INODE opened with O_DIRECT (direct-io.c)
   struct pipe *pipe; // FD_PIPE
   struct inode *ip;  // FD_INODE and FD_DEVICE
   struct pinned *pin; // FD_PIN: pinned user memory (pinfd.c)
-  uint off;          // FD_INODE and FD_PIN
+  // Linux's f_pos_lock: held across a whole read, write or lseek of a file
+  // with an offset, so that threads and forked processes sharing this
+  // file move the offset atomically with the transfer.
+  struct sleeplock pos_lock;
+  uint off;          // FD_INODE and FD_PIN; pos_lock
   short major;       // FD_DEVICE
 };
 

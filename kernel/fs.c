@@ -378,10 +378,14 @@ readi(struct inode *ip, char *dst, uint off, uint n)
   return tot;
 }
 
-// Write n bytes from src at offset off. Returns the number written (less
-// than n if the disk filled up), or -ENOSPC if nothing could be written.
+// Write n bytes from src at offset off to the file's blocks, leaving the
+// page cache alone. Returns the number written (less than n if the disk
+// filled up), or -ENOSPC if nothing could be written.
+// Writeback (page-writeback.c) writes a page-cache page with this, not
+// writei: copying the page onto itself could undo a store that a user
+// makes meanwhile through a PTE made writable again (do_shared_wp).
 int
-writei(struct inode *ip, char *src, uint off, uint n)
+write_blocks(struct inode *ip, char *src, uint off, uint n)
 {
   uint tot, m;
 
@@ -399,7 +403,6 @@ writei(struct inode *ip, char *src, uint off, uint n)
     memmove(bp->data + (off % BSIZE), src, m);
     log_write(bp);
     brelse(bp);
-    filemap_update(ip, src, off, m);
   }
 
   if(tot > 0 && off > ip->size)
@@ -409,6 +412,19 @@ writei(struct inode *ip, char *src, uint off, uint n)
   if(tot == 0 && n > 0)
     return -ENOSPC;
   return tot;
+}
+
+// Write n bytes from src at offset off, to the disk and to the cached
+// pages of the file. Returns as write_blocks.
+int
+writei(struct inode *ip, char *src, uint off, uint n)
+{
+  int r = write_blocks(ip, src, off, n);
+  for(uint done = 0, m; r > 0 && done < r; done += m){
+    m = min(r - done, PGSIZE - (off + done) % PGSIZE);
+    filemap_update(ip, src + done, off + done, m);
+  }
+  return r;
 }
 
 // Directories

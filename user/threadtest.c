@@ -319,6 +319,195 @@ shootdown(void)
   printf("shootdown: %d remote TLB flushes\n", (int)(counter("tlb_shootdown") - sd0));
 }
 
+// A file offset shared by threads, or by a parent's children after fork,
+// moves atomically with each transfer (Linux's f_pos_lock): NT readers of
+// 2048 4-byte records, 4 bytes at a time, read every record exactly once,
+// and NT writers of 2048/NT records each through one descriptor leave a
+// file of all 2048, none written over. Records are their own numbers.
+#define NREC 2048
+
+static int offset_fd;
+static int seen[NREC];      // readers' counts (threads share it)
+
+// Read records through offset_fd until the end; count each in counts.
+static void
+read_records(int *counts)
+{
+  int rec;
+  while(read(offset_fd, &rec, 4) == 4)
+    if(rec >= 0 && rec < NREC)
+      __atomic_add_fetch(&counts[rec], 1, __ATOMIC_SEQ_CST);
+}
+
+// Writer k's records: k, k+NT, k+2NT, ...
+static void
+write_records(int k)
+{
+  for(int rec = k; rec < NREC; rec += NT)
+    CHECK(write(offset_fd, &rec, 4) == 4, "write: %s", strerror(errno));
+}
+
+static int
+offset_thread(void *arg)
+{
+  int k = (int)(uint64)arg;
+  if(k < 0)
+    read_records(seen);
+  else
+    write_records(k);
+  return 0;
+}
+
+// NT workers (threads or child processes) read (writer 0) or write
+// through offset_fd, which is open on path.
+static void
+offset_workers(int use_fork, int writer)
+{
+  int tid[NT], pipes[NT][2];
+  for(int i = 0; i < NT; i++){
+    void *arg = (void *)(uint64)(writer ? i : -1);
+    if(!use_fork){
+      tid[i] = spawn(i, offset_thread, arg);
+      continue;
+    }
+    CHECK(pipe(pipes[i]) == 0, "pipe: %s", strerror(errno));
+    tid[i] = fork();
+    CHECK(tid[i] >= 0, "fork: %s", strerror(errno));
+    if(tid[i] == 0){
+      offset_thread(arg);
+      // A child's counts reach the parent through its pipe.
+      CHECK(write(pipes[i][1], seen, sizeof(seen)) == sizeof(seen), "write to the pipe");
+      exit(0);
+    }
+    close(pipes[i][1]);
+  }
+  for(int i = 0; i < NT; i++){
+    if(!use_fork){
+      CHECK(join(tid[i]) == 0, "worker %d failed", i);
+      continue;
+    }
+    static int counts[NREC];
+    int got = 0, n;
+    while(got < sizeof(counts) && (n = read(pipes[i][0], (char *)counts + got, sizeof(counts) - got)) > 0)
+      got += n;
+    CHECK(got == sizeof(counts), "child %d sent %d bytes of counts", i, got);
+    close(pipes[i][0]);
+    CHECK(reap(tid[i]) == 0, "child %d failed", i);
+    for(int r = 0; r < NREC; r++)
+      seen[r] += counts[r];
+  }
+}
+
+// Every record was seen exactly once.
+static void
+check_seen(char *how)
+{
+  int twice = 0, never = 0;
+  for(int r = 0; r < NREC; r++){
+    twice += seen[r] > 1;
+    never += seen[r] == 0;
+  }
+  CHECK(twice == 0 && never == 0, "%s: %d records seen more than once, %d never", how, twice, never);
+}
+
+static void
+offset_round(int use_fork)
+{
+  char *how = use_fork ? "forked processes" : "threads";
+  // Readers.
+  int fd = open("ttrec", O_CREATE | O_TRUNC | O_RDWR);
+  CHECK(fd >= 0, "open: %s", strerror(errno));
+  for(int rec = 0; rec < NREC; rec++)
+    CHECK(write(fd, &rec, 4) == 4, "write: %s", strerror(errno));
+  close(fd);
+  offset_fd = open("ttrec", O_RDONLY);
+  memset(seen, 0, sizeof(seen));
+  offset_workers(use_fork, 0);
+  close(offset_fd);
+  check_seen(how);
+  // Writers, then the file read back by one reader.
+  offset_fd = open("ttrec", O_CREATE | O_TRUNC | O_WRONLY);
+  CHECK(offset_fd >= 0, "open: %s", strerror(errno));
+  offset_workers(use_fork, 1);
+  close(offset_fd);
+  struct stat st;
+  CHECK(stat("ttrec", &st) == 0 && st.size == NREC * 4,
+        "%s wrote a file of %d bytes, want %d", how, (int)st.size, NREC * 4);
+  offset_fd = open("ttrec", O_RDONLY);
+  memset(seen, 0, sizeof(seen));
+  read_records(seen);
+  close(offset_fd);
+  check_seen(how);
+  unlink("ttrec");
+}
+
+static void
+shared_offset(void)
+{
+  offset_round(0);
+  offset_round(1);
+}
+
+// Writeback only reads the page it writes. One thread stores a new value
+// into every word of a shared file mapping and reads each back, round
+// after round, while another writes the mapping back with msync(MS_SYNC)
+// in a loop. A writeback that copied the page onto itself would undo the
+// stores that land between its load and its store of a word (the first
+// store after msync write-protected the page faults and makes it writable
+// again while the copy runs).
+#define SPAGES 8
+#define SWORDS (SPAGES * PGSIZE / 8)
+#define SSYNCS 200
+
+static volatile int storing, syncs;
+
+static int
+syncer(void *p)
+{
+  while(__atomic_load_n(&storing, __ATOMIC_SEQ_CST)){
+    CHECK(msync(p, SPAGES * PGSIZE, MS_SYNC) == 0, "msync: %s", strerror(errno));
+    __atomic_add_fetch(&syncs, 1, __ATOMIC_SEQ_CST);
+  }
+  return 0;
+}
+
+static void
+msync_stores(void)
+{
+  int fd = open("ttmsync", O_CREATE | O_TRUNC | O_RDWR);
+  CHECK(fd >= 0, "open: %s", strerror(errno));
+  static char zero[PGSIZE];
+  for(int i = 0; i < SPAGES; i++)
+    CHECK(write(fd, zero, PGSIZE) == PGSIZE, "write: %s", strerror(errno));
+  volatile uint64 *p = mmap(0, SPAGES * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+  storing = 1;
+  int tid = spawn(0, syncer, (void *)p);
+  int lost = 0;
+  uint64 r = 0;
+  while(__atomic_load_n(&syncs, __ATOMIC_SEQ_CST) < SSYNCS){
+    r++;
+    for(int w = 0; w < SWORDS; w++)
+      p[w] = r << 32 | w;
+    for(int w = 0; w < SWORDS; w++)
+      lost += p[w] != (r << 32 | w);
+  }
+  storing = 0;
+  CHECK(join(tid) == 0, "the msync thread failed");
+  CHECK(lost == 0, "%d stores were undone during %d msyncs", lost, syncs);
+  // What the last round stored is the file's content, after one more msync.
+  CHECK(msync((void *)p, SPAGES * PGSIZE, MS_SYNC) == 0, "msync: %s", strerror(errno));
+  static uint64 back[SWORDS];
+  CHECK(lseek(fd, 0, SEEK_SET) == 0, "lseek: %s", strerror(errno));
+  CHECK(read(fd, back, sizeof(back)) == sizeof(back), "read back: %s", strerror(errno));
+  for(int w = 0; w < SWORDS; w++)
+    CHECK(back[w] == (r << 32 | w), "word %d of the file is %p", w, (void *)back[w]);
+  printf("msync_stores: %d msyncs, %d rounds of stores\n", syncs, (int)r);
+  munmap((void *)p, SPAGES * PGSIZE);
+  close(fd);
+  unlink("ttmsync");
+}
+
 static struct test tests[] = {
   { share, "share" },
   { files, "files" },
@@ -327,6 +516,8 @@ static struct test tests[] = {
   { heap_and_fork, "heap_and_fork" },
   { execing, "exec" },
   { shootdown, "shootdown" },
+  { shared_offset, "shared_offset" },
+  { msync_stores, "msync_stores" },
 };
 
 int

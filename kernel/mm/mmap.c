@@ -386,16 +386,17 @@ sys_munmap(void)
 }
 
 // Apply fn to every region piece of [start, end), splitting regions at
-// the ends first if split. The range must be mapped wholly.
+// the ends first if split. The range must be mapped wholly. Stops at the
+// first error fn returns (msync's EIO), and returns it.
 static int
 apply_range(struct mm_struct *mm, uint64 start, uint64 end, int split,
-            void (*fn)(struct vm_area_struct *, uint64, uint64, int), int arg)
+            int (*fn)(struct vm_area_struct *, uint64, uint64, int), int arg)
 {
   int err = split ? split_range(mm, start, end) : 0;
   for(struct vm_area_struct *vma = find_vma(mm, start); err == 0 && vma && vma->vm_start < end; vma = vma->vm_next){
     uint64 s = vma->vm_start > start ? vma->vm_start : start;
     uint64 e = vma->vm_end < end ? vma->vm_end : end;
-    fn(vma, s, e, arg);
+    err = fn(vma, s, e, arg);
   }
   return err;
 }
@@ -408,7 +409,7 @@ struct range_op {
   int (*valid)(int arg);                             // a known third argument?
   int (*allowed)(struct vm_area_struct *, int arg);  // 0 or an errno; may be 0
   int (*split)(int arg);                             // change regions (split at the ends)?
-  void (*fn)(struct vm_area_struct *, uint64 start, uint64 end, int arg);
+  int (*fn)(struct vm_area_struct *, uint64 start, uint64 end, int arg);  // 0 or an errno
 };
 
 static int
@@ -454,11 +455,12 @@ mprotect_allowed(struct vm_area_struct *vma, int prot)
   return (prot & PROT_WRITE) && !(vma->vm_flags & VM_MAYWRITE) ? -EACCES : 0;
 }
 
-static void
+static int
 mprotect_one(struct vm_area_struct *vma, uint64 start, uint64 end, int prot)
 {
   vma->vm_flags = (vma->vm_flags & ~VM_PROT_MASK) | prot;
   change_protection(vma, start, end);
+  return 0;
 }
 
 // mprotect(addr, len, prot)
@@ -482,7 +484,7 @@ advice_splits(int advice)
   return advice == MADV_DONTFORK || advice == MADV_DOFORK;   // they change regions
 }
 
-static void
+static int
 madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
 {
   switch(advice){
@@ -498,6 +500,7 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
     vma->vm_flags &= ~VM_DONTCOPY;
     break;
   }
+  return 0;
 }
 
 // madvise(addr, len, advice)
@@ -515,11 +518,11 @@ msync_valid(int flags)
          !((flags & MS_SYNC) && (flags & MS_ASYNC));
 }
 
-static void
+// A failed writeback (EIO) is msync's error, as in Linux.
+static int
 msync_one(struct vm_area_struct *vma, uint64 start, uint64 end, int flags)
 {
-  if(flags & MS_SYNC)
-    vma_writeback(vma, start, end);
+  return (flags & MS_SYNC) ? vma_writeback(vma, start, end) : 0;
 }
 
 // msync(addr, len, flags): MS_SYNC writes back the dirty file pages of

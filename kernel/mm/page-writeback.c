@@ -77,7 +77,7 @@ write_one_page(struct page *pg)
     uint n = off < ip->size ? ip->size - off : 0;   // not past the end of the file
     if(n > PGSIZE)
       n = PGSIZE;
-    int r = writei(ip, page_address(pg), off, n);
+    int r = write_blocks(ip, page_address(pg), off, n);   // not writei: see there
     if(r != n){
       err = r < 0 ? r : -EIO;
       SetPageDirty(pg);
