@@ -113,6 +113,7 @@ int             kkill(int);
 int             killed(struct proc*);
 void            setkilled(struct proc*);
 struct proc*    proc_get(int pid);
+int             is_descendant(int);
 struct cpu*     mycpu(void);
 struct proc*    myproc();
 void            procinit(void);

@@ -772,6 +772,27 @@ kkill(int pid)
   return -ESRCH;
 }
 
+// Is process pid (any of its threads) the caller's process or one of its
+// descendants? pids are never reused, so the answer stays true while the
+// process lives.
+int
+is_descendant(int pid)
+{
+  struct proc *me = myproc()->leader;
+  int found = 0;
+  acquire(&wait_lock);   // parent pointers change only under it
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    if(p->pid != pid || p->state == UNUSED)
+      continue;
+    for(struct proc *q = p->leader; q; q = q->parent)
+      if(q == me)
+        found = 1;
+    break;
+  }
+  release(&wait_lock);
+  return found;
+}
+
 // The live process with this pid, returned with p->lock held (it cannot
 // exit and be freed until released), or 0.
 struct proc*

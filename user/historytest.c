@@ -62,9 +62,10 @@ memwrite_test(void)
   close(fd);
   unlink("histtest.f");
 
-  // Another process's memory, by pid.
+  // Another process's memory, by pid: a descendant's only (Yama's
+  // ptrace_scope 1), so the child may not write its parent's, nor init's.
   char *p = map_anon(PGSIZE);
-  int ready[2], done[2];
+  int ready[2], done[2], parent = getpid();
   CHECK(pipe(ready) == 0 && pipe(done) == 0, "pipe");
   int pid = fork();
   CHECK(pid >= 0, "fork");
@@ -72,6 +73,10 @@ memwrite_test(void)
     char c;
     write(ready[1], "r", 1);
     read(done[0], &c, 1);
+    if(memwrite(parent, p, "child", 5) != -1 || errno != EPERM || memwrite(1, p, "child", 5) != -1)
+      exit(2);
+    if(clear_refs(parent, CLEAR_REFS_SOFT_DIRTY) != -1 || errno != EPERM)
+      exit(3);
     exit(memcmp(p, "poked", 5) == 0 ? 0 : 1);
   }
   char c;
@@ -79,7 +84,11 @@ memwrite_test(void)
   CHECK(memwrite(pid, p, "poked", 5) == 5, "memwrite into the child: %s", strerror(errno));
   CHECK(p[0] == 0, "memwrite into the child changed the parent");
   write(done[1], "d", 1);
-  CHECK(reap(pid) == 0, "the child does not see the write");
+  int st = reap(pid);
+  CHECK(st != 2, "the child could memwrite its parent or init (want EPERM)");
+  CHECK(st != 3, "the child could clear_refs its parent (want EPERM)");
+  CHECK(st == 0, "the child does not see the write");
+  CHECK(p[0] == 0, "the child wrote into its parent");
 
   errno = 0;
   CHECK(memwrite(0, p, buf, PGSIZE + 1) == -1 && errno == EINVAL, "more than a page: errno %d", errno);

@@ -1,7 +1,8 @@
 // softdirty [-c] [PID]: the soft-dirty pages of a process (0 or none: this
 // one), region by region, from pagemap: the pages written since the last
 // clear_refs (or in regions made since). -c clears them first, so that a
-// later run shows what was written in between.
+// later run shows what was written in between (of this process or a
+// descendant: clear_refs of any other gives EPERM).
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/vmmap.h"

@@ -30,6 +30,23 @@ get_task_mm(int pid)
   return mm;
 }
 
+// get_task_mm for a call that changes process pid's memory (memwrite,
+// clear_refs): as Linux with Yama's ptrace_scope 1, only the caller's own
+// process or one of its descendants. The mm, or 0 with *err set to -ESRCH
+// or -EPERM.
+static struct mm_struct*
+get_task_mm_attach(int pid, int *err)
+{
+  struct mm_struct *mm = get_task_mm(pid);
+  *err = -ESRCH;
+  if(mm && pid && !is_descendant(pid)){
+    mmput(mm);
+    mm = 0;
+    *err = -EPERM;
+  }
+  return mm;
+}
+
 static void
 fill_vma_info(struct vm_area_struct *vma, struct vma_info *v)
 {
@@ -176,9 +193,10 @@ task_clear_refs(int pid, int mode)
 {
   if(mode != CLEAR_REFS_SOFT_DIRTY)
     return -EINVAL;
-  struct mm_struct *mm = get_task_mm(pid);
+  int err;
+  struct mm_struct *mm = get_task_mm_attach(pid, &err);
   if(mm == 0)
-    return -ESRCH;
+    return err;
   // Under mmap_lock held for reading, as in Linux, so faults go on
   // meanwhile. The region flag is cleared atomically: whoever else may
   // change vm_flags holds the lock for writing, but another clear_refs may
@@ -252,7 +270,8 @@ task_pagemap(int pid, uint64 va, int npages, uint64 uout)
 // caller's buf into process pid's memory at va (pid 0: the caller's own)
 // with FOLL_FORCE, as /proc/PID/mem does: read-only private mappings get
 // a COW copy written. Returns the bytes written, or -EINVAL, -ESRCH,
-// -EFAULT (buf bad, or nothing could be written), -ENOMEM.
+// -EPERM (not the caller's or a descendant's), -EFAULT (buf bad, or
+// nothing could be written), -ENOMEM.
 int
 task_memwrite(int pid, uint64 va, uint64 ubuf, int n)
 {
@@ -262,9 +281,7 @@ task_memwrite(int pid, uint64 va, uint64 ubuf, int n)
   if(buf == 0)
     return -ENOMEM;
   int r = copyin(myproc()->mm->pgd, buf, ubuf, n);
-  struct mm_struct *mm = r < 0 ? 0 : get_task_mm(pid);
-  if(r == 0 && mm == 0)
-    r = -ESRCH;
+  struct mm_struct *mm = r < 0 ? 0 : get_task_mm_attach(pid, &r);
   if(mm){
     r = access_remote_vm(mm, va, buf, n, 1);
     if(r == 0 && n > 0)
