@@ -49,6 +49,7 @@ KOBJS = \
   $K/pinfd.o \
   $K/direct-io.o \
   $K/history.o \
+  $K/fault-inject.o \
   $K/sysfile.o \
   $K/virtio_blk.o \
   $K/ramdisk.o
@@ -160,7 +161,9 @@ UPROGS = \
   $U/_stale_tlb \
   $U/_gup_fast_fork \
   $U/_saga \
-  $U/_historytest
+  $U/_historytest \
+  $U/_fuzz \
+  $U/_failtest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c".
 EXTRA ?=
@@ -240,6 +243,13 @@ qemu-uboot: deps sd.img
 bench: deps all
 	@python3 tools/bench.py
 
+# A million random system calls at 4 harts: make fuzz [SEED=n] [CALLS=n].
+# The seed (the time by default) is printed: the same seed, the same run.
+SEED ?= $(shell date +%s)
+CALLS ?= 1000000
+fuzz: deps all
+	@python3 tools/qemu.py --cpus 4 --modern --timeout 36000 --log logs/fuzz.log "fuzz $(SEED) $(CALLS)"
+
 # Every reproducer of docs/history.md, 100 times at 1 and 4 harts.
 saga-stress: deps all
 	@python3 tools/saga_stress.py $(STRESSFLAGS)
@@ -258,4 +268,4 @@ lab:
 grade: deps all
 	@python3 tools/lab.py grade $(LAB)
 
-.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress lab grade FORCE
+.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress fuzz lab grade FORCE

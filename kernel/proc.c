@@ -123,6 +123,7 @@ freeproc(struct proc *p)
   p->chan = 0;
   p->killed = 0;
   p->fp_used = 0;
+  p->make_it_fail = 0;
   p->kthread = 0;
   p->xstate = 0;
   p->state = UNUSED;
@@ -245,6 +246,7 @@ kfork(void)
   np->fp_used = p->fp_used;
   np->trapframe.a0 = 0;   // fork returns 0 in the child
   safestrcpy(np->name, p->name, sizeof(p->name));
+  np->make_it_fail = p->leader->make_it_fail;
   int pid = np->pid;
 
   acquire(&wait_lock);

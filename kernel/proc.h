@@ -112,4 +112,6 @@ struct proc {
   struct context context;      // swtch() here to run process
   struct files_struct *files;  // open files and cwd, shared by threads
   char name[16];               // Process name (debugging)
+  int make_it_fail;            // main thread: fault injection's task filter passes
+                               // (fault-inject.c); set by failinject, copied by fork
 };

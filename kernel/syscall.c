@@ -108,6 +108,7 @@ extern uint64 sys_pagemap(void);
 extern uint64 sys_vmsplice(void);
 extern uint64 sys_vmknob(void);
 extern uint64 sys_memwrite(void);
+extern uint64 sys_failinject(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -152,6 +153,7 @@ static uint64 (*syscalls[])(void) = {
 [SYS_vmsplice] sys_vmsplice,
 [SYS_vmknob]  sys_vmknob,
 [SYS_memwrite] sys_memwrite,
+[SYS_failinject] sys_failinject,
 };
 
 void

@@ -44,3 +44,4 @@
 #define SYS_vmsplice 40
 #define SYS_vmknob   41
 #define SYS_memwrite 42
+#define SYS_failinject 43

@@ -205,6 +205,12 @@ SESSIONS = [
                 commands=["mmaptest", "diotest", "mmaptest persist-write", POWER_CYCLE,
                           "mmaptest persist-check"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
+    # Bad input and failure: 20,000 random system calls (a fixed seed: a
+    # failure here repeats with the same command), then the workload
+    # under page allocations that fail.
+    SessionSpec("robust-4cpu", cpus=4, modern=True,
+                commands=["fuzz 1 20000", "failtest"], timeout=600,
+                parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The history engine: every reproducer in every era, at 1 and 4 harts.
     SessionSpec("saga-1cpu", cpus=1, modern=False, commands=["historytest", "saga"],
                 timeout=600, parser=lambda t: parse_usertests(t) + parse_saga(t),

@@ -67,6 +67,8 @@ int pagemap(int pid, void *va, int npages, uint64 *out);
 int vmsplice(int fd, void *addr, uint64 len, int flags);
 int vmknob(const char *name, int value);
 int memwrite(int pid, void *va, const void *buf, int n);
+struct fault_config;
+int failinject(int which, const struct fault_config *cfg);
 // thread.c: a thread running fn(arg) on stack[0..size); when fn returns,
 // the thread exits with fn's result. Returns its id, or -1.
 int thread_spawn(int (*fn)(void *), void *arg, void *stack, int size);

@@ -57,6 +57,7 @@ CALLS = [
     ("vmsplice", "SYS_vmsplice"),
     ("vmknob", "SYS_vmknob"),
     ("memwrite", "SYS_memwrite"),
+    ("failinject", "SYS_failinject"),
 ]
 
 

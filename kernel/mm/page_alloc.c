@@ -7,6 +7,7 @@
 #include "../spinlock.h"
 #include "../fdt.h"
 #include "../defs.h"
+#include "../fault_inject.h"
 
 extern char _start[], _end[];   // kernel image, from kernel.ld
 
@@ -46,6 +47,8 @@ alloc_page(void)
 {
   struct page *pg;
 
+  if(should_fail(FAIL_PAGE_ALLOC))
+    return 0;
   acquire(&zone.lock);
   pg = zone.freelist;
   if(pg){

@@ -1,0 +1,309 @@
+// failtest [NAME]: the kernel under fault injection (kernel/fault_inject.h).
+//
+// A workload (fork of a large process and its COW faults, mmap of files
+// and anonymous memory, pins, vmsplice, O_DIRECT, file writes, directory
+// operations) runs in a child marked make-it-fail, under each setting of
+// a failure point: page allocation that fails (Linux's fail_page_alloc),
+// disk requests that end with an I/O error (fail_make_request). Expected:
+// no panic; a call that fails says why with an error the failure can
+// cause (ENOMEM, EIO, ...: see page_alloc_errors); a process that cannot
+// get memory for a fault is killed (status -1); what succeeds has the
+// right data; and afterwards no page is lost (test freed) and the file
+// system is consistent (tools/test.py runs fsck on the disk).
+//
+// Each setting has a seed: the same seed fails the same calls of the same
+// run. A failing case prints its setting.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/fcntl.h"
+#include "kernel/errno.h"
+#include "kernel/fault_inject.h"
+#include "user/user.h"
+#include "user/testlib.h"
+
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+#define HEAP 64   // pages the workload's process has when it forks
+
+// The step of the workload that is running, and the errnos the failure
+// point may cause (0 ends the list).
+static int step;
+static const int *allowed;
+static char pattern[PGSIZE];
+
+// No page: ENOMEM, EAGAIN from fork, and EFAULT for a user buffer whose
+// page cannot be allocated while the kernel copies to it (Linux's uaccess
+// gives EFAULT when its fault finds no memory).
+static const int page_alloc_errors[] = { ENOMEM, EAGAIN, EFAULT, 0 };
+
+// A call's result r: success, or an error the failure point may cause.
+// Else exit with the step and the errno in a status the parent decodes.
+static int
+ok(long r)
+{
+  if(r != -1)
+    return 1;
+  for(const int *e = allowed; *e; e++)
+    if(errno == *e)
+      return 0;
+  exit(step * 1000 + errno);
+}
+
+// What succeeded must be right.
+static void
+same(const void *a, const void *b, int n)
+{
+  if(memcmp(a, b, n) != 0)
+    exit(step * 1000 + 999);
+}
+
+static void
+fill(char *p, int n, int seed)
+{
+  for(int i = 0; i < n; i++)
+    p[i] = seed + i * 7;
+}
+
+// 1: a large process forks; the child writes every page (COW faults).
+static void
+w_fork(void)
+{
+  char *heap = sbrk(0);
+  if(!ok((long)sbrk(HEAP * PGSIZE)))
+    return;
+  for(int i = 0; i < HEAP; i++)
+    heap[i * PGSIZE] = i;
+  int pid = fork();
+  if(!ok(pid))
+    return;
+  if(pid == 0){
+    for(int i = 0; i < HEAP; i++)
+      heap[i * PGSIZE] += 1;
+    exit(0);
+  }
+  int st;
+  wait(&st);
+  for(int i = 0; i < HEAP; i++)
+    if(heap[i * PGSIZE] != (char)i)
+      exit(step * 1000 + 998);   // the child's writes leaked into the parent
+}
+
+// 2: anonymous and file mappings, shared and private, with msync.
+static void
+w_mmap(void)
+{
+  char *a = mmap(0, 8 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if(ok((long)a)){
+    for(int i = 0; i < 8; i++)
+      a[i * PGSIZE] = 1;
+    munmap(a, 8 * PGSIZE);
+  }
+  int fd = open("ft.map", O_CREATE | O_RDWR);
+  if(!ok(fd))
+    return;
+  int w = write(fd, pattern, PGSIZE);
+  if(ok(w) && w == PGSIZE){
+    char *s = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if(ok((long)s)){
+      same(s, pattern, 16);
+      s[0] = 'S';
+      ok(msync(s, PGSIZE, MS_SYNC));
+      munmap(s, PGSIZE);
+    }
+    char *p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if(ok((long)p)){
+      p[1] = 'P';   // a private copy: the file keeps its byte
+      munmap(p, PGSIZE);
+    }
+  }
+  close(fd);
+}
+
+// 3: pins, short- and long-term; the pin fd shows the frames.
+static void
+w_pin(void)
+{
+  char *a = mmap(0, 4 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if(!ok((long)a))
+    return;
+  memcpy(a, pattern, 64);
+  int fd = pin_user_pages(a, 4 * PGSIZE, FOLL_WRITE | (step & 1 ? FOLL_LONGTERM : 0));
+  if(ok(fd)){
+    char got[64];
+    int n = read(fd, got, 64);
+    if(ok(n) && n == 64)
+      same(got, pattern, 64);
+    close(fd);
+  }
+  munmap(a, 4 * PGSIZE);
+}
+
+// 4: vmsplice pages into a pipe and read them out.
+static void
+w_vmsplice(void)
+{
+  int p[2];
+  if(!ok(pipe(p)))
+    return;
+  char *a = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if(ok((long)a)){
+    memcpy(a, pattern, 128);
+    int n = vmsplice(p[1], a, 128, 0);
+    if(ok(n) && n == 128){
+      char got[128];
+      int m = read(p[0], got, 128);
+      if(ok(m) && m == 128)
+        same(got, pattern, 128);
+    }
+    munmap(a, PGSIZE);
+  }
+  close(p[0]);
+  close(p[1]);
+}
+
+// 5: O_DIRECT write, then read back.
+static char dbuf[2 * PGSIZE] __attribute__((aligned(PGSIZE)));
+
+static void
+w_direct(void)
+{
+  int fd = open("ft.dio", O_CREATE | O_RDWR | O_DIRECT);
+  if(!ok(fd))
+    return;
+  memcpy(dbuf, pattern, PGSIZE);
+  int n = write(fd, dbuf, PGSIZE);
+  if(ok(n) && n == PGSIZE && ok(lseek(fd, 0, SEEK_SET))){
+    memset(dbuf + PGSIZE, 0, PGSIZE);
+    int m = read(fd, dbuf + PGSIZE, PGSIZE);
+    if(ok(m) && m == PGSIZE)
+      same(dbuf + PGSIZE, pattern, PGSIZE);
+  }
+  close(fd);
+}
+
+// 6: file writes and reads, directories, links.
+static void
+w_files(void)
+{
+  int fd = open("ft.file", O_CREATE | O_RDWR | O_TRUNC);
+  if(ok(fd)){
+    int n = write(fd, pattern, PGSIZE);
+    if(ok(n) && n == PGSIZE && ok(lseek(fd, 0, SEEK_SET))){
+      char got[PGSIZE];
+      int m = read(fd, got, PGSIZE);
+      if(ok(m) && m == PGSIZE)
+        same(got, pattern, PGSIZE);
+    }
+    ok(fsync(fd));
+    close(fd);
+  }
+  if(ok(mkdir("ft.dir"))){
+    if(ok(link("ft.file", "ft.dir/ln")))
+      ok(unlink("ft.dir/ln"));
+    ok(unlink("ft.dir"));
+  }
+  ok(unlink("ft.file"));
+}
+
+static void (*workload[])(void) = { w_fork, w_mmap, w_pin, w_vmsplice, w_direct, w_files };
+
+// Run the workload in a child under which's setting cfg. Returns the
+// failures injected; the child's end must be one the rules allow.
+static int
+run_under(int which, struct fault_config *cfg, char *what)
+{
+  int pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    if(failinject(which, cfg) < 0)
+      exit(1);
+    for(step = 1; step <= NELEM(workload); step++)
+      workload[step - 1]();
+    exit(0);
+  }
+  int st = 0;
+  wait(&st);
+  static struct fault_config off;
+  int failures = failinject(which, &off);
+  CHECK(st == 0 || st == -1, "%s: step %d: %s", what, st / 1000,
+        st % 1000 == 999 ? "wrong data" : st % 1000 == 998 ? "a COW write leaked" : strerror(st % 1000));
+  return failures;
+}
+
+// Settings: always, every third call, one in ten, the first few.
+static struct fault_config settings[] = {
+  { 100, 1, -1, 1, 1 },
+  { 100, 3, -1, 1, 2 },
+  { 10, 1, -1, 1, 3 },
+  { 100, 1, 3, 1, 4 },
+  { 30, 1, -1, 1, 5 },
+  { 100, 7, 20, 1, 6 },
+};
+
+static void
+point(int which, char *name, const int *errors)
+{
+  int failures = 0;
+  allowed = errors;
+  memset(pattern, 0, sizeof(pattern));
+  fill(pattern, sizeof(pattern), which);
+  for(int i = 0; i < NELEM(settings); i++){
+    for(int seed = 0; seed < 3; seed++){
+      struct fault_config c = settings[i];
+      c.seed += 100 * seed;
+      char what[96];
+      snprintf(what, sizeof(what), "%s probability %d interval %d times %d seed %d",
+               name, c.probability, c.interval, c.times, (int)c.seed);
+      failures += run_under(which, &c, what);
+    }
+  }
+  unlink("ft.map");
+  unlink("ft.dio");
+  unlink("ft.file");
+  unlink("ft.dir/ln");
+  unlink("ft.dir");
+  // Injection must have happened, or this tests nothing.
+  CHECK(failures > 0, "no %s failure was injected", name);
+  printf("%s: %d failures injected\n", name, failures);
+  // Without injection the workload runs clean: nothing was left broken.
+  struct fault_config none = { 0 };
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    for(step = 1; step <= NELEM(workload); step++)
+      workload[step - 1]();
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "the workload fails after %s injection ended", name);
+  failinject(which, &none);
+}
+
+static void
+page_alloc(void)
+{
+  point(FAIL_PAGE_ALLOC, "fail_page_alloc", page_alloc_errors);
+}
+
+static void
+errors(void)
+{
+  struct fault_config c = { 0 };
+  errno = 0;
+  CHECK(failinject(NFAIL, &c) == -1 && errno == EINVAL, "which %d: errno %d", NFAIL, errno);
+  c.probability = 101;
+  errno = 0;
+  CHECK(failinject(FAIL_PAGE_ALLOC, &c) == -1 && errno == EINVAL, "probability 101: errno %d", errno);
+  errno = 0;
+  CHECK(failinject(FAIL_PAGE_ALLOC, (void *)(MAXVA + PGSIZE)) == -1 && errno == EFAULT, "bad cfg: errno %d", errno);
+  CHECK(failinject(FAIL_PAGE_ALLOC, 0) == 0, "reading the count: %s", strerror(errno));
+}
+
+static struct test tests[] = {
+  { errors, "errors" },
+  { page_alloc, "page_alloc" },
+};
+
+int
+main(int argc, char *argv[])
+{
+  exit(run_tests("failtest", tests, NELEM(tests), argc, argv, 0) != 0);
+}
