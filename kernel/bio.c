@@ -13,6 +13,8 @@
 #include "defs.h"
 #include "fs.h"
 #include "buf.h"
+#include "proc.h"
+#include "fault_inject.h"
 
 static struct {
   struct spinlock lock;
@@ -26,15 +28,33 @@ static struct {
 // initrd (set by kmain).
 struct blkdev *rootdisk;
 
-// Read or write b's block, and wait for it.
-static void
+// Send a request to the disk. With fault injection (FAIL_MAKE_REQUEST,
+// Linux's fail_make_request) it may fail at once instead: it never
+// reaches the disk, and wait_bio says -EIO.
+void
+submit_bio(struct blk_req *r)
+{
+  r->failed = should_fail(FAIL_MAKE_REQUEST);
+  if(!r->failed)
+    rootdisk->submit(r);
+}
+
+// Wait until a submitted request is done. 0 or -EIO.
+int
+wait_bio(struct blk_req *r)
+{
+  return r->failed ? -EIO : rootdisk->wait(r);
+}
+
+// Read or write b's block, and wait for it. 0 or -EIO.
+static int
 disk_rw(struct buf *b, int write)
 {
   struct blk_req r = { .sector = (uint64)b->blockno * (BSIZE / 512), .write = write, .nseg = 1 };
   r.seg[0].pa = __pa(b->data);
   r.seg[0].len = BSIZE;
-  rootdisk->submit(&r);
-  rootdisk->wait(&r);
+  submit_bio(&r);
+  return wait_bio(&r);
 }
 
 void
@@ -90,23 +110,37 @@ bget(uint dev, uint blockno)
   panic("bget: no buffers");
 }
 
+// The buffer of a block, locked, with the block's data. If the disk could
+// not read it, the buffer holds zeros and stays !valid (the next bread
+// tries again); the caller's system call fails with EIO (syscall.c), and
+// an operation that writes after such a read aborts the journal (log.c).
+// Callers that can tell the user (readi) check b->valid.
 struct buf*
 bread(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);
   if(!b->valid){
-    disk_rw(b, 0);
-    b->valid = 1;
+    if(disk_rw(b, 0) == 0){
+      b->valid = 1;
+    } else {
+      memset(b->data, 0, BSIZE);
+      struct proc *p = myproc();
+      if(p){
+        p->io_error = 1;
+        p->op_read_failed = 1;
+      }
+    }
   }
   return b;
 }
 
-void
+// Write b to the disk (the log's writes). 0 or -EIO.
+int
 bwrite(struct buf *b)
 {
   if(!holdingsleep(&b->lock))
     panic("bwrite");
-  disk_rw(b, 1);
+  return disk_rw(b, 1);
 }
 
 // b's last user is gone (bcache.lock held): wake a waiting direct I/O.
@@ -154,6 +188,21 @@ void
 bunpin(struct buf *b)
 {
   acquire(&bcache.lock);
+  if(--b->refcnt == 0)
+    idle(b);
+  release(&bcache.lock);
+}
+
+// An aborted transaction's block (log.c): unpin it and forget its data,
+// which never reached the disk.
+void
+bdiscard(uint dev, uint blockno)
+{
+  acquire(&bcache.lock);
+  struct buf *b = lookup(dev, blockno);
+  if(b == 0 || b->refcnt < 1)
+    panic("bdiscard");
+  b->valid = 0;
   if(--b->refcnt == 0)
     idle(b);
   release(&bcache.lock);

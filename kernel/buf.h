@@ -21,11 +21,13 @@ struct blk_req {
   int nseg;
   struct { uint64 pa; uint len; } seg[BLK_MAXSEG];
   int tag;             // the driver's (virtio: the head descriptor)
+  int failed;          // fault injection failed it: never sent (bio.c)
 };
 
 // The root disk's driver: virtio-blk, or the RAM disk when booted with an
-// initrd. submit may sleep for room; wait sleeps until the request is done.
+// initrd. submit may sleep for room; wait sleeps until the request is
+// done and returns 0 or -EIO. Use them through submit_bio and wait_bio.
 struct blkdev {
   void (*submit)(struct blk_req *);
-  void (*wait)(struct blk_req *);
+  int (*wait)(struct blk_req *);
 };

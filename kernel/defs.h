@@ -16,10 +16,14 @@ struct page;
 void            binit(void);
 struct buf*     bread(uint, uint);
 void            brelse(struct buf*);
-void            bwrite(struct buf*);
+int             bwrite(struct buf*);
 void            bpin(struct buf*);
 void            bunpin(struct buf*);
 void            bwait_idle(uint, uint, int);
+void            bdiscard(uint, uint);
+struct blk_req;
+void            submit_bio(struct blk_req*);
+int             wait_bio(struct blk_req*);
 struct blkdev;
 extern struct blkdev *rootdisk;
 
@@ -74,7 +78,7 @@ int             writei(struct inode*, char*, uint, uint);
 int             write_blocks(struct inode*, char*, uint, uint);
 void            for_each_cached_inode(void (*)(struct inode*));
 void            itrunc(struct inode*);
-uint            bmap(struct inode*, uint);
+uint            bmap(struct inode*, uint, int);
 
 // direct-io.c
 int             direct_rw(struct file*, uint64, int, int);
@@ -83,7 +87,9 @@ int             direct_rw(struct file*, uint64, int, int);
 void            initlog(int, struct superblock*);
 void            log_write(struct buf*);
 void            begin_op(void);
-void            end_op(void);
+int             end_op(void);
+void            log_abort(void);
+int             log_aborted(void);
 
 // pipe.c
 int             pipealloc(struct file**, struct file**);

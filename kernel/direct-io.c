@@ -35,7 +35,7 @@
 #define DIO_REQS  8     // disk requests in flight at a time
 
 // Make sure blocks [first, last] of ip exist, allocating them through the
-// log a few per transaction. 0 or -ENOSPC. ip is not locked.
+// log a few per transaction. 0, -ENOSPC or -EIO. ip is not locked.
 static int
 dio_allocate(struct inode *ip, uint first, uint last)
 {
@@ -46,19 +46,20 @@ dio_allocate(struct inode *ip, uint first, uint last)
     // Each new block logs itself (zeroed) and the bitmap; an indirect
     // block and the inode come on top.
     for(int n = 0; n < MAXOPBLOCKS - 4 && bn <= last; n++, bn++)
-      if(bmap(ip, bn) == 0){
+      if(bmap(ip, bn, 1) == 0){
         err = -ENOSPC;
         break;
       }
     iupdate(ip);
     iunlock(ip);
-    end_op();
+    if(end_op() < 0)
+      err = -EIO;
   }
   return err;
 }
 
-// Grow the file to size if it is shorter, through the log.
-static void
+// Grow the file to size if it is shorter, through the log. 0 or -EIO.
+static int
 dio_set_size(struct inode *ip, uint size)
 {
   begin_op();
@@ -68,46 +69,53 @@ dio_set_size(struct inode *ip, uint size)
     iupdate(ip);
   }
   iunlock(ip);
-  end_op();
+  return end_op();
 }
 
 // Move n bytes (sector multiples) at file offset off between ip's blocks
 // and the pinned pages, whose first byte is at offset poff of pages[0].
-// ip is locked. Requests go out DIO_REQS at a time.
-static void
+// ip is locked. Requests go out DIO_REQS at a time. 0 or -EIO.
+static int
 dio_blocks(struct inode *ip, struct page **pages, uint poff, uint off, uint n, int write)
 {
   struct blk_req req[DIO_REQS];
-  int nreq = 0;
+  int nreq = 0, err = 0;
   for(uint done = 0; done < n; ){
     // One request: the sectors of one file block, at most.
     uint bn = (off + done) / BSIZE, boff = (off + done) % BSIZE;
     uint len = BSIZE - boff < n - done ? BSIZE - boff : n - done;
-    uint addr = bmap(ip, bn);
-    bwait_idle(ip->dev, addr, 0);   // the log may still hold newer data
-    struct blk_req *r = &req[nreq++];
-    r->sector = (uint64)addr * (BSIZE / SECTOR) + boff / SECTOR;
-    r->write = write;
-    r->nseg = 0;
-    // The user bytes may cross a page boundary: then two segments.
-    for(uint k = 0; k < len; ){
-      uint pos = poff + done + k;
-      uint c = PGSIZE - pos % PGSIZE < len - k ? PGSIZE - pos % PGSIZE : len - k;
-      r->seg[r->nseg].pa = page_to_phys(pages[pos / PGSIZE]) + pos % PGSIZE;
-      r->seg[r->nseg++].len = c;
-      k += c;
+    uint addr = bmap(ip, bn, 0);
+    if(addr == 0){
+      err = -EIO;   // its indirect block could not be read: stop here
+      n = done;
+    } else {
+      bwait_idle(ip->dev, addr, 0);   // the log may still hold newer data
+      struct blk_req *r = &req[nreq++];
+      r->sector = (uint64)addr * (BSIZE / SECTOR) + boff / SECTOR;
+      r->write = write;
+      r->nseg = 0;
+      // The user bytes may cross a page boundary: then two segments.
+      for(uint k = 0; k < len; ){
+        uint pos = poff + done + k;
+        uint c = PGSIZE - pos % PGSIZE < len - k ? PGSIZE - pos % PGSIZE : len - k;
+        r->seg[r->nseg].pa = page_to_phys(pages[pos / PGSIZE]) + pos % PGSIZE;
+        r->seg[r->nseg++].len = c;
+        k += c;
+      }
+      submit_bio(r);
+      done += len;
     }
-    rootdisk->submit(r);
-    done += len;
     if(nreq == DIO_REQS || done == n){
       for(int i = 0; i < nreq; i++){
-        rootdisk->wait(&req[i]);
+        if(wait_bio(&req[i]) < 0)
+          err = -EIO;
         if(write)   // the cached copy is stale now
           bwait_idle(ip->dev, req[i].sector / (BSIZE / SECTOR), 1);
       }
       nreq = 0;
     }
   }
+  return err;
 }
 
 // read() or write() of an O_DIRECT file: n bytes between user addr and the
@@ -163,10 +171,12 @@ direct_rw(struct file *f, uint64 addr, int n, int write)
     }
     if(err == 0){
       ilock(ip);
-      dio_blocks(ip, pages, poff, off, chunk, write);
+      err = dio_blocks(ip, pages, poff, off, chunk, write);
       iunlock(ip);
-      if(write)
-        dio_set_size(ip, off + chunk);
+      if(err == 0 && write)
+        err = dio_set_size(ip, off + chunk);
+    }
+    if(err == 0){
       uint moved = write || off + chunk <= size ? chunk : size - off;
       f->off += moved;
       done += moved;

@@ -95,8 +95,11 @@ filestat(struct file *f, uint64 addr)
   if(f->type != FD_INODE && f->type != FD_DEVICE)
     return -EBADF;
   ilock(f->ip);
+  int valid = f->ip->valid;
   stati(f->ip, &st);
   iunlock(f->ip);
+  if(!valid)
+    return -EIO;   // the disk could not read the inode
   return copyout(myproc()->mm->pgd, addr, (char *)&st, sizeof(st));
 }
 
@@ -121,7 +124,8 @@ inode_read(struct file *f, uint64 addr, int n)
     return -ENOMEM;
   while(tot < n){
     ilock(f->ip);
-    r = readi(f->ip, kbuf, f->off, n - tot < PGSIZE ? n - tot : PGSIZE);
+    // An inode the disk could not read (ilock) is an error, not an end.
+    r = f->ip->valid ? readi(f->ip, kbuf, f->off, n - tot < PGSIZE ? n - tot : PGSIZE) : -EIO;
     iunlock(f->ip);
     if(r <= 0)
       break;
@@ -160,7 +164,8 @@ inode_write(struct file *f, uint64 addr, int n)
       if(r > 0)
         f->off += r;
       iunlock(f->ip);
-      end_op();
+      if(end_op() < 0)
+        r = -EIO;   // not committed: the disk failed
     }
     if(r != n1){   // an incomplete write fails
       if(r >= 0)

@@ -50,12 +50,17 @@ bzero(int dev, int bno)
 
 // Blocks.
 
-// Allocate a zeroed disk block; 0 if the disk is full.
+// Allocate a zeroed disk block; 0 if the disk is full, or a bitmap block
+// could not be read.
 static uint
 balloc(uint dev)
 {
   for(uint b = 0; b < sb.size; b += BPB){
     struct buf *bp = bread(dev, BBLOCK(b, sb));
+    if(!bp->valid){
+      brelse(bp);
+      return 0;   // its zeros would hand out blocks in use
+    }
     for(uint bi = 0; bi < BPB && b + bi < sb.size; bi++){
       int m = 1 << (bi % 8);
       if((bp->data[bi/8] & m) == 0){
@@ -78,7 +83,7 @@ bfree(int dev, uint b)
   struct buf *bp = bread(dev, BBLOCK(b, sb));
   int bi = b % BPB;
   int m = 1 << (bi % 8);
-  if((bp->data[bi/8] & m) == 0)
+  if((bp->data[bi/8] & m) == 0 && bp->valid && !log_aborted())
     panic("freeing free block");
   bp->data[bi/8] &= ~m;
   log_write(bp);
@@ -116,12 +121,17 @@ iinit()
 static struct inode* iget(uint dev, uint inum);
 
 // Allocate an on-disk inode of the given type. Returns it unlocked and
-// referenced, or 0 if there are no free inodes.
+// referenced, or 0 if there are no free inodes or an inode block could
+// not be read.
 struct inode*
 ialloc(uint dev, short type)
 {
   for(uint inum = 1; inum < sb.ninodes; inum++){
     struct buf *bp = bread(dev, IBLOCK(inum, sb));
+    if(!bp->valid){
+      brelse(bp);
+      return 0;   // its zeros would look like free inodes (the root among them)
+    }
     struct dinode *dip = (struct dinode*)bp->data + inum%IPB;
     if(dip->type == 0){
       memset(dip, 0, sizeof(*dip));
@@ -205,9 +215,11 @@ ilock(struct inode *ip)
     ip->nlink = dip->nlink;
     ip->size = dip->size;
     memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
+    // A block the disk could not read: the inode looks free (type 0,
+    // which callers refuse) until a later ilock reads it again.
+    ip->valid = bp->valid;
     brelse(bp);
-    ip->valid = 1;
-    if(ip->type == 0)
+    if(ip->type == 0 && ip->valid && !log_aborted())
       panic("ilock: no type");
   }
 }
@@ -276,15 +288,17 @@ iunlockput(struct inode *ip)
 // Inode content: NDIRECT direct block numbers in ip->addrs, then one
 // indirect block of NINDIRECT more.
 
-// The disk block holding block bn of the file, allocated if needed;
-// 0 if the disk is full.
+// The disk block holding block bn of the file; if it has none, one
+// allocated (alloc, inside a transaction) or 0. 0 also if the disk is
+// full, or the indirect block could not be read. A reader must not
+// allocate: outside a transaction it could not log the new block.
 uint
-bmap(struct inode *ip, uint bn)
+bmap(struct inode *ip, uint bn, int alloc)
 {
   uint addr;
 
   if(bn < NDIRECT){
-    if((addr = ip->addrs[bn]) == 0){
+    if((addr = ip->addrs[bn]) == 0 && alloc){
       addr = balloc(ip->dev);
       ip->addrs[bn] = addr;
     }
@@ -294,14 +308,13 @@ bmap(struct inode *ip, uint bn)
   if(bn >= NINDIRECT)
     panic("bmap: out of range");
   if((addr = ip->addrs[NDIRECT]) == 0){
-    addr = balloc(ip->dev);
-    if(addr == 0)
+    if(!alloc || (addr = balloc(ip->dev)) == 0)
       return 0;
     ip->addrs[NDIRECT] = addr;
   }
   struct buf *bp = bread(ip->dev, addr);
   uint *a = (uint*)bp->data;
-  if((addr = a[bn]) == 0){
+  if((addr = a[bn]) == 0 && alloc && bp->valid){
     addr = balloc(ip->dev);
     if(addr){
       a[bn] = addr;
@@ -353,7 +366,8 @@ stati(struct inode *ip, struct stat *st)
 // of a mapping of this very file. Both keep the page cache coherent
 // (filemap.c).
 
-// Read n bytes at offset off into dst. Returns the number read.
+// Read n bytes at offset off into dst. Returns the number read, which is
+// short (or -EIO if nothing could be read) if the disk failed.
 int
 readi(struct inode *ip, char *dst, uint off, uint n)
 {
@@ -368,10 +382,13 @@ readi(struct inode *ip, char *dst, uint off, uint n)
     m = min(n - tot, BSIZE - off%BSIZE);
     if(filemap_read(ip, dst, off, m))
       continue;   // a cached page has the newest bytes
-    uint addr = bmap(ip, off/BSIZE);
-    if(addr == 0)
-      break;
-    struct buf *bp = bread(ip->dev, addr);
+    uint addr = bmap(ip, off/BSIZE, 0);
+    struct buf *bp = addr ? bread(ip->dev, addr) : 0;
+    if(bp == 0 || !bp->valid){
+      if(bp)
+        brelse(bp);
+      return tot > 0 ? tot : -EIO;   // xv6 files have no holes: a lost block
+    }
     memmove(dst, bp->data + (off % BSIZE), m);
     brelse(bp);
   }
@@ -396,7 +413,7 @@ write_blocks(struct inode *ip, char *src, uint off, uint n)
 
   for(tot = 0; tot < n; tot += m, off += m, src += m){
     m = min(n - tot, BSIZE - off%BSIZE);
-    uint addr = bmap(ip, off/BSIZE);
+    uint addr = bmap(ip, off/BSIZE, 1);
     if(addr == 0)
       break;
     struct buf *bp = bread(ip->dev, addr);
@@ -446,7 +463,7 @@ dirlookup(struct inode *dp, char *name, uint *poff)
     panic("dirlookup not DIR");
   for(uint off = 0; off < dp->size; off += sizeof(de)){
     if(readi(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
-      panic("dirlookup read");
+      return 0;   // a disk error (the system call says EIO)
     if(de.inum == 0)
       continue;
     if(namecmp(name, de.name) == 0){
@@ -458,7 +475,7 @@ dirlookup(struct inode *dp, char *name, uint *poff)
   return 0;
 }
 
-// Add (name, inum) to directory dp. 0, -EEXIST, or -ENOSPC.
+// Add (name, inum) to directory dp. 0, -EEXIST, -ENOSPC or -EIO.
 int
 dirlink(struct inode *dp, char *name, uint inum)
 {
@@ -473,7 +490,7 @@ dirlink(struct inode *dp, char *name, uint inum)
   // Reuse an empty entry, or append.
   for(off = 0; off < dp->size; off += sizeof(de)){
     if(readi(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
-      panic("dirlink read");
+      return -EIO;
     if(de.inum == 0)
       break;
   }

@@ -863,7 +863,10 @@ procdump(void)
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     if(p->state == UNUSED)
       continue;
-    printf("%d %s %s sz %ld\n", p->pid, states[p->state], p->name, p->mm ? p->mm->brk : 0);
+    printf("%d %s %s sz %ld", p->pid, states[p->state], p->name, p->mm ? p->mm->brk : 0);
+    if(p->state == SLEEPING)
+      printf(" wchan %p", p->chan);   // what it sleeps on: look it up in kernel/kernel.sym
+    printf("\n");
   }
   printf("free pages: %ld\n", nr_free_pages());
 }

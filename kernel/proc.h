@@ -114,4 +114,9 @@ struct proc {
   char name[16];               // Process name (debugging)
   int make_it_fail;            // main thread: fault injection's task filter passes
                                // (fault-inject.c); set by failinject, copied by fork
+  // This thread's file-system operation (log.c) and system call:
+  int op_tid;                  // the transaction its operation joined
+  int op_logged;               // the operation has logged a block
+  int op_read_failed;          // a disk read failed in it (bread)
+  int io_error;                // the system call met a disk error: it fails with EIO
 };

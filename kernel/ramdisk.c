@@ -39,9 +39,10 @@ ramdisk_submit(struct blk_req *r)
   }
 }
 
-static void
+static int
 ramdisk_wait(struct blk_req *r)
 {
+  return 0;
 }
 
 struct blkdev ramdisk = { ramdisk_submit, ramdisk_wait };

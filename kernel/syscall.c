@@ -162,8 +162,14 @@ syscall(void)
   struct proc *p = myproc();
   uint64 num = p->trapframe.a7;
 
-  if(num > 0 && num < NELEM(syscalls) && syscalls[num])
-    p->trapframe.a0 = syscalls[num]();
-  else
+  if(num > 0 && num < NELEM(syscalls) && syscalls[num]){
+    p->io_error = 0;
+    long r = syscalls[num]();
+    // A call that failed after a disk error failed because of it (a
+    // directory block that could not be read is not "no such file").
+    if(p->io_error && r < 0 && r >= -4095)
+      r = -EIO;
+    p->trapframe.a0 = r;
+  } else
     p->trapframe.a0 = -ENOSYS;
 }

@@ -205,8 +205,7 @@ sys_link(void)
   }
   iunlockput(dp);
   iput(ip);
-  end_op();
-  return 0;
+  return end_op();
 
 bad:
   ilock(ip);
@@ -225,7 +224,7 @@ isdirempty(struct inode *dp)
 
   for(uint off = 2*sizeof(de); off < dp->size; off += sizeof(de)){
     if(readi(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
-      panic("isdirempty: readi");
+      return 0;   // a disk error: not known to be empty
     if(de.inum != 0)
       return 0;
   }
@@ -259,7 +258,11 @@ sys_unlink(void)
   if((ip = dirlookup(dp, name, &off)) == 0)
     goto bad;
   ilock(ip);
-
+  if(!ip->valid){   // the disk could not read the inode
+    iunlockput(ip);
+    err = -EIO;
+    goto bad;
+  }
   if(ip->nlink < 1)
     panic("unlink: nlink < 1");
   if(ip->type == T_DIR && !isdirempty(ip)){
@@ -269,8 +272,11 @@ sys_unlink(void)
   }
 
   memset(&de, 0, sizeof(de));
-  if(writei(dp, (char *)&de, off, sizeof(de)) != sizeof(de))
-    panic("unlink: writei");
+  if(writei(dp, (char *)&de, off, sizeof(de)) != sizeof(de)){
+    iunlockput(ip);
+    err = -EIO;   // the entry was read a moment ago: only the disk can fail
+    goto bad;
+  }
   if(ip->type == T_DIR){
     dp->nlink--;   // the child's ".." no longer refers to dp
     iupdate(dp);
@@ -280,8 +286,7 @@ sys_unlink(void)
   ip->nlink--;
   iupdate(ip);
   iunlockput(ip);
-  end_op();
-  return 0;
+  return end_op();
 
 bad:
   iunlockput(dp);
@@ -380,6 +385,11 @@ sys_open(void)
       return err;
     }
     ilock(ip);
+    if(!ip->valid){   // the disk could not read the inode
+      iunlockput(ip);
+      end_op();
+      return -EIO;
+    }
     if(ip->type == T_DIR && (omode & ~O_DIRECT) != O_RDONLY){
       iunlockput(ip);
       end_op();
@@ -420,7 +430,10 @@ sys_open(void)
     itrunc(ip);
 
   iunlock(ip);
-  end_op();
+  if(end_op() < 0){   // the disk failed: nothing was created or truncated
+    fileclose(f);
+    return -EIO;
+  }
   // Only a complete file gets a descriptor: another thread could use it.
   if((fd = fdalloc(f)) < 0)
     fileclose(f);
@@ -442,8 +455,7 @@ sys_mkdir(void)
     return err;
   }
   iunlockput(ip);
-  end_op();
-  return 0;
+  return end_op();
 }
 
 uint64
@@ -463,8 +475,7 @@ sys_mknod(void)
     return err;
   }
   iunlockput(ip);
-  end_op();
-  return 0;
+  return end_op();
 }
 
 uint64
@@ -494,8 +505,7 @@ sys_chdir(void)
   p->files->cwd = ip;
   release(&p->files->lock);
   iput(old);
-  end_op();
-  return 0;
+  return end_op();
 }
 
 uint64

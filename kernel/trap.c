@@ -154,8 +154,9 @@ usertrap(void)
     uint64 va = r_stval();   // read before an interrupt can change it
     intr_on();
     int err = handle_mm_fault(p->mm, va, scause);
-    if(err == -ENOMEM){
-      printf("pid %d %s: out of memory at va %p: killed\n", p->pid, p->name, (void*)va);
+    if(err == -ENOMEM || err == -EIO){
+      printf("pid %d %s: %s at va %p: killed\n", p->pid, p->name,
+             err == -EIO ? "I/O error" : "out of memory", (void*)va);
       setkilled(p);
     } else if(err){
       printf("pid %d %s: %s at va %p pc %p: killed\n", p->pid, p->name,

@@ -212,17 +212,22 @@ virtio_blk_submit(struct blk_req *r)
   release(&disk.lock);
 }
 
-// Sleep until the device has done r.
-static void
+// Sleep until the device has done r. 0, or -EIO if the device says it
+// failed (VIRTIO_BLK_S_IOERR or UNSUPP).
+static int
 virtio_blk_wait(struct blk_req *r)
 {
   acquire(&disk.lock);
   while(!disk.req[r->tag].done)
     sleep(&disk.req[r->tag], &disk.lock);
-  if(disk.req[r->tag].status != 0)
-    panic("virtio-blk: I/O error %d on sector %ld", disk.req[r->tag].status, r->sector);
+  int status = disk.req[r->tag].status;
   free_chain(r->tag);
   release(&disk.lock);
+  if(status != 0){
+    printf("virtio-blk: I/O error %d on sector %ld\n", status, r->sector);
+    return -EIO;
+  }
+  return 0;
 }
 
 struct blkdev virtio_blk = { virtio_blk_submit, virtio_blk_wait };

@@ -207,9 +207,12 @@ SESSIONS = [
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # Bad input and failure: 20,000 random system calls (a fixed seed: a
     # failure here repeats with the same command), then the workload
-    # under page allocations that fail.
+    # under page allocations and disk requests that fail; a failed disk
+    # write aborts the journal until reboot, so the disk is checked after
+    # the next boot (and by fsck).
     SessionSpec("robust-4cpu", cpus=4, modern=True,
-                commands=["fuzz 1 20000", "failtest"], timeout=600,
+                commands=["fuzz 1 20000", "failtest", "failtest make_request", POWER_CYCLE,
+                          "failtest after_requests"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The history engine: every reproducer in every era, at 1 and 4 harts.
     SessionSpec("saga-1cpu", cpus=1, modern=False, commands=["historytest", "saga"],

@@ -16,6 +16,7 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
+#include "kernel/stat.h"
 #include "kernel/errno.h"
 #include "kernel/fault_inject.h"
 #include "user/user.h"
@@ -34,6 +35,8 @@ static char pattern[PGSIZE];
 // page cannot be allocated while the kernel copies to it (Linux's uaccess
 // gives EFAULT when its fault finds no memory).
 static const int page_alloc_errors[] = { ENOMEM, EAGAIN, EFAULT, 0 };
+// A failed disk request: EIO, whatever the call was doing.
+static const int request_errors[] = { EIO, 0 };
 
 // A call's result r: success, or an error the failure point may cause.
 // Else exit with the step and the errno in a status the parent decodes.
@@ -46,6 +49,15 @@ ok(long r)
     if(errno == *e)
       return 0;
   exit(step * 1000 + errno);
+}
+
+static char dbuf[2 * PGSIZE] __attribute__((aligned(PGSIZE)));
+
+// In the test itself (not the workload): n bytes must be equal.
+static void
+same_or_fail(const char *a, const char *b, int n, char *what)
+{
+  CHECK(memcmp(a, b, n) == 0, "%s", what);
 }
 
 // What succeeded must be right.
@@ -161,8 +173,6 @@ w_vmsplice(void)
 }
 
 // 5: O_DIRECT write, then read back.
-static char dbuf[2 * PGSIZE] __attribute__((aligned(PGSIZE)));
-
 static void
 w_direct(void)
 {
@@ -185,17 +195,17 @@ static void
 w_files(void)
 {
   int fd = open("ft.file", O_CREATE | O_RDWR | O_TRUNC);
-  if(ok(fd)){
-    int n = write(fd, pattern, PGSIZE);
-    if(ok(n) && n == PGSIZE && ok(lseek(fd, 0, SEEK_SET))){
-      char got[PGSIZE];
-      int m = read(fd, got, PGSIZE);
-      if(ok(m) && m == PGSIZE)
-        same(got, pattern, PGSIZE);
-    }
-    ok(fsync(fd));
-    close(fd);
+  if(!ok(fd))
+    return;
+  int n = write(fd, pattern, PGSIZE);
+  if(ok(n) && n == PGSIZE && ok(lseek(fd, 0, SEEK_SET))){
+    static char got[PGSIZE];
+    int m = read(fd, got, PGSIZE);
+    if(ok(m) && m == PGSIZE)
+      same(got, pattern, PGSIZE);
   }
+  ok(fsync(fd));
+  close(fd);
   if(ok(mkdir("ft.dir"))){
     if(ok(link("ft.file", "ft.dir/ln")))
       ok(unlink("ft.dir/ln"));
@@ -239,8 +249,10 @@ static struct fault_config settings[] = {
   { 100, 7, 20, 1, 6 },
 };
 
+// Run the workload under every setting of failure point which; then,
+// if clean_after, once more without injection, which must succeed.
 static void
-point(int which, char *name, const int *errors)
+point(int which, char *name, const int *errors, int clean_after)
 {
   int failures = 0;
   allowed = errors;
@@ -264,6 +276,8 @@ point(int which, char *name, const int *errors)
   // Injection must have happened, or this tests nothing.
   CHECK(failures > 0, "no %s failure was injected", name);
   printf("%s: %d failures injected\n", name, failures);
+  if(!clean_after)
+    return;
   // Without injection the workload runs clean: nothing was left broken.
   struct fault_config none = { 0 };
   int pid = fork();
@@ -280,7 +294,96 @@ point(int which, char *name, const int *errors)
 static void
 page_alloc(void)
 {
-  point(FAIL_PAGE_ALLOC, "fail_page_alloc", page_alloc_errors);
+  point(FAIL_PAGE_ALLOC, "fail_page_alloc", page_alloc_errors, 1);
+}
+
+// Failed disk requests. Reads fail alone; a failed write of the log (or
+// a write built on a failed read) aborts the journal: the file system
+// stays read-only (EIO) until reboot, with the disk at its last commit.
+// So this test runs last in its boot, and after_requests checks the disk
+// after the next boot. Also: msync and fsync report a writeback that
+// failed.
+static char keep[PGSIZE];
+
+static void
+set_requests(int probability)
+{
+  struct fault_config c = { probability, 1, -1, 1, 7 };
+  CHECK(failinject(FAIL_MAKE_REQUEST, &c) >= 0, "failinject: %s", strerror(errno));
+}
+
+static void
+make_request(void)
+{
+  // Committed before any failure: must survive everything below.
+  fill(keep, sizeof(keep), 'k');
+  int fd = page_file("ft.keep", 0);
+  CHECK(lseek(fd, 0, SEEK_SET) == 0 && write(fd, keep, PGSIZE) == PGSIZE, "write ft.keep");
+  CHECK(fsync(fd) == 0, "fsync: %s", strerror(errno));
+  close(fd);
+
+  // A failed read is an error and nothing more: a direct read says EIO,
+  // and the file system goes on.
+  fd = page_file("ft.data", 'd');
+  close(fd);
+  fd = open("ft.data", O_RDWR | O_DIRECT);
+  CHECK(fd >= 0, "open O_DIRECT: %s", strerror(errno));
+  set_requests(100);
+  errno = 0;
+  int r = read(fd, dbuf, PGSIZE);
+  set_requests(0);
+  CHECK(r == -1 && errno == EIO, "a direct read whose request failed: %d, errno %d", r, errno);
+  close(fd);
+  int fd2 = page_file("ft.more", 'm');
+  CHECK(fsync(fd2) == 0, "the file system fails after a failed read: %s", strerror(errno));
+  close(fd2);
+  unlink("ft.more");
+
+  // msync and fsync report a writeback that failed (and abort the journal).
+  fd = open("ft.data", O_RDWR);
+  char *m = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
+  m[0] = 'M';
+  set_requests(100);
+  errno = 0;
+  r = msync(m, PGSIZE, MS_SYNC);
+  set_requests(0);
+  CHECK(r == -1 && errno == EIO, "msync of a page whose writeback failed: %d, errno %d", r, errno);
+  errno = 0;
+  CHECK(fsync(fd) == -1 && errno == EIO, "fsync after the journal aborted: errno %d", errno);
+  munmap(m, PGSIZE);
+  close(fd);
+
+  point(FAIL_MAKE_REQUEST, "fail_make_request", request_errors, 0);
+
+  // What was committed is still there; new writes fail with EIO.
+  static char got[PGSIZE];
+  fd = open("ft.keep", O_RDONLY);
+  CHECK(fd >= 0 && read(fd, got, PGSIZE) == PGSIZE, "read ft.keep: %s", strerror(errno));
+  same_or_fail(got, keep, PGSIZE, "ft.keep changed");
+  close(fd);
+  errno = 0;
+  fd = open("ft.new", O_CREATE | O_RDWR);
+  CHECK(fd == -1 && errno == EIO, "open(O_CREATE) after the journal aborted: %d, errno %d", fd, errno);
+}
+
+// After make_request and a reboot: the disk is as committed.
+static void
+after_requests(void)
+{
+  static char got[PGSIZE];
+  fill(keep, sizeof(keep), 'k');
+  int fd = open("ft.keep", O_RDONLY);
+  CHECK(fd >= 0 && read(fd, got, PGSIZE) == PGSIZE, "read ft.keep: %s", strerror(errno));
+  same_or_fail(got, keep, PGSIZE, "ft.keep changed across the abort and the reboot");
+  close(fd);
+  struct stat st;
+  CHECK(stat("ft.new", &st) < 0, "ft.new, whose creation failed, exists");
+  fd = page_file("ft.more", 'a');
+  CHECK(fsync(fd) == 0, "fsync after the reboot: %s", strerror(errno));
+  close(fd);
+  CHECK(unlink("ft.more") == 0 && unlink("ft.keep") == 0 && unlink("ft.data") == 0,
+        "unlink after the reboot: %s", strerror(errno));
 }
 
 static void
@@ -300,6 +403,8 @@ errors(void)
 static struct test tests[] = {
   { errors, "errors" },
   { page_alloc, "page_alloc" },
+  { make_request, "make_request", 1 },
+  { after_requests, "after_requests", 1 },
 };
 
 int

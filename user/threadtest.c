@@ -457,7 +457,8 @@ shared_offset(void)
 // again while the copy runs).
 #define SPAGES 8
 #define SWORDS (SPAGES * PGSIZE / 8)
-#define SSYNCS 200
+#define SSYNCS 100     // msyncs, or
+#define STICKS 60      // ticks: at 1 hart the threads take turns, slowly
 
 static volatile int storing, syncs;
 
@@ -485,7 +486,8 @@ msync_stores(void)
   int tid = spawn(0, syncer, (void *)p);
   int lost = 0;
   uint64 r = 0;
-  while(__atomic_load_n(&syncs, __ATOMIC_SEQ_CST) < SSYNCS){
+  int t0 = uptime();
+  while(__atomic_load_n(&syncs, __ATOMIC_SEQ_CST) < SSYNCS && uptime() - t0 < STICKS){
     r++;
     for(int w = 0; w < SWORDS; w++)
       p[w] = r << 32 | w;

@@ -100,7 +100,8 @@ delete_from_page_cache(struct page *pg)
 // The page for index of vma's mapping, with a reference: from the cache
 // (a hit), or new (a miss): read from the file, or zeroed for shared
 // anonymous memory. A page wholly past the end of the file is a bad
-// access (Linux: SIGBUS). May sleep. 0 with *err set on failure.
+// access (Linux: SIGBUS), and so is one the disk cannot read (-EIO). May
+// sleep. 0 with *err set on failure.
 struct page*
 filemap_fault(struct vm_area_struct *vma, uint64 index, int *err)
 {
@@ -127,7 +128,14 @@ filemap_fault(struct vm_area_struct *vma, uint64 index, int *err)
     *err = -EFAULT;
     return 0;
   }
-  readi(ip, page_address(new), index * PGSIZE, PGSIZE);
+  // A page the disk could not read stays out of the cache (a fault on
+  // it kills the process, a GUP fails): the next access tries again.
+  if(!ip->valid || readi(ip, page_address(new), index * PGSIZE, PGSIZE) < 0){
+    iunlock(ip);
+    put_page(new);
+    *err = -EIO;
+    return 0;
+  }
   pg = add_to_page_cache(new, mapping, index);
   iunlock(ip);
   return pg;

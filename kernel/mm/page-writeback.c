@@ -59,13 +59,21 @@ write_one_page(struct page *pg)
 
   if(ip == 0)
     return 0;   // truncated meanwhile, or shared anonymous memory
-  begin_op();
-  ilock(ip);
   // One writeback of a page at a time: an earlier one (msync's or the
-  // flusher's) ends after its commit, outside the lock. Only the one that
-  // set writeback ends it, so a waiter (GUP) never wakes in the middle of
-  // another's write.
-  wait_on_page_writeback(pg);
+  // flusher's) ends after its commit. Only the one that set writeback
+  // ends it, so a waiter (GUP) never wakes in the middle of another's
+  // write. Wait outside the transaction (end_op waits for the commit,
+  // which waits for every operation in it to end), then check again
+  // under the lock.
+  for(;;){
+    wait_on_page_writeback(pg);
+    begin_op();
+    ilock(ip);
+    if(!PageWriteback(pg))
+      break;
+    iunlock(ip);
+    end_op();
+  }
   if(pg->mapping == &ip->i_data && PageDirty(pg)){
     // Clean first, then write-protect: a write fault in between dirties
     // the page again, while a write before page_mkclean is in the copy.
@@ -84,7 +92,10 @@ write_one_page(struct page *pg)
     }
   }
   iunlock(ip);
-  end_op();   // commits: the data is on the disk
+  if(end_op() < 0 && started){   // the data is on the disk, unless it failed
+    err = -EIO;
+    SetPageDirty(pg);
+  }
   if(started){
     race_delay(2);   // diotest stable_pages: a slow disk keeps the page under writeback
     end_page_writeback(pg);
