@@ -163,7 +163,9 @@ UPROGS = \
   $U/_saga \
   $U/_historytest \
   $U/_fuzz \
-  $U/_failtest
+  $U/_failtest \
+  $U/_torture \
+  $U/_crashwork
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c".
 EXTRA ?=
@@ -250,6 +252,22 @@ CALLS ?= 1000000
 fuzz: deps all
 	@python3 tools/qemu.py --cpus 4 --modern --timeout 36000 --log logs/fuzz.log "fuzz $(SEED) $(CALLS)"
 
+# The mm torture test (user/torture.c) at 4 harts for TORTURE seconds.
+TORTURE ?= 600
+torture: deps all
+	@python3 tools/qemu.py --cpus 4 --modern --timeout $$(($(TORTURE) + 300)) --log logs/torture.log "torture $(TORTURE) $(SEED)"
+
+# Power cuts during a file-system workload: CUTS of them (tools/crashtest.py).
+CUTS ?= 100
+crashtest: deps all
+	@python3 tools/crashtest.py --cuts $(CUTS) --seed $(SEED)
+
+# usertests and torture at 4 harts, round after round, until the first
+# failure (its log stays) or SOAK seconds (tools/soak.py).
+SOAK ?= 3600
+soak: deps all
+	@python3 tools/soak.py --seconds $(SOAK)
+
 # Every reproducer of docs/history.md, 100 times at 1 and 4 harts.
 saga-stress: deps all
 	@python3 tools/saga_stress.py $(STRESSFLAGS)
@@ -268,4 +286,4 @@ lab:
 grade: deps all
 	@python3 tools/lab.py grade $(LAB)
 
-.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress fuzz lab grade FORCE
+.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress fuzz torture crashtest soak lab grade FORCE

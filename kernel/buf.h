@@ -20,8 +20,9 @@ struct blk_req {
   int write;
   int nseg;
   struct { uint64 pa; uint len; } seg[BLK_MAXSEG];
-  int tag;             // the driver's (virtio: the head descriptor)
   int failed;          // fault injection failed it: never sent (bio.c)
+  volatile int done;   // the driver: the device has finished it
+  int error;           // the driver: 0 or -EIO, once done
 };
 
 // The root disk's driver: virtio-blk, or the RAM disk when booted with an

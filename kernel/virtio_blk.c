@@ -3,7 +3,9 @@
 // scanning the device tree's virtio,mmio nodes. Several requests may be in
 // flight: each takes a descriptor for its header, one per data segment
 // and one for its status; its process sleeps until the completion
-// interrupt.
+// interrupt. The interrupt frees the descriptors at once: a process that
+// has requests in flight and waits for descriptors for one more must not
+// hold the descriptors that would let it go on (direct I/O sends several).
 
 #include "types.h"
 #include "param.h"
@@ -32,11 +34,11 @@ static struct disk {
   char free[NUM];   // is a descriptor free?
   uint16 used_idx;  // how far we have looked in the used ring
 
-  // Per request, indexed by its head descriptor.
+  // Per request in flight, indexed by its head descriptor.
   struct {
     struct virtio_blk_req hdr;
     volatile uchar status;   // written by the device
-    volatile int done;
+    struct blk_req *owner;   // told when it is done
   } req[NUM];
 
   struct spinlock lock;
@@ -198,10 +200,10 @@ virtio_blk_submit(struct blk_req *r)
     disk.desc[idx[k + 1]] = (struct virtq_desc){ r->seg[k].pa, r->seg[k].len,
         VRING_DESC_F_NEXT | (r->write ? 0 : VRING_DESC_F_WRITE), idx[k + 2] };
   disk.req[idx[0]].status = 0xff;   // the device writes 0 on success
-  disk.req[idx[0]].done = 0;
+  disk.req[idx[0]].owner = r;
+  r->done = 0;
   disk.desc[idx[n - 1]] = (struct virtq_desc){ __pa((void *)&disk.req[idx[0]].status), 1,
       VRING_DESC_F_WRITE, 0 };
-  r->tag = idx[0];
 
   // Publish the request: the ring entry, then (after a fence) the index.
   disk.avail->ring[disk.avail->idx % NUM] = idx[0];
@@ -218,21 +220,18 @@ static int
 virtio_blk_wait(struct blk_req *r)
 {
   acquire(&disk.lock);
-  while(!disk.req[r->tag].done)
-    sleep(&disk.req[r->tag], &disk.lock);
-  int status = disk.req[r->tag].status;
-  free_chain(r->tag);
+  while(!r->done)
+    sleep(r, &disk.lock);
   release(&disk.lock);
-  if(status != 0){
-    printf("virtio-blk: I/O error %d on sector %ld\n", status, r->sector);
-    return -EIO;
-  }
-  return 0;
+  if(r->error)
+    printf("virtio-blk: I/O error on sector %ld\n", r->sector);
+  return r->error;
 }
 
 struct blkdev virtio_blk = { virtio_blk_submit, virtio_blk_wait };
 
-// The device completed requests: mark each done and wake its waiter.
+// The device completed requests: free their descriptors, mark each done
+// and wake its waiter.
 void
 virtio_blk_intr(void)
 {
@@ -242,8 +241,11 @@ virtio_blk_intr(void)
   while(disk.used_idx != disk.used->idx){
     __sync_synchronize();
     int id = disk.used->ring[disk.used_idx % NUM].id;
-    disk.req[id].done = 1;
-    wakeup(&disk.req[id]);
+    struct blk_req *r = disk.req[id].owner;
+    r->error = disk.req[id].status == 0 ? 0 : -EIO;
+    r->done = 1;
+    free_chain(id);
+    wakeup(r);
     disk.used_idx += 1;
   }
   release(&disk.lock);

@@ -105,6 +105,29 @@ class Image:
         out = b"".join(self.block(b) for b in blocks)
         return out[:size]
 
+    def lookup(self, path):
+        """The content of the file at path ("a/b"), or None if there is
+        none (tools/crashtest.py reads files back with this)."""
+        inum = ROOTINO
+        for name in [n for n in path.split("/") if n]:
+            t, _, _, _, size, addrs = self.inode(inum)
+            if t != T_DIR:
+                return None
+            data = self.read_file(self.file_blocks(inum, size, addrs)[0], size)
+            found = None
+            for off in range(0, len(data) - DIRENT.size + 1, DIRENT.size):
+                e_inum, e_name = DIRENT.unpack_from(data, off)
+                if e_inum and e_name.rstrip(b"\0").decode("latin-1") == name[:14]:
+                    found = e_inum
+                    break
+            if found is None:
+                return None
+            inum = found
+        t, _, _, _, size, addrs = self.inode(inum)
+        if t != T_FILE:
+            return None
+        return self.read_file(self.file_blocks(inum, size, addrs)[0], size)
+
     def check(self):
         if not self.check_super():
             return self.errors

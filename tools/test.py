@@ -190,7 +190,7 @@ U74_CPU = ["-cpu", "rv64,sstc=off,priv_spec=v1.11.0"]
 SESSIONS = [
     HostSpec("fdt-host", ["sh", "tests/fdt/run.sh"]),
     SessionSpec("usertests-1cpu", cpus=1, modern=False,
-                commands=["usertests"], timeout=900,
+                commands=["usertests", "torture 10 2"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     SessionSpec("usertests-4cpu-modern", cpus=4, modern=True,
                 commands=["usertests"], timeout=900,
@@ -205,14 +205,15 @@ SESSIONS = [
                 commands=["mmaptest", "diotest", "mmaptest persist-write", POWER_CYCLE,
                           "mmaptest persist-check"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
-    # Bad input and failure: 20,000 random system calls (a fixed seed: a
-    # failure here repeats with the same command), then the workload
+    # Bad input, load and failure: 20,000 random system calls (a fixed
+    # seed: a failure here repeats with the same command), 20 s of mm
+    # torture (and 10 s at 1 hart above), then the workload
     # under page allocations and disk requests that fail; a failed disk
     # write aborts the journal until reboot, so the disk is checked after
     # the next boot (and by fsck).
     SessionSpec("robust-4cpu", cpus=4, modern=True,
-                commands=["fuzz 1 20000", "failtest", "failtest make_request", POWER_CYCLE,
-                          "failtest after_requests"], timeout=600,
+                commands=["fuzz 1 20000", "torture 20 1", "failtest", "failtest make_request",
+                          POWER_CYCLE, "failtest after_requests"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The history engine: every reproducer in every era, at 1 and 4 harts.
     SessionSpec("saga-1cpu", cpus=1, modern=False, commands=["historytest", "saga"],
@@ -225,6 +226,11 @@ SESSIONS = [
     # The labs: the reference passes every lab's grading, and each lab's
     # starting point builds and fails exactly what it should (tools/lab.py).
     HostSpec("labs", ["python3", "tools/lab.py", "check"], timeout=1200, quick=False),
+    # Power cuts during a file-system workload: a few here, make crashtest
+    # for many. Fixed seeds: a failure repeats.
+    HostSpec("crashtest", ["python3", "tools/crashtest.py", "--cuts", "4", "--seed", "1",
+                           "--logdir", os.path.join(qemu.LOGDIR, "crashtest")],
+             timeout=600, quick=False),
     SessionSpec("usertests-board", cpus=2, modern=False, mode="uboot",
                 extra=U74_CPU, commands=["usertests", "diotest"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED", fsck=False),

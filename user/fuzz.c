@@ -11,9 +11,9 @@
 // good, as a read of one's own empty pipe does, or kill its caller, as a
 // store through a bad mmap may); a watchdog process kills a batch that
 // takes too long. The child counts its calls in shared memory, so a batch
-// that ends early is counted exactly. Batch b draws its calls from
-// (seed, b) alone: the same seed makes the same calls. Files are made in
-// the directory fuzzdir, removed with all below it at the end.
+// that ends early is counted too. Batch b draws its calls from (seed, b)
+// alone: the same seed makes the same calls. Files are made in the
+// directory fuzzdir, removed with all below it at the end.
 //
 // Limits that keep the machine usable (and that a sandbox would give a
 // real fuzzer): poweroff only with invalid arguments, kill only of the
@@ -42,14 +42,10 @@
 static uint64 rng;
 int main(int argc, char *argv[]);
 
-// xorshift64*: small, and the same sequence on every machine.
 static uint64
 rnd(void)
 {
-  rng ^= rng >> 12;
-  rng ^= rng << 25;
-  rng ^= rng >> 27;
-  return rng * 0x2545F4914F6CDD1DULL;
+  return xorshift(&rng);
 }
 
 static uint64
@@ -286,9 +282,10 @@ one_call(void)
   return num;
 }
 
-// A batch in this (child) process: calls until *done reaches n.
+// A batch in this (child) process: up to max calls. It writes how many
+// it has made into *progress, memory shared with the parent, before each.
 static void
-batch(uint64 seed, int b, volatile int *done, int n)
+batch(uint64 seed, int b, volatile int *progress, int max)
 {
   rng = seed * 0x9E3779B97F4A7C15ULL + b + 1;
   for(int i = 0; i < 4; i++)
@@ -299,24 +296,27 @@ batch(uint64 seed, int b, volatile int *done, int n)
     if(open(fd ? "out" : "in", O_CREATE | O_RDWR) != fd)
       exit(2);
   }
-  for(int end = *done + BATCH; *done < end && *done < n; ){
-    __atomic_add_fetch(done, 1, __ATOMIC_SEQ_CST);
+  for(int i = 0; i < max; i++){
+    *progress = i + 1;
     one_call();
   }
   exit(0);
 }
 
-// Run batch b in a child with a watchdog; returns how the child ended.
-static void
-run_batch(uint64 seed, int b, volatile int *done, int n)
+// Run batch b (at most max calls) in a child with a watchdog; returns how
+// many calls it made. The calls may write anywhere in the child's memory,
+// the shared page too: the count is clamped to what a batch can make.
+static int
+run_batch(uint64 seed, int b, volatile int *progress, int max)
 {
+  *progress = 0;
   int pid = fork();
   if(pid < 0){
     sleep(1);   // out of process slots for a moment (forked children exiting)
-    return;
+    return 0;
   }
   if(pid == 0)
-    batch(seed, b, done, n);
+    batch(seed, b, progress, max);
   int dog = fork();
   if(dog == 0){
     sleep(WATCHDOG);
@@ -328,6 +328,8 @@ run_batch(uint64 seed, int b, volatile int *done, int n)
     kill(dog);
   if(dog > 0)
     wait(0);
+  int made = *progress;
+  return made < 0 ? 0 : made > max ? max : made;
 }
 
 // Remove everything in the current directory, subdirectories too (the
@@ -365,21 +367,22 @@ main(int argc, char *argv[])
     printf("fuzz: cannot enter %s\n", DIR);
     exit(1);
   }
-  volatile int *done = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if(done == MAP_FAILED){
+  volatile int *progress = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if(progress == MAP_FAILED){
     printf("fuzz: mmap: %s\n", strerror(errno));
     exit(1);
   }
   rmtree_here(0);
-  *done = 0;
-  counter("nr_free_pages");   // its buffer, like *done, is in memory before the count
+  *progress = 0;
+  counter("nr_free_pages");   // its buffer, like *progress, is in memory before the count
   printf("free pages: %d\n", (int)counter("nr_free_pages"));
   int b = 0;
-  for(int last = 0; *done < n; b++){
-    run_batch(seed, b, done, n);
-    if(*done / 5000 != last / 5000)
-      printf("fuzz: %d calls, %d batches\n", *done, b + 1);
-    last = *done;
+  int done = 0;
+  for(; done < n; b++){
+    int made = run_batch(seed, b, progress, n - done < BATCH ? n - done : BATCH);
+    if((done + made) / 5000 != done / 5000)
+      printf("fuzz: %d calls, %d batches\n", done + made, b + 1);
+    done += made;
   }
   rmtree_here(0);
   chdir("..");
@@ -393,7 +396,7 @@ main(int argc, char *argv[])
   unlink("fuzzcheck");
   sleep(2);   // let the last batches' children be reaped by init
   printf("free pages after: %d\n", (int)counter("nr_free_pages"));
-  printf("fuzz: %d calls in %d batches, seed %d\n", *done, b, (int)seed);
+  printf("fuzz: %d calls in %d batches, seed %d\n", done, b, (int)seed);
   printf("test fuzz: %s\n", fs_ok ? "OK" : "FAILED");
   printf("fuzz: done\n");
   exit(fs_ok ? 0 : 1);

@@ -48,6 +48,16 @@ counter(char *name)
   exit(1);
 }
 
+uint64
+xorshift(uint64 *state)
+{
+  uint64 x = *state;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return *state = x;
+}
+
 int
 reap(int pid)
 {

@@ -23,6 +23,9 @@ char device_byte(int fd, int off);
 int page_file(char *path, char c);
 // The value of a vmstat counter (exits if there is no such counter).
 uint64 counter(char *name);
+// The next pseudo-random number from *state (xorshift64: the same seed,
+// the same sequence on any machine; the state must not be 0).
+uint64 xorshift(uint64 *state);
 // wait() for pid: its exit status, or -100 if another child came first.
 int reap(int pid);
 // Run tests[0..n) (those not named_only, or the one named argv[1]) each
