@@ -21,8 +21,8 @@ struct blk_req {
   int nseg;
   struct { uint64 pa; uint len; } seg[BLK_MAXSEG];
   int failed;          // fault injection failed it: never sent (bio.c)
-  volatile int done;   // the driver: the device has finished it
-  int error;           // the driver: 0 or -EIO, once done
+  volatile int done;   // the driver: the device has finished it (virtio: disk.lock)
+  int error;           // the driver: 0 or -EIO, once done (virtio: disk.lock)
 };
 
 // The root disk's driver: virtio-blk, or the RAM disk when booted with an
