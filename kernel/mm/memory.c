@@ -217,8 +217,11 @@ make_pte(struct page *pg, struct vm_area_struct *vma, int write)
 }
 
 // Install pg at va (page_table_lock held) and count the mapping. 0, or
-// -ENOMEM without a page-table page. A harts may have cached the invalid
-// entry, so this hart flushes it (others fault again and see the new one).
+// -ENOMEM without a page-table page. A hart that runs the mm may have
+// cached the invalid entry, so this hart flushes it if it is one (others
+// fault again and see the new one). A page table that this hart has not
+// loaded, such as a fork child's, needs no fence: a hart flushes its whole
+// TLB when it loads one (switch_mm), and fork installs a PTE per page.
 static int
 set_pte(struct vm_area_struct *vma, uint64 va, struct page *pg, pte_t val)
 {
@@ -229,7 +232,8 @@ set_pte(struct vm_area_struct *vma, uint64 va, struct page *pg, pte_t val)
     panic("set_pte: remap %p", (void*)va);
   *pte = val;
   page_add_rmap(pg);
-  sfence_vma_page(va);
+  if(__atomic_load_n(&vma->vm_mm->cpumask, __ATOMIC_SEQ_CST) & (1UL << cpuid()))
+    sfence_vma_page(va);
   return 0;
 }
 
