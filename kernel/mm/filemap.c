@@ -122,15 +122,17 @@ filemap_fault(struct vm_area_struct *vma, uint64 index, int *err)
     return add_to_page_cache(new, mapping, index);
 
   ilock(ip);
-  if(index >= (ip->size + PGSIZE - 1) / PGSIZE){
+  if(ip->valid && index >= (ip->size + PGSIZE - 1) / PGSIZE){
     iunlock(ip);
     put_page(new);
     *err = -EFAULT;
     return 0;
   }
-  // A page the disk could not read stays out of the cache (a fault on
-  // it kills the process, a GUP fails): the next access tries again.
-  if(!ip->valid || readi(ip, page_address(new), index * PGSIZE, PGSIZE) < 0){
+  // A page the disk could not read (wholly) stays out of the cache (a
+  // fault on it kills the process, a GUP fails): the next access tries
+  // again. Zeros in its place could be written back over the file.
+  uint want = ip->size - index * PGSIZE < PGSIZE ? ip->size - index * PGSIZE : PGSIZE;
+  if(!ip->valid || readi(ip, page_address(new), index * PGSIZE, PGSIZE) != want){
     iunlock(ip);
     put_page(new);
     *err = -EIO;
