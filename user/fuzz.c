@@ -10,8 +10,9 @@
 // The calls run in batches, each in a child process (a call may block for
 // good, as a read of one's own empty pipe does, or kill its caller, as a
 // store through a bad mmap may); a watchdog process kills a batch that
-// takes too long. The child counts its calls in shared memory, so a batch
-// that ends early is counted too. Batch b draws its calls from (seed, b)
+// takes too long. Every other batch makes its calls from three threads
+// at once. The child counts its calls in shared memory, so a batch that
+// ends early is counted too. Batch b draws its calls from (seed, b)
 // alone: the same seed makes the same calls. Files are made in the
 // directory fuzzdir, removed with all below it at the end.
 //
@@ -39,13 +40,31 @@
 #define WATCHDOG 10       // ticks a batch may take (1 s)
 #define DIR "fuzzdir"
 
-static uint64 rng;
+#define NFT 3             // threads of a threaded batch (every other one)
+#define TSTACK 8192
+
 int main(int argc, char *argv[]);
+
+// Each thread draws from its own sequence, so that its calls depend on
+// the seed alone. xv6 has no thread-local storage: a thread is known by
+// its stack (as Linux once found current).
+static char tstacks[NFT - 1][TSTACK] __attribute__((aligned(16)));
+static uint64 rngs[NFT];
+
+static uint64 *
+my_rng(void)
+{
+  char here;
+  for(int t = 0; t < NFT - 1; t++)
+    if(&here >= tstacks[t] && &here < tstacks[t] + TSTACK)
+      return &rngs[t + 1];
+  return &rngs[0];
+}
 
 static uint64
 rnd(void)
 {
-  return xorshift(&rng);
+  return xorshift(my_rng());
 }
 
 static uint64
@@ -282,24 +301,42 @@ one_call(void)
   return num;
 }
 
-// A batch in this (child) process: up to max calls. It writes how many
-// it has made into *progress, memory shared with the parent, before each.
-static void
-batch(uint64 seed, int b, volatile int *progress, int max)
+// n calls, each counted in *progress (shared with the parent) first.
+static volatile int *progress;
+
+static int
+calls(void *n)
 {
-  rng = seed * 0x9E3779B97F4A7C15ULL + b + 1;
-  for(int i = 0; i < 4; i++)
-    rnd();
+  for(int i = 0; i < (int)(uint64)n; i++){
+    __atomic_add_fetch(progress, 1, __ATOMIC_SEQ_CST);
+    one_call();
+  }
+  return 0;
+}
+
+// A batch in this (child) process: up to max calls. Every other batch
+// makes them from NFT threads at once: calls race with calls (a close
+// with a read of the same descriptor, an munmap with a GUP, a fork with
+// a fault), as they do in syzkaller's threaded mode.
+static void
+batch(uint64 seed, int b, int max)
+{
+  for(int t = 0; t < NFT; t++)
+    rngs[t] = seed * 0x9E3779B97F4A7C15ULL + b * NFT + t + 1;
   // Standard descriptors to files: random writes must not reach the console.
   for(int fd = 0; fd < 3; fd++){
     close(fd);
     if(open(fd ? "out" : "in", O_CREATE | O_RDWR) != fd)
       exit(2);
   }
-  for(int i = 0; i < max; i++){
-    *progress = i + 1;
-    one_call();
-  }
+  int threads = b % 2 ? NFT - 1 : 0, tids[NFT - 1];
+  int each = max / (threads + 1);
+  for(int t = 0; t < threads; t++)
+    tids[t] = thread_spawn(calls, (void *)(uint64)each, tstacks[t], TSTACK);
+  calls((void *)(uint64)(max - threads * each));
+  for(int t = 0; t < threads; t++)
+    if(tids[t] > 0)
+      thread_join(tids[t], 0);
   exit(0);
 }
 
@@ -307,7 +344,7 @@ batch(uint64 seed, int b, volatile int *progress, int max)
 // many calls it made. The calls may write anywhere in the child's memory,
 // the shared page too: the count is clamped to what a batch can make.
 static int
-run_batch(uint64 seed, int b, volatile int *progress, int max)
+run_batch(uint64 seed, int b, int max)
 {
   *progress = 0;
   int pid = fork();
@@ -316,7 +353,7 @@ run_batch(uint64 seed, int b, volatile int *progress, int max)
     return 0;
   }
   if(pid == 0)
-    batch(seed, b, progress, max);
+    batch(seed, b, max);
   int dog = fork();
   if(dog == 0){
     sleep(WATCHDOG);
@@ -367,7 +404,7 @@ main(int argc, char *argv[])
     printf("fuzz: cannot enter %s\n", DIR);
     exit(1);
   }
-  volatile int *progress = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  progress = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if(progress == MAP_FAILED){
     printf("fuzz: mmap: %s\n", strerror(errno));
     exit(1);
@@ -379,7 +416,7 @@ main(int argc, char *argv[])
   int b = 0;
   int done = 0;
   for(; done < n; b++){
-    int made = run_batch(seed, b, progress, n - done < BATCH ? n - done : BATCH);
+    int made = run_batch(seed, b, n - done < BATCH ? n - done : BATCH);
     if((done + made) / 5000 != done / 5000)
       printf("fuzz: %d calls, %d batches\n", done + made, b + 1);
     done += made;
