@@ -51,6 +51,7 @@ static inline uint64 r_stvec() { return csr_read(stvec); }
 static inline void w_stvec(uint64 x) { csr_write(stvec, x); }
 static inline uint64 r_satp() { return csr_read(satp); }
 static inline void w_satp(uint64 x) { csr_write(satp, x); }
+#define SCOUNTEREN_TM (1 << 1)   // scounteren: U-mode may read time
 static inline void w_sscratch(uint64 x) { csr_write(sscratch, x); }
 static inline uint64 r_scause() { return csr_read(scause); }
 static inline uint64 r_stval() { return csr_read(stval); }

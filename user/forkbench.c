@@ -6,7 +6,9 @@
 //   forkbench pages=256 iters=20 mode=write ticks=1 cow_fault=5120
 //   cow_copy=5120 cow_reuse=0 zero_page_map=0 free_before=31872
 //   free_min=31609 free_after=31872
-// (on one line). ticks: uptime() ticks (10 a second) spent in the loop.
+// (on one line). ticks: uptime() ticks (10 a second) spent in the loop;
+// time: the same in units of the time CSR (rdtime: QEMU's virt counts
+// 10 MHz), which tools/bench.py turns into ratios.
 // The counters are what the loop added to the kernel's vmstat counters:
 // a fork that shares leaves cow_copy at 0 in mode=exit and makes it
 // PAGES*ITER in mode=write. free_min is the free page count seen by one
@@ -85,9 +87,18 @@ child(int mode, char *p, int pages)
 // a write of its own to a page that fork left copy-on-write would be a
 // fault that is not the children's doing. Hence also noinline and few
 // live values: no stack spills after the loop.
-static int __attribute__((noinline))
-timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *ticks)
+static uint64
+rdtime(void)
 {
+  uint64 t;
+  asm volatile("rdtime %0" : "=r"(t));
+  return t;
+}
+
+static int __attribute__((noinline))
+timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *ticks, uint64 *time)
+{
+  uint64 c0 = rdtime();
   int t0 = uptime();
   for(int i = 0; i < iters; i++){
     int pid = fork();
@@ -101,8 +112,10 @@ timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *
       die("wait returned the wrong child");
   }
   int t1 = uptime();
+  uint64 c1 = rdtime();
   int n = vmstat(fresh, MAXCOUNTERS);
   *ticks = t1 - t0;
+  *time = c1 - c0;
   return n;
 }
 
@@ -149,11 +162,13 @@ bench(int mode, char *p, int pages, int iters)
   struct vmstat_entry *fresh = (struct vmstat_entry *)PGROUNDUP((uint64)spare);
 
   int ticks;
+  uint64 time;
   snap(&before);
-  parse(fresh, timed(mode, p, pages, iters, fresh, &ticks), &after);
+  parse(fresh, timed(mode, p, pages, iters, fresh, &ticks, &time), &after);
   uint64 low = free_min(mode, p, pages);
 
-  printf("forkbench pages=%d iters=%d mode=%s ticks=%d", pages, iters, modename[mode], ticks);
+  printf("forkbench pages=%d iters=%d mode=%s ticks=%d time=%lu", pages, iters, modename[mode],
+         ticks, time);
   for(int j = 0; j < NNAMES; j++)
     printf(" %s=%lu", names[j], after.count[j] - before.count[j]);
   printf(" free_before=%lu free_min=%lu free_after=%lu\n", before.free, low, after.free);
