@@ -15,14 +15,18 @@ initsleeplock(struct sleeplock *lk, char *name)
   lk->name = name;
   lk->locked = 0;
   lk->pid = 0;
+  lk->waiters = 0;
 }
 
 void
 acquiresleep(struct sleeplock *lk)
 {
   acquire(&lk->lk);
-  while (lk->locked)
+  while (lk->locked){
+    lk->waiters++;
     sleep(lk, &lk->lk);
+    lk->waiters--;
+  }
   lk->locked = 1;
   lk->pid = myproc()->pid;
   release(&lk->lk);
@@ -34,7 +38,10 @@ releasesleep(struct sleeplock *lk)
   acquire(&lk->lk);
   lk->locked = 0;
   lk->pid = 0;
-  wakeup(lk);
+  // wakeup looks at every process: a lock that no one waits for (the
+  // usual case: a page fault's mmap_lock, an inode's) skips it.
+  if(lk->waiters)
+    wakeup(lk);
   release(&lk->lk);
 }
 
@@ -55,6 +62,7 @@ init_rwsem(struct rw_semaphore *s, char *name)
   initlock(&s->lk, "rwsem");
   s->readers = 0;
   s->writer = 0;
+  s->waiters = 0;
   s->name = name;
 }
 
@@ -62,8 +70,11 @@ void
 down_read(struct rw_semaphore *s)
 {
   acquire(&s->lk);
-  while(s->writer)
+  while(s->writer){
+    s->waiters++;
     sleep(s, &s->lk);
+    s->waiters--;
+  }
   s->readers++;
   release(&s->lk);
 }
@@ -72,7 +83,7 @@ void
 up_read(struct rw_semaphore *s)
 {
   acquire(&s->lk);
-  if(--s->readers == 0)
+  if(--s->readers == 0 && s->waiters)
     wakeup(s);
   release(&s->lk);
 }
@@ -81,8 +92,11 @@ void
 down_write(struct rw_semaphore *s)
 {
   acquire(&s->lk);
-  while(s->writer || s->readers)
+  while(s->writer || s->readers){
+    s->waiters++;
     sleep(s, &s->lk);
+    s->waiters--;
+  }
   s->writer = 1;
   release(&s->lk);
 }
@@ -92,6 +106,7 @@ up_write(struct rw_semaphore *s)
 {
   acquire(&s->lk);
   s->writer = 0;
-  wakeup(s);
+  if(s->waiters)
+    wakeup(s);
   release(&s->lk);
 }

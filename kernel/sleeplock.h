@@ -6,6 +6,7 @@ struct sleeplock {
   struct spinlock lk; // protects this sleep lock
   char *name;
   int pid;            // process holding the lock
+  int waiters;        // sleeping for it: only then is a wakeup needed
 };
 
 // A reader/writer sleep lock (Linux: struct rw_semaphore), for mmap_lock:
@@ -15,8 +16,9 @@ struct sleeplock {
 // already reads the mm) cannot deadlock behind that writer.
 struct rw_semaphore {
   struct spinlock lk;
-  int readers;         // holders for reading
-  int writer;          // held for writing
+  int readers;         // holders for reading; lk
+  int writer;          // held for writing; lk
+  int waiters;         // sleeping for it: only then is a wakeup needed; lk
   char *name;
 };
 
