@@ -420,6 +420,8 @@ main(int argc, char *argv[])
     if((done + made) / 5000 != done / 5000)
       printf("fuzz: %d calls, %d batches\n", done + made, b + 1);
     done += made;
+    if(b % 100 == 99)
+      rmtree_here(0);   // what the calls made would fill the disk in the end
   }
   rmtree_here(0);
   chdir("..");
