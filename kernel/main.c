@@ -37,6 +37,9 @@ find_cpus(uint64 boot_hartid)
   }
 }
 
+// Set once the boot hart has printed its summary (kmain_secondary waits).
+static int boot_announced;
+
 // Start every other cpu through SBI HSM. A hart that refuses (some trees
 // list a hart that cannot run S-mode) is logged and left out.
 static void
@@ -117,6 +120,7 @@ kmain(uint64 hartid, uint64 dtb_pa)
          COWPIN_VERSION, hartid, ncpu, usable, total_memory() >> 20, nr_free_pages(), timebase);
   if(machine.bootargs[0])
     printf("bootargs: %s\n", machine.bootargs);
+  __atomic_store_n(&boot_announced, 1, __ATOMIC_RELEASE);
   scheduler();
 }
 
@@ -130,5 +134,11 @@ kmain_secondary(uint64 hartid, uint64 cpu)
   plicinithart();
   __sync_synchronize();
   cpus[cpu].started = 1;
+  // The boot hart's summary comes before anything a process prints: a
+  // shell prompt printed first would be followed by it, and whoever
+  // waits for the prompt at the end of the output (tools/qemu.py) would
+  // wait in vain.
+  while(!__atomic_load_n(&boot_announced, __ATOMIC_ACQUIRE))
+    ;
   scheduler();
 }
