@@ -64,9 +64,13 @@ fdalloc(struct file *f)
   return -EMFILE;
 }
 
-// Take descriptor fd out of the table; its file, or 0 if it was not open.
+// Take descriptor fd out of the table if it holds file only (any file if
+// only is 0); the file taken out, or 0. The table's reference goes to the
+// caller. Another thread may close a descriptor the moment it is in the
+// table (and open another file at its number): a call that undoes its own
+// fdalloc takes out only the file it put there.
 static struct file*
-fdremove(int fd)
+fdremove(int fd, struct file *only)
 {
   struct files_struct *fs = myproc()->files;
   struct file *f = 0;
@@ -75,7 +79,10 @@ fdremove(int fd)
     return 0;
   acquire(&fs->lock);
   f = fs->fd[fd];
-  fs->fd[fd] = 0;
+  if(only && f != only)
+    f = 0;
+  else
+    fs->fd[fd] = 0;
   release(&fs->lock);
   return f;
 }
@@ -139,7 +146,7 @@ sys_close(void)
   struct file *f;
 
   argint(0, &fd);
-  if((f = fdremove(fd)) == 0)
+  if((f = fdremove(fd, 0)) == 0)
     return -EBADF;
   fileclose(f);
   return 0;
@@ -563,17 +570,18 @@ sys_pipe(void)
     return fd0;
   }
   if((fd1 = fdalloc(wf)) < 0){
-    fdremove(fd0);
-    fileclose(rf);
+    if(fdremove(fd0, rf))
+      fileclose(rf);
     fileclose(wf);
     return fd1;
   }
   if(copyout(p->mm->pgd, fdarray, (char*)&fd0, sizeof(fd0)) < 0 ||
      copyout(p->mm->pgd, fdarray+sizeof(fd0), (char *)&fd1, sizeof(fd1)) < 0){
-    fdremove(fd0);
-    fdremove(fd1);
-    fileclose(rf);
-    fileclose(wf);
+    // Another thread may have closed them already.
+    if(fdremove(fd0, rf))
+      fileclose(rf);
+    if(fdremove(fd1, wf))
+      fileclose(wf);
     return -EFAULT;
   }
   return 0;

@@ -9,6 +9,7 @@
 // main thread ends the others first.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/param.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "kernel/errno.h"
@@ -510,6 +511,42 @@ msync_stores(void)
   unlink("ttmsync");
 }
 
+// A call that fails after putting files in the descriptor table takes
+// out only its own: another thread may have closed them (and opened
+// others at their numbers) meanwhile. One thread makes pipe() fail at
+// its very end (a bad address for the descriptors) again and again,
+// while another closes every descriptor it finds; a double close would
+// panic the kernel (found by the fuzzer).
+static volatile int racing;
+
+static int
+closer(void *arg)
+{
+  while(__atomic_load_n(&racing, __ATOMIC_SEQ_CST))
+    for(int fd = 3; fd < NOFILE; fd++)
+      close(fd);
+  return 0;
+}
+
+static void
+close_race(void)
+{
+  racing = 1;
+  int tid = spawn(0, closer, 0);
+  int t0 = uptime();
+  for(int i = 0; i < 3000 && uptime() - t0 < 50; i++){
+    errno = 0;
+    CHECK(pipe((int *)(MAXVA - 4)) == -1 && errno == EFAULT, "pipe with a bad address: errno %d", errno);
+    int p[2];
+    if(pipe(p) == 0){   // and files the closer takes away at once
+      close(p[0]);
+      close(p[1]);
+    }
+  }
+  racing = 0;
+  CHECK(join(tid) == 0, "the closing thread failed");
+}
+
 static struct test tests[] = {
   { share, "share" },
   { files, "files" },
@@ -520,6 +557,7 @@ static struct test tests[] = {
   { shootdown, "shootdown" },
   { shared_offset, "shared_offset" },
   { msync_stores, "msync_stores" },
+  { close_race, "close_race" },
 };
 
 int
