@@ -15,33 +15,25 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fsck   # noqa: E402
 import qemu   # noqa: E402
-from test import parse_usertests   # noqa: E402
+import test   # noqa: E402
 
 
 def one_round(r, args):
-    """Returns (ok, detail, log path)."""
-    s = qemu.Session("soak-%d" % r, cpus=args.cpus, modern=True, logdir=args.logdir)
-    out = ""
-    try:
-        with s:
-            s.boot()
-            out += s.run("usertests", 1200)
-            out += s.run("torture %d %d" % (args.torture, r), args.torture + 300)
-            s.poweroff()
-    except qemu.QemuError as e:
-        return False, str(e), s.log_path
-    failed = [name for name, ok, *_ in parse_usertests(out) if not ok]
+    """One boot through test.py's session driver. Returns (ok, detail)."""
+    spec = test.SessionSpec("soak-%d" % r, cpus=args.cpus, modern=True,
+                            commands=["usertests", "torture %d %d" % (args.torture, r)],
+                            timeout=1200 + args.torture, parser=test.parse_usertests,
+                            finished="test torture: OK")
+    results, log, _ = test.run_session(spec, args)
+    failed = ["%s%s" % (name, " (%s)" % detail if detail else "")
+              for name, ok, detail in results if not ok]
     if failed:
-        return False, "failed: " + ", ".join(failed), s.log_path
-    if "ALL TESTS PASSED" not in out or "test torture: OK" not in out:
-        return False, "no verdict", s.log_path
-    errors = fsck.check_file(s.disk)
-    if errors:
-        return False, "fsck: " + "; ".join(errors[:3]), s.log_path
-    os.remove(s.disk)   # a passing round's disk is not needed
-    return True, "usertests and torture %d s passed, fsck clean" % args.torture, s.log_path
+        return False, "failed: %s; log %s" % ("; ".join(failed)[:300], log)
+    disk = os.path.splitext(log)[0] + ".img"
+    if os.path.exists(disk):
+        os.remove(disk)   # a passing round's disk is not needed
+    return True, "usertests and torture %d s passed, fsck clean" % args.torture
 
 
 def main(argv=None):
@@ -51,15 +43,17 @@ def main(argv=None):
     p.add_argument("--torture", type=int, default=60, help="seconds of torture per round")
     p.add_argument("--logdir", default=os.path.join(qemu.LOGDIR, "soak"))
     args = p.parse_args(argv)
+    # What test.run_session reads besides the log directory.
+    args.kernel, args.fs, args.sd, args.verbose = qemu.KERNEL, qemu.FSIMG, qemu.SDIMG, 0
     t0 = time.monotonic()
     rounds = 0
     while time.monotonic() - t0 < args.seconds:
-        ok, detail, log = one_round(rounds, args)
+        ok, detail = one_round(rounds, args)
         rounds += 1
         print("soak: round %d (%.0f s): %s: %s" % (rounds, time.monotonic() - t0,
                                                   "ok" if ok else "FAILED", detail), flush=True)
         if not ok:
-            print("soak: stopped at the first failure; log %s" % log)
+            print("soak: stopped at the first failure")
             print("0 passed, 1 failed")
             return 1
     print("soak: %d rounds in %.0f s at %d harts, all passed" % (rounds, time.monotonic() - t0, args.cpus))
