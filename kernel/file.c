@@ -124,8 +124,7 @@ inode_read(struct file *f, uint64 addr, int n)
     return -ENOMEM;
   while(tot < n){
     ilock(f->ip);
-    // An inode the disk could not read (ilock) is an error, not an end.
-    r = f->ip->valid ? readi(f->ip, kbuf, f->off, n - tot < PGSIZE ? n - tot : PGSIZE) : -EIO;
+    r = readi(f->ip, kbuf, f->off, n - tot < PGSIZE ? n - tot : PGSIZE);
     iunlock(f->ip);
     if(r <= 0)
       break;

@@ -367,12 +367,15 @@ stati(struct inode *ip, struct stat *st)
 // (filemap.c).
 
 // Read n bytes at offset off into dst. Returns the number read, which is
-// short (or -EIO if nothing could be read) if the disk failed.
+// short (or -EIO if nothing could be read) if the disk failed, also on
+// the inode itself (ilock left it !valid).
 int
 readi(struct inode *ip, char *dst, uint off, uint n)
 {
   uint tot, m;
 
+  if(!ip->valid)
+    return -EIO;
   if(off > ip->size || off + n < off)
     return 0;
   if(off + n > ip->size)

@@ -132,7 +132,7 @@ filemap_fault(struct vm_area_struct *vma, uint64 index, int *err)
   // fault on it kills the process, a GUP fails): the next access tries
   // again. Zeros in its place could be written back over the file.
   uint want = ip->size - index * PGSIZE < PGSIZE ? ip->size - index * PGSIZE : PGSIZE;
-  if(!ip->valid || readi(ip, page_address(new), index * PGSIZE, PGSIZE) != want){
+  if(readi(ip, page_address(new), index * PGSIZE, PGSIZE) != want){
     iunlock(ip);
     put_page(new);
     *err = -EIO;
