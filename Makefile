@@ -4,7 +4,8 @@
 #   make qemu       boot in QEMU (CPUS=4 by default); leave with Ctrl-a x
 #   make qemu-gdb   the same, waiting for gdb-multiarch (see .gdbinit)
 #   make test       all automated tests; last line "N passed, N failed"
-#   make lab LAB=NAME   a lab's starting point (labs/README.md); make grade
+#   make lab LAB=NAME   a lab's starting point (labs/README.md); make grade,
+#                       make handin, make labs-all, make autograder LAB=NAME
 #   make EXTRA="a.c b.c"   also build these user programs into fs.img
 
 K=kernel
@@ -277,13 +278,25 @@ test: deps all sd.img
 
 # The labs (labs/README.md). make lab LAB=NAME: a student's starting
 # point in ../cowpin-lab-NAME (or LABDIR=...); without LAB, the list.
-# make grade: the lab that conf/lab.mk names (a starting point has it),
-# else every lab against this tree.
+# make labs-all: every lab's starting point (in LABDIR, else next to this
+# tree). make grade [TEST=N|words]: the lab that conf/lab.mk names (a
+# starting point has it), else every lab against this tree; writes
+# Gradescope's logs/results.json. make handin: handin-LAB.tar.gz, the
+# student's changes. make autograder LAB=NAME: Gradescope's package.
 -include conf/lab.mk
 lab:
 	@python3 tools/lab.py $(if $(LAB),start $(LAB) $(LABDIR),list)
 
-grade: deps all
-	@python3 tools/lab.py grade $(LAB)
+labs-all:
+	@python3 tools/lab.py start-all $(LABDIR)
 
-.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress fuzz torture crashtest soak lab grade FORCE
+grade: deps all
+	@python3 tools/lab.py grade $(if $(TEST),--test "$(TEST)") $(LAB)
+
+handin:
+	@python3 tools/lab.py handin
+
+autograder:
+	@python3 tools/lab.py autograder $(or $(LAB),$(error make autograder LAB=NAME: which lab? make lab lists them))
+
+.PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress fuzz torture crashtest soak lab labs-all grade handin autograder FORCE

@@ -221,16 +221,21 @@ SESSIONS = [
                 finished="ALL TESTS PASSED"),
     SessionSpec("saga-4cpu", cpus=4, modern=True, commands=["saga"], timeout=600,
                 parser=parse_saga, finished="saga: done"),
-    # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
-    # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.
-    # The labs: the reference passes every lab's grading, and each lab's
-    # starting point builds and fails exactly what it should (tools/lab.py).
-    HostSpec("labs", ["python3", "tools/lab.py", "check"], timeout=1200, quick=False),
+    # The labs: the reference passes every lab's grading, each lab's
+    # starting point builds and fails exactly what it should, and the
+    # grader rejects each lab's wrong solutions (tools/lab.py).
+    HostSpec("labs", ["python3", "tools/lab.py", "check"], timeout=1500, quick=False),
+    # make handin in a starting point, and the Gradescope package graded
+    # here as Gradescope would run it, for one lab (the same code for all).
+    HostSpec("autograder", ["python3", "tools/lab.py", "check-autograder", "dirtycow"],
+             timeout=600, quick=False),
     # Power cuts during a file-system workload: a few here, make crashtest
     # for many. Fixed seeds: a failure repeats.
     HostSpec("crashtest", ["python3", "tools/crashtest.py", "--cuts", "4", "--seed", "1",
                            "--logdir", os.path.join(qemu.LOGDIR, "crashtest")],
              timeout=600, quick=False),
+    # The board's boot path (OpenSBI, U-Boot, extlinux, initrd as RAM disk)
+    # on a CPU like the board's.  The disk holds sd.img, not an xv6 fs.
     SessionSpec("usertests-board", cpus=2, modern=False, mode="uboot",
                 extra=U74_CPU, commands=["usertests", "diotest"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED", fsck=False),

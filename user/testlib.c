@@ -67,6 +67,19 @@ reap(int pid)
   return st;
 }
 
+// A check after the tests. A test that failed may have set it off: its
+// child exited in mid-test, leaving pages or pins behind.
+static int
+aftercheck(char *prog, char *name, int bad, int knock, char *what, uint64 n)
+{
+  printf("%s: running %s\n", prog, name);
+  if(bad)
+    printf("%s: %d %s%s\n", name, (int)n, what,
+           knock ? " (perhaps a knock-on effect of the failed test above)" : "");
+  printf("test %s: %s\n", name, bad ? "FAILED" : "OK");
+  return bad;
+}
+
 int
 run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
           void (*after)(struct test *))
@@ -98,20 +111,14 @@ run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
     printf("%s: no test %s\n", prog, argv[1]);
     return 1;
   }
-  // Every page the tests used is back (their children are reaped by now).
+  // Every page the tests used is back (their children are reaped by now),
+  // and every pin taken was released.
   if(!named){
     uint64 free1 = counter("nr_free_pages");
-    int leak = free1 < free0;
-    printf("%s: running freed\ntest freed: %s\n", prog, leak ? "FAILED" : "OK");
-    if(leak)
-      printf("freed: %d pages lost\n", (int)(free0 - free1));
-    failed += leak;
-    // ... and every pin taken was released.
     uint64 pins = counter("nr_foll_pin_acquired") - counter("nr_foll_pin_released");
-    printf("%s: running balanced\ntest balanced: %s\n", prog, pins == pins0 ? "OK" : "FAILED");
-    if(pins != pins0)
-      printf("balanced: %d pins not released\n", (int)(pins - pins0));
-    failed += pins != pins0;
+    int knock = failed;
+    failed += aftercheck(prog, "freed", free1 < free0, knock, "pages lost", free0 - free1);
+    failed += aftercheck(prog, "balanced", pins != pins0, knock, "pins not released", pins - pins0);
   }
   printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
   return failed;
