@@ -58,6 +58,7 @@ mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm)
 // their TLBs: they are freed only after the flush (Linux: mmu_gather).
 struct mmu_gather {
   struct mm_struct *mm;
+  int fullmm;           // the whole mm goes (exit): flush all of it at once
   uint64 start, end;    // range whose translations changed
   int nr;
   struct page *pages[32];
@@ -66,7 +67,12 @@ struct mmu_gather {
 static void
 tlb_flush_mmu(struct mmu_gather *tlb)
 {
-  if(tlb->end > tlb->start)
+  // A range flushes page by page (cheaper for a few pages, and other
+  // translations stay cached); a dying mm keeps no translation worth
+  // keeping, and one flush of everything beats 32 of one page each.
+  if(tlb->fullmm)
+    flush_tlb_range(tlb->mm, 0, MAXVA);
+  else if(tlb->end > tlb->start)
     flush_tlb_range(tlb->mm, tlb->start, tlb->end);
   for(int i = 0; i < tlb->nr; i++)
     put_page(tlb->pages[i]);
@@ -181,12 +187,17 @@ uvmcreate(void)
   return pagetable;
 }
 
-// A new zeroed anonymous page: exclusive to the one PTE that will map it.
+// A new anonymous page, exclusive to the one PTE that will map it: a
+// copy of from (Linux: copy_user_highpage), or zeroed if from is 0 or the
+// zero page.
 static struct page*
-alloc_anon_page(void)
+alloc_anon_page(struct page *from)
 {
-  struct page *pg = alloc_page();
+  int zero = from == 0 || from == zero_page;
+  struct page *pg = __alloc_page(zero);
   if(pg){
+    if(!zero)
+      memmove(page_address(pg), page_address(from), PGSIZE);
     SetPageAnon(pg);
     SetPageAnonExclusive(pg);
   }
@@ -216,24 +227,31 @@ make_pte(struct page *pg, struct vm_area_struct *vma, int write)
   return pte;
 }
 
-// Install pg at va (page_table_lock held) and count the mapping. 0, or
-// -ENOMEM without a page-table page. A hart that runs the mm may have
-// cached the invalid entry, so this hart flushes it if it is one (others
-// fault again and see the new one). A page table that this hart has not
-// loaded, such as a fork child's, needs no fence: a hart flushes its whole
-// TLB when it loads one (switch_mm), and fork installs a PTE per page.
+// Install pg in the empty PTE pte of va (page_table_lock held) and count
+// the mapping. A hart that runs the mm may have cached the invalid entry,
+// so this hart flushes it if it is one (others fault again and see the new
+// one). A page table that this hart has not loaded, such as a fork
+// child's, needs no fence: a hart flushes its whole TLB when it loads one
+// (switch_mm).
+static void
+install_pte(struct mm_struct *mm, uint64 va, pte_t *pte, struct page *pg, pte_t val)
+{
+  if(*pte & PTE_V)
+    panic("install_pte: remap %p", (void*)va);
+  *pte = val;
+  page_add_rmap(pg);
+  if(__atomic_load_n(&mm->cpumask, __ATOMIC_SEQ_CST) & (1UL << cpuid()))
+    sfence_vma_page(va);
+}
+
+// install_pte at va, making the page-table pages it needs: 0, or -ENOMEM.
 static int
 set_pte(struct vm_area_struct *vma, uint64 va, struct page *pg, pte_t val)
 {
   pte_t *pte = walk(vma->vm_mm->pgd, va, 1);
   if(pte == 0)
     return -ENOMEM;
-  if(*pte & PTE_V)
-    panic("set_pte: remap %p", (void*)va);
-  *pte = val;
-  page_add_rmap(pg);
-  if(__atomic_load_n(&vma->vm_mm->cpumask, __ATOMIC_SEQ_CST) & (1UL << cpuid()))
-    sfence_vma_page(va);
+  install_pte(vma->vm_mm, va, pte, pg, val);
   return 0;
 }
 
@@ -244,7 +262,7 @@ populate_range(struct vm_area_struct *vma, uint64 start, uint64 end)
 {
   struct mm_struct *mm = vma->vm_mm;
   for(uint64 va = start; va < end; va += PGSIZE){
-    struct page *pg = alloc_anon_page();
+    struct page *pg = alloc_anon_page(0);
     if(pg == 0)
       return -ENOMEM;
     acquire(&mm->page_table_lock);
@@ -293,7 +311,8 @@ zap_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 void
 zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end)
 {
-  struct mmu_gather tlb = { .mm = vma->vm_mm };
+  struct mm_struct *mm = vma->vm_mm;
+  struct mmu_gather tlb = { .mm = mm, .fullmm = __atomic_load_n(&mm->mm_users, __ATOMIC_SEQ_CST) == 0 };
   walk_range(vma, start, end, zap_pte, &tlb);
   tlb_flush_mmu(&tlb);
 }
@@ -368,85 +387,121 @@ free_pgtables(struct mm_struct *mm)
 // waits for it at va: fork has decided to share the page (it was not
 // pinned) and has not write-protected it yet. On a multiprocessor a pin can
 // land there by chance; 5.11's write_protect_seq makes it back off.
-// Returns 0 if the PTE changed meanwhile (fork holds mmap_lock for
-// writing, but truncate unmaps file pages without it): then start over.
+// Both page-table locks are dropped meanwhile. Returns 0 if the PTE
+// changed (fork holds mmap_lock for writing, but truncate unmaps file
+// pages without it): then start over.
 static int
-fork_race_window(struct mm_struct *mm, uint64 va, pte_t *pte)
+fork_race_window(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte)
 {
+  if(__atomic_load_n(&mm->race.pin_va, __ATOMIC_SEQ_CST) != va)
+    return 1;   // no pinner waits here
   pte_t orig = *pte;
+  release(&child->page_table_lock);
   release(&mm->page_table_lock);
   __atomic_store_n(&mm->race.fork_va, va, __ATOMIC_SEQ_CST);
   race_delay(1);
   __atomic_store_n(&mm->race.fork_va, 0, __ATOMIC_SEQ_CST);
   acquire(&mm->page_table_lock);
+  acquire(&child->page_table_lock);
   return *pte == orig;
 }
 
-// fork: give dst (the child's copy of region src) the parent's pages by
-// sharing them, not copying them. A writable private page becomes
-// read-only and COW in both page tables, and no longer exclusive to
-// either process; the first write in either one copies it (do_wp_page).
-// Shared regions are not copied: the child faults their pages in from
-// the page cache. A pinned anonymous page is the exception: the child gets
-// a copy at once. Returns 0 or -ENOMEM; apart from those copies only
-// page-table pages are allocated.
-int
-copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+// fork's treatment of one present PTE of the parent's: share its page
+// with the child (both PTEs read-only and COW, the page no longer
+// exclusive to either process: the first write in either one copies it,
+// do_wp_page), or, for a pinned anonymous page, give the child a copy at
+// once. Sets *val to the child's PTE; returns 0, -ENOMEM without memory
+// for a copy, or -EAGAIN if the PTE changed while the locks were dropped.
+static int
+copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, pte_t *pte,
+             pte_t *val)
+{
+  struct mm_struct *smm = src->vm_mm;
+  struct page *pg = pte_page(*pte);
+  if(PageAnon(pg) && (!knob(K_COW) ||
+     (knob(K_FORK_COPIES_PINNED) && smm->has_pinned && page_maybe_dma_pinned(pg)))){
+    // A device may write pg behind the page table: sharing it would
+    // let the parent's next write move the parent away from the
+    // device's frame (the RDMA-after-fork bug). The child gets a copy
+    // now; the parent keeps its page, writable and exclusive (5.9).
+    // With knob cow 0, every page is copied, as xv6 did.
+    struct page *copy = alloc_anon_page(pg);
+    if(copy == 0)
+      return -ENOMEM;
+    count_vm_event(COW_COPY);
+    *val = make_pte(copy, dst, (*pte & PTE_W) != 0) | (*pte & PTE_SOFT_DIRTY);
+    return 0;
+  }
+  if(!fork_race_window(smm, dst->vm_mm, va, pte))
+    return -EAGAIN;
+  if(*pte & PTE_W)
+    *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
+  if(PageAnon(pg))
+    ClearPageAnonExclusive(pg);
+  get_page(pg);
+  *val = *pte;
+  return 0;
+}
+
+// fork's copy of [va, end), which lies in one page-table page of the
+// parent's (Linux: copy_pte_range): one walk of each page table and one
+// taking of the locks for up to 512 pages, not one per page.
+static int
+copy_pte_range(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, uint64 end)
 {
   struct mm_struct *smm = src->vm_mm, *dmm = dst->vm_mm;
+  pte_t *from, *to = 0;   // the page-table pages, indexed by PX(0, va)
   int err = 0;
 
-  if(src->vm_flags & VM_SHARED)
+  acquire(&smm->page_table_lock);
+  if((from = walk(smm->pgd, va, 0)) == 0){   // no page-table page: nothing mapped
+    release(&smm->page_table_lock);
     return 0;
-  for(uint64 va = src->vm_start; va < src->vm_end && err == 0; va += PGSIZE){
-    acquire(&smm->page_table_lock);
-    pte_t *pte = walk(smm->pgd, va, 0);
-    if(pte == 0 || (*pte & PTE_V) == 0){
-      release(&smm->page_table_lock);
-      if(pte == 0)
-        va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;   // no table: skip 2 MiB
+  }
+  from -= PX(0, va);
+  acquire(&dmm->page_table_lock);
+  for(; va < end && err == 0; va += PGSIZE){
+    pte_t *pte = &from[PX(0, va)], val;
+    if(!(*pte & PTE_V))
       continue;
-    }
-    struct page *pg = pte_page(*pte);
-    pte_t val;
-    if(PageAnon(pg) && (!knob(K_COW) ||
-       (knob(K_FORK_COPIES_PINNED) && smm->has_pinned && page_maybe_dma_pinned(pg)))){
-      // A device may write pg behind the page table: sharing it would
-      // let the parent's next write move the parent away from the
-      // device's frame (the RDMA-after-fork bug). The child gets a copy
-      // now; the parent keeps its page, writable and exclusive (5.9).
-      // With knob cow 0, every page is copied, as xv6 did.
-      if((pg = alloc_anon_page()) == 0){
-        release(&smm->page_table_lock);
+    if(to == 0){   // the child's page-table page, made at its first page
+      if((to = walk(dmm->pgd, va, 1)) == 0){
         err = -ENOMEM;
         break;
       }
-      memmove(page_address(pg), page_address(pte_page(*pte)), PGSIZE);
-      val = make_pte(pg, dst, (*pte & PTE_W) != 0) | (*pte & PTE_SOFT_DIRTY);
-      count_vm_event(COW_COPY);
-    } else {
-      uint64 pin_va = __atomic_load_n(&smm->race.pin_va, __ATOMIC_SEQ_CST);
-      if(pin_va != 0 && va == pin_va && !fork_race_window(smm, va, pte)){
-        release(&smm->page_table_lock);
-        va -= PGSIZE;   // this page again
-        continue;
-      }
-      if(*pte & PTE_W)
-        *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
-      if(PageAnon(pg))
-        ClearPageAnonExclusive(pg);
-      val = *pte;
-      get_page(pg);
+      to -= PX(0, va);
     }
-    acquire(&dmm->page_table_lock);
-    err = set_pte(dst, va, pg, val);
-    release(&dmm->page_table_lock);
-    release(&smm->page_table_lock);
-    if(err)
-      put_page(pg);
+    if((err = copy_one_pte(dst, src, va, pte, &val)) == -EAGAIN){
+      err = 0;
+      va -= PGSIZE;   // this page again
+    } else if(err == 0)
+      install_pte(dmm, va, &to[PX(0, va)], pte_page(val), val);
+  }
+  release(&dmm->page_table_lock);
+  release(&smm->page_table_lock);
+  return err;
+}
+
+// fork: give dst (the child's copy of region src) the parent's pages
+// (copy_one_pte), a page-table page at a time. Shared regions are not
+// copied: the child faults their pages in from the page cache. Returns 0
+// or -ENOMEM; apart from the copies of pinned pages only page-table pages
+// are allocated.
+int
+copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+  int err = 0;
+  if(src->vm_flags & VM_SHARED)
+    return 0;
+  for(uint64 va = src->vm_start; va < src->vm_end && err == 0; ){
+    uint64 next = (va | ((1UL << PXSHIFT(1)) - 1)) + 1;   // the next page-table page
+    if(next > src->vm_end)
+      next = src->vm_end;
+    err = copy_pte_range(dst, src, va, next);
+    va = next;
   }
   // Other threads of the parent may cache writable translations.
-  flush_tlb_range(smm, src->vm_start, src->vm_end);
+  flush_tlb_range(src->vm_mm, src->vm_start, src->vm_end);
   return err;
 }
 
@@ -515,9 +570,7 @@ wp_page_copy(struct vm_area_struct *vma, uint64 va, pte_t *pte, int mode)
     flush_tlb_range(mm, va, va + PGSIZE);
   get_page(old);
   release(&mm->page_table_lock);
-  struct page *new = alloc_anon_page();
-  if(new && old != zero_page)   // a new page is zeroed already
-    memmove(page_address(new), page_address(old), PGSIZE);
+  struct page *new = alloc_anon_page(old);
   if(new && pending)
     race_delay(1);   // stale_tlb's window: copied, not yet mapped
   acquire(&mm->page_table_lock);
@@ -590,7 +643,7 @@ do_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
   struct page *pg;
 
   if(write){
-    if((pg = alloc_anon_page()) == 0)
+    if((pg = alloc_anon_page(0)) == 0)
       return -ENOMEM;
   } else {
     pg = zero_page;
@@ -630,12 +683,11 @@ do_fault(struct vm_area_struct *vma, uint64 va, int write)
   int proof = 0;   // a FOLL_FORCE copy in a read-only region (see do_wp_page)
   if(write && !shared){
     proof = !(vma->vm_flags & VM_WRITE);
-    struct page *copy = alloc_anon_page();
+    struct page *copy = alloc_anon_page(pg);
     if(copy == 0){
       put_page(pg);
       return -ENOMEM;
     }
-    memmove(page_address(copy), page_address(pg), PGSIZE);
     put_page(pg);
     pg = copy;
     count_vm_event(COW_COPY);

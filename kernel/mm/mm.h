@@ -108,6 +108,7 @@ extern const char *vm_event_names[NR_VM_EVENTS];
 
 // mm/page_alloc.c
 struct page *alloc_page(void);       // a zeroed frame with refcount 1, or 0
+struct page *__alloc_page(int zero); // the same, cleared only if zero
 void put_page(struct page *pg);      // drop a reference; the last one frees
 void *kalloc(void);                  // page_address(alloc_page()), or 0
 void kfree(void *va);                // put_page(virt_to_page(va))

@@ -42,8 +42,11 @@ free_one(struct page *pg)
   release(&zone.lock);
 }
 
+// A free frame with refcount 1, or 0 if none is left. zero: cleared, as
+// nearly every user needs it; a caller that overwrites the whole frame
+// (a copy-on-write copy) saves the clearing.
 struct page*
-alloc_page(void)
+__alloc_page(int zero)
 {
   struct page *pg;
 
@@ -65,8 +68,15 @@ alloc_page(void)
   pg->_mapcount = 0;
   pg->pincount = 0;
   pg->_refcount = 1;
-  memset(page_address(pg), 0, PGSIZE);
+  if(zero)
+    memset(page_address(pg), 0, PGSIZE);
   return pg;
+}
+
+struct page*
+alloc_page(void)
+{
+  return __alloc_page(1);
 }
 
 void
