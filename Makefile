@@ -64,9 +64,6 @@ OBJCOPY = $(TOOLPREFIX)objcopy
 AR = $(TOOLPREFIX)ar
 OBJDUMP = $(TOOLPREFIX)objdump
 
-QEMU = qemu-system-riscv64
-OPENSBI = /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
-
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib
 # rv64gc plus fence.i (Zifencei), which newer assemblers want named.
@@ -208,39 +205,35 @@ deps:
 
 # QEMU's virt machine with OpenSBI, the way a board boots: the firmware
 # enters our Image at 0x80200000 with a0 = hart id, a1 = device tree.
+# tools/qemu.py builds the command line (the tools boot the same machine);
+# tools/machine.env names the firmware.
 CPUS ?= 4
 MEM ?= 128M
-QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $K/Image -m $(MEM) -smp $(CPUS) -nographic
-QEMUOPTS += -global virtio-mmio.force-legacy=false
-QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
-QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+QEMUPY = python3 tools/qemu.py --interactive --cpus $(CPUS)
 
 qemu: deps all
-	$(QEMU) $(QEMUOPTS)
+	@$(QEMUPY) --modern --mem $(MEM)
 
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)
-QEMUGDB = -S -gdb tcp::$(GDBPORT)
 
 .gdbinit: tools/gdbinit.tmpl Makefile
 	sed "s/:1234/:$(GDBPORT)/" < $< > $@
 
 qemu-gdb: deps all .gdbinit
 	@echo "*** Now run 'gdb-multiarch' in this directory (port $(GDBPORT))." 1>&2
-	$(QEMU) $(QEMUOPTS) $(QEMUGDB)
+	@$(QEMUPY) --modern --mem $(MEM) --gdb $(GDBPORT)
 
 # The board's way in: OpenSBI, then U-Boot (S-mode), whose distro boot
 # reads extlinux.conf from sd.img and starts our Image with booti.
-UBOOT = /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
-
 sd.img: $K/Image fs.img tools/mksdimage.py
 	python3 tools/mksdimage.py sd.img $K/Image fs.img
 
 sdimage: sd.img
 
-# U-Boot's kernel, fdt and ramdisk load addresses on QEMU need 256 MiB.
+# U-Boot's kernel, fdt and ramdisk load addresses on QEMU need 256 MiB
+# (qemu.py's default for --uboot).
 qemu-uboot: deps sd.img
-	$(QEMU) -machine virt -bios $(OPENSBI) -kernel $(UBOOT) -m 256M -smp $(CPUS) -nographic \
-	  -drive file=sd.img,if=none,format=raw,id=x0 -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+	@$(QEMUPY) --uboot
 
 # Benchmarks print a table; speed goals live here, never in tests.
 bench: deps all

@@ -6,15 +6,15 @@
 # and else prints the command to run and exits 1.
 set -euo pipefail
 
-OPENSBI=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
-UBOOT=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
+# shellcheck source=machine.env
+. "$(dirname "$0")/machine.env"   # OPENSBI, UBOOT, QEMU
 PACKAGES=(gcc-riscv64-unknown-elf qemu-system-misc opensbi u-boot-qemu
           device-tree-compiler mtools dosfstools python3 gdb-multiarch)
 
 # Print what is missing, one item a line.
 missing() {
   local cmd
-  for cmd in qemu-system-riscv64 riscv64-unknown-elf-gcc dtc mcopy python3; do
+  for cmd in "$QEMU" riscv64-unknown-elf-gcc dtc mcopy python3; do
     command -v "$cmd" >/dev/null 2>&1 || echo "$cmd"
   done
   # mkfs.vfat lives in /sbin or /usr/sbin, which a non-root PATH may lack.

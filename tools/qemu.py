@@ -34,7 +34,8 @@ As a command, for manual use:
 boots, runs each CMD in turn (console output is echoed live), powers off and
 exits 0, or 1 on a panic, a hang or an early exit.  --print-cmd prints the
 QEMU command line (booting fs.img, or sd.img with --uboot, itself) instead
-of running it.
+of running it; --interactive runs that command line on this terminal
+(make qemu, make qemu-gdb with --gdb PORT, make qemu-uboot).
 """
 import argparse
 import os
@@ -48,11 +49,21 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+
+
+def machine_env(path=os.path.join(ROOT, "tools", "machine.env")):
+    """tools/machine.env: NAME=value lines (the firmware, QEMU)."""
+    with open(path) as f:
+        return dict(l.strip().split("=", 1) for l in f if "=" in l and not l.startswith("#"))
+
+
+MACHINE = machine_env()
+QEMU = MACHINE["QEMU"]
+OPENSBI = MACHINE["OPENSBI"]
 KERNEL = os.path.join(ROOT, "kernel", "Image")  # the flat image: OpenSBI enters it at 0x80200000
 FSIMG = os.path.join(ROOT, "fs.img")
 SDIMG = os.path.join(ROOT, "sd.img")        # make sd.img (tools/mksdimage.py)
-UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+UBOOT = MACHINE["UBOOT"]
 LOGDIR = os.path.join(ROOT, "logs")
 
 MODES = ("direct", "uboot")
@@ -84,23 +95,25 @@ def boot_timeout(mode):
 
 
 def qemu_command(disk, cpus=1, modern=False, extra=(), kernel=KERNEL,
-                 mode="direct"):
-    """The QEMU command line (a list).  mode "direct": OpenSBI enters
-    kernel, disk is the xv6 file system.  mode "uboot": OpenSBI enters
-    U-Boot (kernel is ignored), disk is an SD-card image (sd.img) that
-    holds the kernel and the file system."""
+                 mode="direct", memory=None, interactive=False):
+    """The QEMU command line (a list): the one place that says how cowpin's
+    machine is run, for make qemu as for the tools.  mode "direct":
+    OpenSBI enters kernel, disk is the xv6 file system.  mode "uboot":
+    OpenSBI enters U-Boot (kernel is ignored), disk is an SD-card image
+    (sd.img) that holds the kernel and the file system.  interactive: the
+    console on this terminal with QEMU's monitor behind Ctrl-a (Ctrl-a x
+    quits); else a plain serial line on stdio for a Session."""
     if mode not in MODES:
         raise ValueError("boot mode %r: not one of %s" % (mode, ", ".join(MODES)))
     cmd = [
-        "qemu-system-riscv64",
+        QEMU,
         "-machine", "virt",
         "-bios", OPENSBI,
         "-kernel", UBOOT if mode == "uboot" else kernel,
-        "-m", MEMORY[mode],
+        "-m", memory or MEMORY[mode],
         "-smp", str(cpus),
         "-nographic",
-        "-monitor", "none",
-        "-serial", "stdio",
+    ] + ([] if interactive else ["-monitor", "none", "-serial", "stdio"]) + [
         "-drive", "file=%s,if=none,format=raw,id=x0" % disk,
         "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
     ]
@@ -371,15 +384,26 @@ def main(argv=None):
                    % (BOOT_TIMEOUT, BOOT_TIMEOUT_UBOOT))
     p.add_argument("--print-cmd", action="store_true",
                    help="print the QEMU command line for --fs (--sd) and exit")
+    p.add_argument("--interactive", action="store_true",
+                   help="run QEMU on this terminal on --fs (--sd) itself, not a copy "
+                   "(make qemu); Ctrl-a x quits")
+    p.add_argument("--gdb", type=int, metavar="PORT",
+                   help="with --interactive: wait for gdb on PORT (make qemu-gdb)")
+    p.add_argument("--mem", help="RAM size (default %s, with --uboot %s)"
+                   % (MEMORY["direct"], MEMORY["uboot"]))
     p.add_argument("commands", nargs="*", metavar="CMD")
     a = p.parse_args(argv)
     extra = shlex.split(a.extra)
     mode = "uboot" if a.uboot else "direct"
 
-    if a.print_cmd:
-        print(" ".join(shlex.quote(c) for c in
-                       qemu_command(a.sd if a.uboot else a.fs, a.cpus, a.modern,
-                                    extra, a.kernel, mode)))
+    if a.gdb:
+        extra += ["-S", "-gdb", "tcp::%d" % a.gdb]
+    if a.print_cmd or a.interactive:
+        cmd = qemu_command(a.sd if a.uboot else a.fs, a.cpus, a.modern, extra, a.kernel, mode,
+                           a.mem, a.interactive)
+        print(" ".join(shlex.quote(c) for c in cmd), flush=True)
+        if a.interactive:
+            os.execvp(cmd[0], cmd)
         return 0
 
     s = Session("manual", a.cpus, a.modern, extra, kernel=a.kernel,
