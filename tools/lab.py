@@ -167,11 +167,13 @@ def grade(names):
 
 def export_tree(dst):
     """The working tree's files (tracked, or not ignored) into dst, but for
-    the labs' start.patch files: read backwards, each is its lab's solution."""
+    the labs' start.patch files and mutants: read backwards, a start.patch
+    is its lab's solution, and a mutant's context lines hold it."""
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                            cwd=qemu.ROOT, check=True, capture_output=True).stdout
     for f in files.decode().split("\0"):
-        if f and os.path.isfile(os.path.join(qemu.ROOT, f)) and not f.endswith("/start.patch"):
+        if (f and os.path.isfile(os.path.join(qemu.ROOT, f)) and not f.endswith("/start.patch")
+                and not re.match(r"labs/[^/]+/mutants/", f)):
             os.makedirs(os.path.join(dst, os.path.dirname(f)), exist_ok=True)
             shutil.copy2(os.path.join(qemu.ROOT, f), os.path.join(dst, f))
 
