@@ -172,16 +172,47 @@ task_pageinfo(int pid, uint64 va, int npages, uint64 uout)
 // a region is soft-dirty as a whole when it is new (VM_SOFTDIRTY).
 // clear_refs(pid, CLEAR_REFS_SOFT_DIRTY) clears both and write-protects
 // every PTE, so that the next write to any page faults and sets the bit
-// again. A pinned anonymous page is left alone (Linux 5.11, 9348b73c2e1b):
-// write-protecting it would make the next write copy it away from the
-// device holding the pin.
+// again.
+//
+// But for a page a device may be writing (Linux 5.11, 9348b73c2e1b): if
+// its PTE is writable in a COW mapping, write-protecting it would make the
+// process's next write fault, and under the refcount rule the pin's
+// reference makes that fault copy the page: the process would move away
+// from the frame the device writes. So clear_refs leaves such a PTE as it
+// is, writable and soft-dirty. Soft-dirty could not track the page anyway
+// (the device writes it without faults), so "maybe written" is the honest
+// answer. Only a pin says "a device may write this" (page_maybe_dma_pinned):
+// a page has other references too (vmsplice's, a fork child's), and
+// skipping every such page would blind the tracker. A GUP user that writes
+// the page behind the page table must pin it (O_DIRECT: knob dio_pins).
+// A read-only PTE faults on the next write anyway: clear_refs cleans it
+// like any other.
+
+// A private region that may be written: a write fault there copies (or
+// reuses) the page instead of writing a shared one.
+static int
+is_cow_mapping(uint vm_flags)
+{
+  return (vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+// May a device be writing the page of this writable PTE? has_pinned first:
+// it spares the pin count of every page of a process that never pinned,
+// but it says nothing about this page.
+static int
+pte_is_pinned(struct vm_area_struct *vma, pte_t pte)
+{
+  if(!(pte & PTE_W) || !is_cow_mapping(vma->vm_flags))
+    return 0;
+  if(!vma->vm_mm->has_pinned)
+    return 0;
+  return page_maybe_dma_pinned(pte_page(pte));
+}
 
 static void
 clear_soft_dirty_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 {
-  struct page *pg = pte_page(*pte);
-  if(knob(K_CLEAR_REFS_SKIPS_PINNED) && !(vma->vm_flags & VM_SHARED) && PageAnon(pg) &&
-     page_maybe_dma_pinned(pg))
+  if(knob(K_CLEAR_REFS_SKIPS_PINNED) && pte_is_pinned(vma, *pte))
     return;
   *pte &= ~(PTE_SOFT_DIRTY | PTE_W);
   if((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
