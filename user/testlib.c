@@ -68,6 +68,28 @@ reap(int pid)
 }
 
 int
+watchdog(void (*f)(void), int secs)
+{
+  int pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    f();
+    exit(0);
+  }
+  int dog = fork();
+  CHECK(dog >= 0, "fork: %s", strerror(errno));
+  if(dog == 0){
+    pause(secs * 10);   // 10 ticks a second
+    exit(0);
+  }
+  int st = 0, first = wait(&st);
+  int other = first == pid ? dog : pid;
+  kill(other);
+  CHECK(reap(other) != -100, "watchdog: a third child");
+  return first == pid ? st : -1;
+}
+
+int
 run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
           void (*after)(struct test *))
 {

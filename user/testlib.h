@@ -28,6 +28,10 @@ uint64 counter(char *name);
 uint64 xorshift(uint64 *state);
 // wait() for pid: its exit status, or -100 if another child came first.
 int reap(int pid);
+// Run f in a child, for at most secs seconds: a child still running then
+// is killed (a kernel loop that a kill ends: GUP's retries). Returns its
+// exit status, or -1 if it had to be killed.
+int watchdog(void (*f)(void), int secs);
 // Run tests[0..n) (those not named_only, or the one named argv[1]) each
 // in a child; then, unless a named_only test ran, a test "freed" that
 // fails if free pages were lost and a test "balanced" that fails if pins
