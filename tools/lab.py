@@ -8,7 +8,8 @@
 
 A lab is a directory labs/NAME holding README.md (the handout),
 start.patch (what the starting point lacks: the Linux fix the student
-writes, taken out of kernel/) and grade.json:
+writes, taken out of kernel/, and docs/ rewritten not to tell it) and
+grade.json:
 
     {"title": "...",
      "tests": [{"name": "...", "era": "4.9", "knobs": {"race_delay_ms": 0},
@@ -220,13 +221,13 @@ def check(names):
     for n in [] if in_lab else names:
         patch = open(os.path.join(LABS, n, "start.patch")).read()
         touched = re.findall(r"^\+\+\+ b/(\S+)", patch, re.M)
-        outside = [p for p in touched if not p.startswith("kernel/")]
+        outside = [p for p in touched if not p.startswith(("kernel/", "docs/"))]
         total = sum(t["points"] for t in labs[n]["tests"])
         report(total == 100, "%s: the points add up to 100" % n, "they add up to %d" % total)
         report(any(t.get("start_fails") for t in labs[n]["tests"]),
                "%s: the starting point has a test to fail" % n, "no test has start_fails")
         handout = os.path.isfile(os.path.join(LABS, n, "README.md"))
-        report(handout and touched and not outside, "%s: a handout, and a patch of kernel/ only" % n,
+        report(handout and touched and not outside, "%s: a handout, and a patch of kernel/ and docs/ only" % n,
                "no README.md" if not handout else
                "the patch changes %s" % (", ".join(outside) if outside else "nothing"))
     ref = run_tests([t for n in names for t in labs[n]["tests"]], qemu.KERNEL, qemu.FSIMG,
