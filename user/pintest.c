@@ -161,15 +161,7 @@ ro_pin_shared(void)
   p[0] = 'a';                 // p[PGSIZE] stays untouched: the zero page
   (void)*(volatile char *)(p + PGSIZE);
   CHECK(info(p + PGSIZE)->zero, "an untouched page read is not the zero page");
-  int pipefd[2];
-  CHECK(pipe(pipefd) == 0, "pipe");
-  int pid = fork();
-  CHECK(pid >= 0, "fork");
-  if(pid == 0){               // keeps the page shared while the parent pins
-    char c;
-    read(pipefd[0], &c, 1);
-    exit(0);
-  }
+  int go, pid = fork_holder(&go);   // keeps the pages shared
   uint64 unshare = counter("unshare_fault");
   int fd = pin(p, 2 * PGSIZE, FOLL_LONGTERM);
   CHECK(counter("unshare_fault") - unshare == 2, "%d unshare faults for 2 shared pages",
@@ -179,8 +171,7 @@ ro_pin_shared(void)
   p[PGSIZE] = 'z';
   CHECK(device_byte(fd, 0) == 'b', "a read-only pin does not see the process's later write");
   CHECK(device_byte(fd, PGSIZE) == 'z', "a pin of the zero page does not see the later write");
-  write(pipefd[1], "x", 1);
-  CHECK(reap(pid) == 0, "child failed");
+  CHECK(let_go(pid, go) == 0, "child failed");
   close(fd);
 }
 
@@ -231,23 +222,16 @@ get_no_unshare(void)
   char *p = map_anon(2 * PGSIZE);
   p[0] = 'a';                 // p[PGSIZE] stays untouched: the zero page
   (void)*(volatile char *)(p + PGSIZE);
-  int go[2], pfd[2];
-  CHECK(pipe(go) == 0 && pipe(pfd) == 0, "pipe");
-  int pid = fork();
-  CHECK(pid >= 0, "fork");
-  if(pid == 0){               // keeps the page shared meanwhile
-    char c;
-    read(go[0], &c, 1);
-    exit(0);
-  }
+  int pfd[2];
+  CHECK(pipe(pfd) == 0, "pipe");
+  int go, pid = fork_holder(&go);   // keeps the page shared
   uint64 pfn = info(p)->pfn, unshare = counter("unshare_fault");
   CHECK(vmsplice(pfd[1], p, 2 * PGSIZE, 0) == 2 * PGSIZE, "vmsplice: %s", strerror(errno));
   CHECK(counter("unshare_fault") == unshare, "vmsplice (FOLL_GET) took %d unshare faults",
         (int)(counter("unshare_fault") - unshare));
   CHECK(info(p)->pfn == pfn, "vmsplice gave the process a copy of the page shared with its child");
   CHECK(info(p + PGSIZE)->zero, "vmsplice replaced the zero page");
-  write(go[1], "x", 1);
-  CHECK(reap(pid) == 0, "child failed");
+  CHECK(let_go(pid, go) == 0, "child failed");
 }
 
 // Long-term write pins of a shared file mapping are refused (writeback

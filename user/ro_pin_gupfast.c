@@ -42,26 +42,18 @@ main(void)
   int pre = pin_user_pages(p, PGSIZE, 0);   // unshares it: exclusive, read-only
   CHECK(pre >= 0, "pin_user_pages: %s", strerror(errno));
   close(pre);
-  int go[2];
-  CHECK(pipe(go) == 0, "pipe");
   int old = vmknob("race_delay_ms", 200);
   int tid = thread_spawn(pinner, 0, stack, sizeof(stack));
   CHECK(tid > 0, "thread_spawn");
   pause(1);                    // the pinner now waits inside GUP-fast
-  pid = fork();
-  CHECK(pid >= 0, "fork");
-  if(pid == 0){                // keeps the page shared meanwhile
-    char c;
-    read(go[0], &c, 1);
-    exit(0);
-  }
+  int go;
+  pid = fork_holder(&go);      // keeps the page shared
   int st;
   CHECK(thread_join(tid, &st) == 0 && st == 0, "pin_user_pages failed");
   vmknob("race_delay_ms", old);
   p[0] = 'W';
   char c = device_byte(fd, 0);
-  write(go[1], "x", 1);
-  CHECK(reap(pid) == 0, "the child failed");
+  CHECK(let_go(pid, go) == 0, "the child failed");
   if(c != 'W')
     BUG("the read-only pin sees '%c', not the process's later write 'W': "
         "GUP-fast pinned a page that a fork had just shared", c);

@@ -68,6 +68,31 @@ reap(int pid)
 }
 
 int
+fork_holder(int *go)
+{
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe: %s", strerror(errno));
+  int pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    char c;
+    close(fds[1]);
+    read(fds[0], &c, 1);
+    exit(0);
+  }
+  close(fds[0]);
+  *go = fds[1];
+  return pid;
+}
+
+int
+let_go(int pid, int go)
+{
+  close(go);   // the child's read returns 0
+  return reap(pid);
+}
+
+int
 watchdog(void (*f)(void), int secs)
 {
   int pid = fork();
