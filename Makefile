@@ -158,6 +158,7 @@ UPROGS = \
   $U/_clear_refs_dio \
   $U/_stale_tlb \
   $U/_gup_fast_fork \
+  $U/_ro_pin_gupfast \
   $U/_saga \
   $U/_historytest \
   $U/_fuzz \

@@ -11,6 +11,7 @@ struct stat;
 struct superblock;
 struct fdt_machine;
 struct page;
+struct mm_struct;
 
 // bio.c
 void            binit(void);
@@ -227,6 +228,7 @@ void            knobs_init(void);
 int             knob(enum knob);
 void            race_delay(int n);
 int             race_wait(uint64 *word, uint64 val, int n);
+void            race_gup_fast_grab(struct mm_struct *mm, pte_t pte, struct page *pg, int flags);
 
 // number of elements in fixed-size array
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))

@@ -76,10 +76,16 @@ sys_vmknob(void)
 // in a loop instead would send threads hopping between harts, and a thread
 // that moves loses its TLB (stale_tlb needs it kept). Never called with a
 // spinlock held.
+static uint64
+race_end(int n)
+{
+  return r_time() + (timebase / 1000) * n * knob(K_RACE_DELAY_MS);
+}
+
 int
 race_wait(uint64 *word, uint64 val, int n)
 {
-  uint64 end = r_time() + (timebase / 1000) * n * knob(K_RACE_DELAY_MS);
+  uint64 end = race_end(n);
   while(r_time() < end)
     if(word && __atomic_load_n(word, __ATOMIC_SEQ_CST) != val)
       return 1;
@@ -91,4 +97,24 @@ void
 race_delay(int n)
 {
   race_wait(0, 0, n);
+}
+
+// ro_pin_fork_fast's window: GUP-fast, about to take its reference to pg
+// for a short-term read-only pin, waits (at most 4 times race_delay_ms)
+// until a whole fork of mm has run: write_protect_seq, odd while fork
+// copies the page tables, reaches the next even value. Only where such a
+// fork leaves no trace in the PTE: pg is exclusive and mapped read-only,
+// so fork shares it (it is not pinned yet), clears its exclusive bit and
+// leaves the PTE as it was. What GUP-fast learnt of pg before this call
+// may then be stale; what it learns after taking the reference is not.
+void
+race_gup_fast_grab(struct mm_struct *mm, pte_t pte, struct page *pg, int flags)
+{
+  if(!knob(K_RACE_DELAY_MS) || (flags & (FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM)) != FOLL_PIN ||
+     (pte & PTE_W) || !PageAnonExclusive(pg))
+    return;
+  uint done = (__atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST) + 2) & ~1U;
+  uint64 end = race_end(4);
+  while(r_time() < end && (int)(__atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST) - done) < 0)
+    ;
 }

@@ -2,7 +2,8 @@
 // knobs and refuses unknown names and values; eras set every knob;
 // memwrite writes into a process's memory like /proc/PID/mem (FOLL_FORCE:
 // a read-only private file mapping gets a private copy, never the file);
-// knob cow 0 makes fork copy eagerly.
+// knob cow 0 makes fork copy eagerly; knob ro_pin_unshares 0 makes a
+// read-only pin take the page as it is.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
@@ -126,10 +127,32 @@ eager_fork(void)
   CHECK(PM_PFN(e0) == PM_PFN(map_of_self(p)), "the parent's page moved");
 }
 
+// Knob ro_pin_unshares 0 (before 5.19): a read-only pin takes the page
+// as it is, also where GUP-fast leaves it to the slow path: a pin of the
+// zero page takes no unshare fault and stays on the zero page.
+static void
+ro_pin_unshares_off(void)
+{
+  char *p = map_anon(PGSIZE);
+  (void)*(volatile char *)p;
+  struct page_info pi;
+  int old = vmknob("ro_pin_unshares", 0);
+  uint64 unshare = counter("unshare_fault");
+  int fd = pin_user_pages(p, PGSIZE, 0);
+  int n = counter("unshare_fault") - unshare;
+  int got = pageinfo(0, p, 1, &pi);
+  vmknob("ro_pin_unshares", old);
+  CHECK(fd >= 0 && got == 1, "pin_user_pages or pageinfo: %s", strerror(errno));
+  CHECK(n == 0, "with ro_pin_unshares 0 a read-only pin of the zero page took %d unshare faults", n);
+  CHECK(pi.zero, "with ro_pin_unshares 0 a read-only pin replaced the zero page");
+  close(fd);
+}
+
 static struct test tests[] = {
   { knobs, "knobs" },
   { eager_fork, "eager_fork" },
   { memwrite_test, "memwrite" },
+  { ro_pin_unshares_off, "ro_pin_unshares_off" },
 };
 
 int

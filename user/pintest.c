@@ -3,8 +3,10 @@
 // device (an RDMA NIC) would. The modern rules under test: pins survive
 // fork (the child gets a copy, the parent and the device keep one frame);
 // a read-only pin first gets a page of its own, so it sees the process's
-// later writes; long-term write pins of shared file mappings are refused;
-// the per-process limit; pins are released on close and on exit.
+// later writes (a plain reference does not, nor does a pin of a MAP_SHARED
+// page, which is the process's already); long-term write pins of shared
+// file mappings are refused; the per-process limit; pins are released on
+// close and on exit.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
@@ -159,15 +161,7 @@ ro_pin_shared(void)
   p[0] = 'a';                 // p[PGSIZE] stays untouched: the zero page
   (void)*(volatile char *)(p + PGSIZE);
   CHECK(info(p + PGSIZE)->zero, "an untouched page read is not the zero page");
-  int pipefd[2];
-  CHECK(pipe(pipefd) == 0, "pipe");
-  int pid = fork();
-  CHECK(pid >= 0, "fork");
-  if(pid == 0){               // keeps the page shared while the parent pins
-    char c;
-    read(pipefd[0], &c, 1);
-    exit(0);
-  }
+  int go, pid = fork_holder(&go);   // keeps the pages shared
   uint64 unshare = counter("unshare_fault");
   int fd = pin(p, 2 * PGSIZE, FOLL_LONGTERM);
   CHECK(counter("unshare_fault") - unshare == 2, "%d unshare faults for 2 shared pages",
@@ -177,9 +171,67 @@ ro_pin_shared(void)
   p[PGSIZE] = 'z';
   CHECK(device_byte(fd, 0) == 'b', "a read-only pin does not see the process's later write");
   CHECK(device_byte(fd, PGSIZE) == 'z', "a pin of the zero page does not see the later write");
-  write(pipefd[1], "x", 1);
-  CHECK(reap(pid) == 0, "child failed");
+  CHECK(let_go(pid, go) == 0, "child failed");
   close(fd);
+}
+
+// A read-only pin of memory that the process shares on purpose
+// (MAP_SHARED) needs no page of its own: process and pin already use the
+// page cache's frame. No unshare fault, the pin sees the later writes, and
+// the pin returns: an unshare fault cannot change such a page, so GUP
+// asking for one would retry forever (the watchdog kills it).
+static void
+ro_pin_shared_map_pins(void)
+{
+  int fd = page_file("pintest.s", 'f');
+  char *s = mmap(0, PGSIZE, RW, MAP_SHARED, fd, 0);
+  char *a = mmap(0, PGSIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  CHECK(s != MAP_FAILED && a != MAP_FAILED, "mmap: %s", strerror(errno));
+  a[0] = 'a';
+  (void)*(volatile char *)s;
+  uint64 unshare = counter("unshare_fault");
+  int ps = pin(s, PGSIZE, FOLL_LONGTERM), pa = pin(a, PGSIZE, FOLL_LONGTERM);
+  CHECK(counter("unshare_fault") == unshare, "%d unshare faults for pins of MAP_SHARED pages",
+        (int)(counter("unshare_fault") - unshare));
+  s[0] = 't';
+  a[0] = 'b';
+  CHECK(device_byte(ps, 0) == 't', "a read-only pin of a shared file mapping misses a write");
+  CHECK(device_byte(pa, 0) == 'b', "a read-only pin of shared anonymous memory misses a write");
+  close(ps);
+  close(pa);
+  close(fd);
+  unlink("pintest.s");
+}
+
+static void
+ro_pin_shared_map(void)
+{
+  int st = watchdog(ro_pin_shared_map_pins, 3);
+  CHECK(st != -1, "a read-only pin of a MAP_SHARED page had not returned after 3 s "
+        "(GUP retrying forever?); killed it");
+  CHECK(st == 0, "failed");
+}
+
+// A plain reference (FOLL_GET: vmsplice) promises nothing about the
+// process's later writes, so it costs no copy: vmsplice of a page shared
+// with a child and of the zero page takes no unshare fault, and both stay
+// shared.
+static void
+get_no_unshare(void)
+{
+  char *p = map_anon(2 * PGSIZE);
+  p[0] = 'a';                 // p[PGSIZE] stays untouched: the zero page
+  (void)*(volatile char *)(p + PGSIZE);
+  int pfd[2];
+  CHECK(pipe(pfd) == 0, "pipe");
+  int go, pid = fork_holder(&go);   // keeps the page shared
+  uint64 pfn = info(p)->pfn, unshare = counter("unshare_fault");
+  CHECK(vmsplice(pfd[1], p, 2 * PGSIZE, 0) == 2 * PGSIZE, "vmsplice: %s", strerror(errno));
+  CHECK(counter("unshare_fault") == unshare, "vmsplice (FOLL_GET) took %d unshare faults",
+        (int)(counter("unshare_fault") - unshare));
+  CHECK(info(p)->pfn == pfn, "vmsplice gave the process a copy of the page shared with its child");
+  CHECK(info(p + PGSIZE)->zero, "vmsplice replaced the zero page");
+  CHECK(let_go(pid, go) == 0, "child failed");
 }
 
 // Long-term write pins of a shared file mapping are refused (writeback
@@ -263,6 +315,8 @@ static struct test tests[] = {
   { limit, "limit" },
   { pin_fork, "pin_fork" },
   { ro_pin_shared, "ro_pin_shared" },
+  { ro_pin_shared_map, "ro_pin_shared_map" },
+  { get_no_unshare, "get_no_unshare" },
   { longterm_file, "longterm_file" },
   { exit_releases, "exit_releases" },
   { fast_fallback, "fast_fallback" },

@@ -15,21 +15,12 @@ main(void)
   SETUP("ro_pin_fork");
   char *p = map_anon(PGSIZE);
   p[0] = 'a';
-  int go[2];
-  CHECK(pipe(go) == 0, "pipe");
-  int pid = fork();
-  CHECK(pid >= 0, "fork");
-  if(pid == 0){                // keeps the page shared meanwhile
-    char c;
-    read(go[0], &c, 1);
-    exit(0);
-  }
+  int go, pid = fork_holder(&go);   // keeps the page shared
   int fd = pin_user_pages(p, PGSIZE, FOLL_LONGTERM);
   CHECK(fd >= 0, "pin_user_pages: %s", strerror(errno));
   p[0] = 'W';
   char c = device_byte(fd, 0);
-  write(go[1], "x", 1);
-  wait(0);
+  let_go(pid, go);
   if(c != 'W')
     BUG("the read-only pin sees '%c', not the process's later write 'W'", c);
   VERDICT_OK("the read-only pin sees the process's later write");

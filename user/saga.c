@@ -13,7 +13,7 @@
 
 static char *repros[] = {
   "dirtycow", "vmsplice_leak", "gup_softdirty", "rdma_fork", "ro_pin_fork", "longterm_pin",
-  "clear_refs_dio", "stale_tlb", "gup_fast_fork",
+  "clear_refs_dio", "stale_tlb", "gup_fast_fork", "ro_pin_gupfast",
 };
 #define NREPRO (sizeof(repros) / sizeof(repros[0]))
 #define MAXCOLS 32

@@ -81,6 +81,53 @@ aftercheck(char *prog, char *name, int bad, int knock, char *what, uint64 n)
 }
 
 int
+fork_holder(int *go)
+{
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe: %s", strerror(errno));
+  int pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    char c;
+    close(fds[1]);
+    read(fds[0], &c, 1);
+    exit(0);
+  }
+  close(fds[0]);
+  *go = fds[1];
+  return pid;
+}
+
+int
+let_go(int pid, int go)
+{
+  close(go);   // the child's read returns 0
+  return reap(pid);
+}
+
+int
+watchdog(void (*f)(void), int secs)
+{
+  int pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    f();
+    exit(0);
+  }
+  int dog = fork();
+  CHECK(dog >= 0, "fork: %s", strerror(errno));
+  if(dog == 0){
+    pause(secs * 10);   // 10 ticks a second
+    exit(0);
+  }
+  int st = 0, first = wait(&st);
+  int other = first == pid ? dog : pid;
+  kill(other);
+  CHECK(reap(other) != -100, "watchdog: a third child");
+  return first == pid ? st : -1;
+}
+
+int
 run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
           void (*after)(struct test *))
 {

@@ -28,6 +28,16 @@ uint64 counter(char *name);
 uint64 xorshift(uint64 *state);
 // wait() for pid: its exit status, or -100 if another child came first.
 int reap(int pid);
+// Fork a child that does nothing until let_go(): meanwhile the pages it
+// shares with the parent stay shared. Returns its pid; *go is set to what
+// let_go needs.
+int fork_holder(int *go);
+// Let fork_holder's child exit and reap it: its exit status.
+int let_go(int pid, int go);
+// Run f in a child, for at most secs seconds: a child still running then
+// is killed (a kernel loop that a kill ends: GUP's retries). Returns its
+// exit status, or -1 if it had to be killed.
+int watchdog(void (*f)(void), int secs);
 // Run tests[0..n) (those not named_only, or the one named argv[1]) each
 // in a child; then, unless a named_only test ran, a test "freed" that
 // fails if free pages were lost and a test "balanced" that fails if pins

@@ -153,6 +153,12 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
     int err = (vma == 0 || va < vma->vm_start) ? -EFAULT : check_vma_flags(vma, flags);
     int delayed = 0;
     while(err == 0){
+      // A fault that does not make the PTE allow the access would loop
+      // here forever; a kill at least ends it (Linux: fatal_signal_pending).
+      if(killed(myproc())){
+        err = -EINTR;
+        break;
+      }
       int fault;
       acquire(&mm->page_table_lock);
       pages[i] = follow_page(vma, va, flags, &fault);
@@ -208,7 +214,8 @@ gup_locked(struct mm_struct *mm, uint64 start, int npages, int flags, struct pag
 // One page without mmap_lock: only the simple case, a present anonymous
 // page that the PTE already allows (writable for a write; exclusive for a
 // read-only pin), not under writeback for a write. Anything else, and a
-// fork or a change of the PTE meanwhile, is left to the slow path.
+// fork or a change of the PTE meanwhile, is left to the slow path. What
+// can change under us is checked only once the page is held.
 static struct page*
 gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
 {
@@ -228,10 +235,10 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
   if((pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U) || ((flags & FOLL_WRITE) && !(pte & PTE_W)))
     return 0;
   struct page *pg = pte_page(pte);
-  if(!PageAnon(pg) || ((flags & FOLL_PIN) && !PageAnonExclusive(pg) && knob(K_RO_PIN_UNSHARES)) ||
-     ((flags & FOLL_WRITE) && PageWriteback(pg)) ||
+  if(!PageAnon(pg) || ((flags & FOLL_WRITE) && PageWriteback(pg)) ||
      (knob(K_GUP_READ_BREAKS_COW) && !(pte & PTE_W)))
     return 0;
+  race_gup_fast_grab(mm, pte, pg, flags);
   // fork_gup_fast_seq (5.11, 57efa1fe5957): fork may be write-protecting
   // this mm right now (odd count), or begin to.
   int seqcheck = knob(K_FORK_GUP_FAST_SEQ);
@@ -244,6 +251,14 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
   // it may have read before our pin.
   if(__atomic_load_n(ptep, __ATOMIC_SEQ_CST) != pte ||
      (seqcheck && __atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST) != seq)){
+    release_pages(&pg, 1, flags);
+    return 0;
+  }
+  // A read-only pin wants an exclusive page (5.19): a shared one is left
+  // to the slow path to unshare. Asked only now: before the pin counted, a
+  // fork could share the page and clear the bit without changing a
+  // read-only PTE, and from now on fork copies the page instead.
+  if((flags & FOLL_PIN) && !PageAnonExclusive(pg) && knob(K_RO_PIN_UNSHARES)){
     release_pages(&pg, 1, flags);
     return 0;
   }
