@@ -8,7 +8,9 @@
 //   free_min=31609 free_after=31872
 // (on one line). ticks: uptime() ticks (10 a second) spent in the loop;
 // time: the same in units of the time CSR (rdtime: QEMU's virt counts
-// 10 MHz), which tools/bench.py turns into ratios.
+// 10 MHz), which tools/bench.py turns into ratios; fork: the part of it
+// spent in the parent's fork calls (the rest: the children's run, their
+// exit, and wait).
 // The counters are what the loop added to the kernel's vmstat counters:
 // a fork that shares leaves cow_copy at 0 in mode=exit and makes it
 // PAGES*ITER in mode=write. free_min is the free page count seen by one
@@ -96,11 +98,13 @@ rdtime(void)
 }
 
 static int __attribute__((noinline))
-timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *ticks, uint64 *time)
+timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *ticks, uint64 *time,
+      uint64 *forktime)
 {
-  uint64 c0 = rdtime();
+  uint64 c0 = rdtime(), infork = 0;
   int t0 = uptime();
   for(int i = 0; i < iters; i++){
+    uint64 f0 = rdtime();
     int pid = fork();
     if(pid < 0)
       die("fork failed");
@@ -108,6 +112,7 @@ timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *
       child(mode, p, pages);
       exit(0);
     }
+    infork += rdtime() - f0;   // the parent's side of fork; the rest is the child's run and exit
     if(wait(0) != pid)
       die("wait returned the wrong child");
   }
@@ -116,6 +121,7 @@ timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *
   int n = vmstat(fresh, MAXCOUNTERS);
   *ticks = t1 - t0;
   *time = c1 - c0;
+  *forktime = infork;
   return n;
 }
 
@@ -162,13 +168,13 @@ bench(int mode, char *p, int pages, int iters)
   struct vmstat_entry *fresh = (struct vmstat_entry *)PGROUNDUP((uint64)spare);
 
   int ticks;
-  uint64 time;
+  uint64 time, forktime;
   snap(&before);
-  parse(fresh, timed(mode, p, pages, iters, fresh, &ticks, &time), &after);
+  parse(fresh, timed(mode, p, pages, iters, fresh, &ticks, &time, &forktime), &after);
   uint64 low = free_min(mode, p, pages);
 
-  printf("forkbench pages=%d iters=%d mode=%s ticks=%d time=%lu", pages, iters, modename[mode],
-         ticks, time);
+  printf("forkbench pages=%d iters=%d mode=%s ticks=%d time=%lu fork=%lu", pages, iters,
+         modename[mode], ticks, time, forktime);
   for(int j = 0; j < NNAMES; j++)
     printf(" %s=%lu", names[j], after.count[j] - before.count[j]);
   printf(" free_before=%lu free_min=%lu free_after=%lu\n", before.free, low, after.free);

@@ -55,21 +55,36 @@ mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm)
 }
 
 // Pages whose PTEs are gone but which other harts may still reach through
-// their TLBs: they are freed only after the flush (Linux: mmu_gather).
+// their TLBs: they are freed only after the flush (Linux: mmu_gather). The
+// batch starts on the stack and moves to a page of its own when that can
+// be had, so that a big unmap flushes once per 512 pages, not per 32.
 struct mmu_gather {
   struct mm_struct *mm;
   int fullmm;           // the whole mm goes (exit): flush all of it at once
   uint64 start, end;    // range whose translations changed
-  int nr;
-  struct page *pages[32];
+  int nr, max;          // pages[0..nr) wait for the flush; room for max
+  struct page **pages;  // local, or a page of pointers
+  struct page *local[32];
 };
+
+static void
+tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
+{
+  tlb->mm = mm;
+  // mmput has dropped the last user: nothing will run on this mm again.
+  tlb->fullmm = __atomic_load_n(&mm->mm_users, __ATOMIC_SEQ_CST) == 0;
+  tlb->start = tlb->end = 0;
+  tlb->nr = 0;
+  tlb->max = NELEM(tlb->local);
+  tlb->pages = tlb->local;
+}
 
 static void
 tlb_flush_mmu(struct mmu_gather *tlb)
 {
   // A range flushes page by page (cheaper for a few pages, and other
   // translations stay cached); a dying mm keeps no translation worth
-  // keeping, and one flush of everything beats 32 of one page each.
+  // keeping, and one flush of everything beats many of one page each.
   if(tlb->fullmm)
     flush_tlb_range(tlb->mm, 0, MAXVA);
   else if(tlb->end > tlb->start)
@@ -80,7 +95,16 @@ tlb_flush_mmu(struct mmu_gather *tlb)
   tlb->start = tlb->end = 0;
 }
 
+static void
+tlb_finish_mmu(struct mmu_gather *tlb)
+{
+  tlb_flush_mmu(tlb);
+  if(tlb->pages != tlb->local)
+    put_page(virt_to_page(tlb->pages));
+}
+
 // The PTE at va was cleared: free its page once no TLB can reach it.
+// page_table_lock is held (and dropped for a flush).
 static void
 tlb_remove_page(struct mmu_gather *tlb, uint64 va, struct page *pg)
 {
@@ -88,11 +112,18 @@ tlb_remove_page(struct mmu_gather *tlb, uint64 va, struct page *pg)
     tlb->start = va;
   tlb->end = va + PGSIZE;
   tlb->pages[tlb->nr++] = pg;
-  if(tlb->nr == NELEM(tlb->pages)){
-    release(&tlb->mm->page_table_lock);
-    tlb_flush_mmu(tlb);
-    acquire(&tlb->mm->page_table_lock);
+  if(tlb->nr < tlb->max)
+    return;
+  struct page *batch;
+  if(tlb->pages == tlb->local && (batch = __alloc_page(0)) != 0){
+    tlb->pages = page_address(batch);
+    tlb->max = PGSIZE / sizeof(struct page *);
+    memmove(tlb->pages, tlb->local, sizeof(tlb->local));
+    return;
   }
+  release(&tlb->mm->page_table_lock);
+  tlb_flush_mmu(tlb);
+  acquire(&tlb->mm->page_table_lock);
 }
 
 // An empty address space: a page table sharing the kernel half, no regions.
@@ -285,14 +316,17 @@ walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
 {
   struct mm_struct *mm = vma->vm_mm;
   acquire(&mm->page_table_lock);
-  for(uint64 va = start; va < end; va += PGSIZE){
-    pte_t *pte = walk(mm->pgd, va, 0);
-    if(pte == 0){
-      va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
-      continue;
-    }
-    if(*pte & PTE_V)
-      fn(vma, va, pte, arg);
+  while(start < end){
+    // One walk per page-table page (page-table pages live as long as the
+    // mm, so fn may drop the lock meanwhile).
+    uint64 next = (start | ((1UL << PXSHIFT(1)) - 1)) + 1;
+    if(next > end)
+      next = end;
+    pte_t *pte = walk(mm->pgd, start, 0);
+    for(; pte && start < next; start += PGSIZE, pte++)
+      if(*pte & PTE_V)
+        fn(vma, start, pte, arg);
+    start = next;
   }
   release(&mm->page_table_lock);
 }
@@ -311,10 +345,10 @@ zap_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 void
 zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end)
 {
-  struct mm_struct *mm = vma->vm_mm;
-  struct mmu_gather tlb = { .mm = mm, .fullmm = __atomic_load_n(&mm->mm_users, __ATOMIC_SEQ_CST) == 0 };
+  struct mmu_gather tlb;
+  tlb_gather_mmu(&tlb, vma->vm_mm);
   walk_range(vma, start, end, zap_pte, &tlb);
-  tlb_flush_mmu(&tlb);
+  tlb_finish_mmu(&tlb);
 }
 
 // New protection for a mapped page: vma's current flags. Writable stays
