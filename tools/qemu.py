@@ -137,7 +137,7 @@ class Session:
 
     def __init__(self, name, cpus=1, modern=False, extra=(), kernel=KERNEL,
                  fsimg=FSIMG, logdir=LOGDIR, log=None, echo=False,
-                 mode="direct", sdimg=SDIMG):
+                 mode="direct", sdimg=SDIMG, memory=None):
         if mode not in MODES:
             raise ValueError("boot mode %r: not one of %s" % (mode, ", ".join(MODES)))
         self.name = name
@@ -148,6 +148,7 @@ class Session:
         self.fsimg = fsimg
         self.mode = mode
         self.sdimg = sdimg
+        self.memory = memory          # None: the mode's (MEMORY)
         self.log_path = log or os.path.join(logdir, name + ".log")
         # The private disk sits next to the log: tools/fsck.py checks it
         # after the run, and it helps when reading a failure's log.
@@ -177,7 +178,7 @@ class Session:
         if fresh:
             shutil.copyfile(image, self.disk)
         cmd = qemu_command(self.disk, self.cpus, self.modern, self.extra, self.kernel,
-                           self.mode)
+                           self.mode, self.memory)
         self.log = open(self.log_path, "wb" if fresh else "ab")
         self.note("qemu: " + " ".join(shlex.quote(c) for c in cmd))
         self.proc = subprocess.Popen(
