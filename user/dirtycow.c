@@ -36,10 +36,12 @@ main(void)
   map = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
   CHECK(map != MAP_FAILED, "mmap");
   int old = vmknob("race_delay_ms", 110);   // a tick and more: on one hart the timer lets the other thread run
+  int dog = watchdog(100, "a forced write (memwrite)");
   int tid = thread_spawn(dontneed, 0, stack, sizeof(stack));
   CHECK(tid > 0, "thread_spawn");
   for(int i = 0; i < TRIES; i++)
     CHECK(memwrite(0, map, "MOO", 3) == 3, "memwrite: %s", strerror(errno));
+  watchdog_stop(dog);
   stop = 1;
   thread_join(tid, 0);
   vmknob("race_delay_ms", old);

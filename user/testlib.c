@@ -116,3 +116,25 @@ run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
   printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
   return failed;
 }
+
+int
+watchdog(int ticks, char *what)
+{
+  int parent = getpid();
+  int pid = fork();
+  CHECK(pid >= 0, "fork the watchdog: %s", strerror(errno));
+  if(pid == 0){
+    sleep(ticks);
+    printf("%s: %s did not finish within %d s\n", testname, what, ticks / 10);
+    kill(parent);
+    exit(0);
+  }
+  return pid;
+}
+
+void
+watchdog_stop(int pid)
+{
+  kill(pid);
+  CHECK(reap(pid) != -100, "another child ended before the watchdog");
+}

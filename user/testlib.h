@@ -35,3 +35,9 @@ int reap(int pid);
 // Returns the number of failures (usage errors count as one).
 int run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
               void (*after)(struct test *));
+// A watchdog for a step that a broken kernel may never finish (a fault
+// that loops in GUP): if this process still runs after ticks (10 a
+// second), a child says "TESTNAME: what did not finish within N s" and
+// kills it. watchdog returns the child's pid; watchdog_stop(pid) ends it.
+int watchdog(int ticks, char *what);
+void watchdog_stop(int pid);

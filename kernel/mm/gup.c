@@ -154,6 +154,10 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
     int delayed = 0;
     while(err == 0){
       int fault;
+      if(killed(myproc())){
+        err = -EINTR;   // a fault that never settles must not trap the caller for good
+        break;
+      }
       acquire(&mm->page_table_lock);
       pages[i] = follow_page(vma, va, flags, &fault);
       release(&mm->page_table_lock);
