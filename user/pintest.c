@@ -124,18 +124,22 @@ limit(void)
 // RDMA after fork (Linux 5.9): a long-term write pin, fork, the child
 // exits, the parent writes. The parent must still write the frame the
 // device sees; the child got a copy and its writes stay its own.
+// Only the pinned page is copied: its unpinned neighbour is shared as
+// usual, although this process has pinned something (has_pinned).
 static void
 pin_fork(void)
 {
-  char *p = map_anon(1 * PGSIZE);
+  char *p = map_anon(2 * PGSIZE);
   p[0] = 'p';
+  p[PGSIZE] = 'n';
   int fd = pin(p, PGSIZE, FOLL_WRITE | FOLL_LONGTERM);
-  uint64 pfn = info(p)->pfn;
+  uint64 pfn = info(p)->pfn, npfn = info(p + PGSIZE)->pfn;
   int pid = fork();
   CHECK(pid >= 0, "fork");
   if(pid == 0){
     CHECK(p[0] == 'p', "the child lacks the data");
     CHECK(info(p)->pfn != pfn, "the child shares the pinned frame");
+    CHECK(info(p + PGSIZE)->pfn == npfn, "fork copied a page that is not pinned");
     p[0] = 'c';
     CHECK(device_byte(fd, 0) == 'p', "the child's write reached the device");
     exit(0);
@@ -147,6 +151,38 @@ pin_fork(void)
   device_write(fd, 2, 'd');
   CHECK(p[2] == 'd', "the parent does not see the device's write");
   close(fd);
+}
+
+// A pinned page that is not anonymous is never copied by fork: the
+// child maps the file's own page. (Only a read-only pin of a private file
+// mapping pins a page-cache page, and only before 6.2, which unshares it
+// into an anonymous copy first: then fork copies that, as any pinned
+// anonymous page.)
+static void
+pin_fork_file(void)
+{
+  int fd = page_file("pintest.f", 'f');
+  char *v = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  CHECK(v != MAP_FAILED, "mmap: %s", strerror(errno));
+  CHECK(v[0] == 'f', "wrong bytes");
+  int pfd = pin(v, PGSIZE, FOLL_LONGTERM);
+  int cache = info(v)->cache;
+  uint64 pfn = info(v)->pfn;
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    CHECK(v[0] == 'f', "the child lacks the data");
+    if(cache)
+      CHECK(info(v)->cache && info(v)->pfn == pfn, "fork copied a pinned page-cache page");
+    else
+      CHECK(info(v)->pfn != pfn, "the child shares the pinned (unshared) frame");
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+  close(pfd);
+  munmap(v, PGSIZE);
+  close(fd);
+  unlink("pintest.f");
 }
 
 // A read-only pin of a page shared after fork (and of the zero page)
@@ -262,6 +298,7 @@ static struct test tests[] = {
   { errors, "errors" },
   { limit, "limit" },
   { pin_fork, "pin_fork" },
+  { pin_fork_file, "pin_fork_file" },
   { ro_pin_shared, "ro_pin_shared" },
   { longterm_file, "longterm_file" },
   { exit_releases, "exit_releases" },
