@@ -490,6 +490,19 @@ wp_can_reuse(struct page *pg)
   return reuse;
 }
 
+// Copy old into new. The copy is a snapshot: a write that reaches old
+// after its bytes were copied is not in new. stale_tlb's window
+// (race_delay_ms, while a write-protect's flush is pending): half the page
+// copied, the other half not yet.
+static void
+cow_copy_page(struct page *new, struct page *old, int pending)
+{
+  memmove(page_address(new), page_address(old), PGSIZE / 2);
+  if(pending)
+    race_delay(1);
+  memmove(page_address(new) + PGSIZE / 2, page_address(old) + PGSIZE / 2, PGSIZE / 2);
+}
+
 // Give this process its own copy of the page at va (Linux:
 // wp_page_copy): copy it with page_table_lock dropped, then map the copy,
 // unless the PTE changed meanwhile (another thread resolved the fault;
@@ -517,9 +530,7 @@ wp_page_copy(struct vm_area_struct *vma, uint64 va, pte_t *pte, int mode)
   release(&mm->page_table_lock);
   struct page *new = alloc_anon_page();
   if(new && old != zero_page)   // a new page is zeroed already
-    memmove(page_address(new), page_address(old), PGSIZE);
-  if(new && pending)
-    race_delay(1);   // stale_tlb's window: copied, not yet mapped
+    cow_copy_page(new, old, pending);
   acquire(&mm->page_table_lock);
   int err = new ? 0 : -ENOMEM;
   if(new && *pte == orig){
