@@ -218,6 +218,15 @@ ro_pin_shared(void)
   close(fd);
 }
 
+// A page at va pinned with flags, which must be allowed: what says which.
+static int
+pin_ok(void *va, int flags, char *what)
+{
+  int fd = pin_user_pages(va, PGSIZE, flags);
+  CHECK(fd >= 0, "%s was refused: %s", what, strerror(errno));
+  return fd;
+}
+
 // Long-term write pins of a shared file mapping are refused (writeback
 // could not see a device's writes); shared anonymous memory, private file
 // mappings and short-term pins are fine.
@@ -236,10 +245,11 @@ longterm_file(void)
   errno = 0;
   CHECK(pin_user_pages(s, PGSIZE, FOLL_WRITE | FOLL_LONGTERM) == -1 && errno == EFAULT,
         "long-term write pin of a shared file mapping: errno %d", errno);
-  close(pin(s, PGSIZE, FOLL_WRITE));                  // short-term: fine
-  close(pin(s, PGSIZE, FOLL_LONGTERM));               // read-only: fine
-  close(pin(a, PGSIZE, FOLL_WRITE | FOLL_LONGTERM));  // shmem: fine
-  int pfd = pin(v, PGSIZE, FOLL_WRITE | FOLL_LONGTERM);   // breaks COW
+  close(pin_ok(s, FOLL_WRITE, "a short-term write pin of a shared file mapping"));
+  close(pin_ok(s, FOLL_LONGTERM, "a long-term read-only pin of a shared file mapping"));
+  close(pin_ok(a, FOLL_WRITE | FOLL_LONGTERM, "a long-term write pin of shared anonymous memory"));
+  int pfd = pin_ok(v, FOLL_WRITE | FOLL_LONGTERM,   // breaks COW
+                   "a long-term write pin of a private file mapping");
   device_write(pfd, 0, 'v');
   CHECK(v[0] == 'v' && s[0] == 'f', "a write pin of a private file mapping reached the file");
   close(pfd);
