@@ -229,6 +229,7 @@ int             knob(enum knob);
 void            race_delay(int n);
 int             race_wait(uint64 *word, uint64 val, int n);
 void            race_gup_fast_grab(struct mm_struct *mm, pte_t pte, struct page *pg, int flags);
+void            race_gup_fast_pin(struct mm_struct *mm, uint64 va);
 
 // number of elements in fixed-size array
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))

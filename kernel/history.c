@@ -99,7 +99,20 @@ race_delay(int n)
   race_wait(0, 0, n);
 }
 
-// ro_pin_fork_fast's window: GUP-fast, about to take its reference to pg
+// gup_fast_fork's late pin (race_delay_ms): a pinner that no fork met at
+// the top of gup_fast_one has read all it reads; in grab_page, about to
+// pin, it waits for a fork to stand in its window at va, and then pins
+// the page the fork looked at.
+void
+race_gup_fast_pin(struct mm_struct *mm, uint64 va)
+{
+  if(va == 0 || __atomic_load_n(&mm->race.pin_va, __ATOMIC_SEQ_CST) != va)
+    return;
+  race_wait(&mm->race.fork_va, 0, 4);
+  __atomic_store_n(&mm->race.pin_va, 0, __ATOMIC_SEQ_CST);
+}
+
+// ro_pin_gupfast's window: GUP-fast, about to take its reference to pg
 // for a short-term read-only pin, waits (at most 4 times race_delay_ms)
 // until a whole fork of mm has run: write_protect_seq, odd while fork
 // copies the page tables, reaches the next even value. Only where such a

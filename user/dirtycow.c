@@ -3,6 +3,10 @@
 // breaks COW and retries; before 4.8.3 the retry dropped FOLL_WRITE. A
 // thread calling MADV_DONTNEED in a loop drops the COW copy in between,
 // the retry maps the file's own page, and the write lands in the file.
+// The thread also reads the page after each MADV_DONTNEED, as the exploit's
+// victim might: the retry then mostly finds the file's page mapped by a
+// read fault, read-only and clean, rather than no page at all. A fix that
+// cannot tell that PTE from the COW copy's still writes the file.
 // race_delay_ms widens the window between the COW fault and the retry so
 // that the race is won every time.
 #include "kernel/types.h"
@@ -21,8 +25,13 @@ static char stack[8192] __attribute__((aligned(16)));
 static int
 dontneed(void *arg)
 {
-  while(!stop)
+  volatile char c;
+  while(!stop){
     madvise(map, PGSIZE, MADV_DONTNEED);
+    for(int i = 0; i < 1000 && !stop; i++)
+      c = map[0];   // a read fault maps the file's own page
+  }
+  (void)c;
   return 0;
 }
 
@@ -36,10 +45,12 @@ main(void)
   map = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
   CHECK(map != MAP_FAILED, "mmap");
   int old = vmknob("race_delay_ms", 110);   // a tick and more: on one hart the timer lets the other thread run
+  int dog = watchdog(100, "a forced write (memwrite)");
   int tid = thread_spawn(dontneed, 0, stack, sizeof(stack));
   CHECK(tid > 0, "thread_spawn");
   for(int i = 0; i < TRIES; i++)
     CHECK(memwrite(0, map, "MOO", 3) == 3, "memwrite: %s", strerror(errno));
+  watchdog_stop(dog);
   stop = 1;
   thread_join(tid, 0);
   vmknob("race_delay_ms", old);

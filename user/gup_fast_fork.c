@@ -8,7 +8,11 @@
 // different pages. 5.11 has fork bump mm->write_protect_seq around its
 // copy: GUP-fast that sees it move backs off to the slow path, which waits
 // for fork's mmap_lock. race_delay_ms makes the pin wait inside GUP-fast
-// until fork stands in that window at the page (on one hart too).
+// until fork stands in that window at the page (on one hart too). The pin
+// waits before it has read anything, and fork is under way when it goes
+// on; with "late", fork comes only after the pin has read everything it
+// reads and waits just before it takes the page (grab_page). A fence that
+// works in the one case may fail in the other.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
@@ -27,15 +31,19 @@ pinner(void *arg)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
   SETUP("gup_fast_fork");
+  int late = argc > 1 && strcmp(argv[1], "late") == 0;
+  CHECK(argc == 1 || late, "usage: gup_fast_fork [late]");
   p = map_anon(PGSIZE);
   p[0] = 'a';
   int old = vmknob("race_delay_ms", 200);
   int tid = thread_spawn(pinner, 0, stack, sizeof(stack));
   CHECK(tid > 0, "thread_spawn");
-  pause(1);                    // the pinner now waits inside GUP-fast
+  // The pinner now waits at the top of GUP-fast, for at most 4 times
+  // race_delay_ms; late, fork comes after that, and meets it further on.
+  pause(late ? 10 : 1);
   int pid = fork();
   CHECK(pid >= 0, "fork");
   if(pid == 0)

@@ -126,18 +126,22 @@ limit(void)
 // RDMA after fork (Linux 5.9): a long-term write pin, fork, the child
 // exits, the parent writes. The parent must still write the frame the
 // device sees; the child got a copy and its writes stay its own.
+// Only the pinned page is copied: its unpinned neighbour is shared as
+// usual, although this process has pinned something (has_pinned).
 static void
 pin_fork(void)
 {
-  char *p = map_anon(1 * PGSIZE);
+  char *p = map_anon(2 * PGSIZE);
   p[0] = 'p';
+  p[PGSIZE] = 'n';
   int fd = pin(p, PGSIZE, FOLL_WRITE | FOLL_LONGTERM);
-  uint64 pfn = info(p)->pfn;
+  uint64 pfn = info(p)->pfn, npfn = info(p + PGSIZE)->pfn;
   int pid = fork();
   CHECK(pid >= 0, "fork");
   if(pid == 0){
     CHECK(p[0] == 'p', "the child lacks the data");
     CHECK(info(p)->pfn != pfn, "the child shares the pinned frame");
+    CHECK(info(p + PGSIZE)->pfn == npfn, "fork copied a page that is not pinned");
     p[0] = 'c';
     CHECK(device_byte(fd, 0) == 'p', "the child's write reached the device");
     exit(0);
@@ -149,6 +153,38 @@ pin_fork(void)
   device_write(fd, 2, 'd');
   CHECK(p[2] == 'd', "the parent does not see the device's write");
   close(fd);
+}
+
+// A pinned page that is not anonymous is never copied by fork: the
+// child maps the file's own page. (Only a read-only pin of a private file
+// mapping pins a page-cache page, and only before 6.2, which unshares it
+// into an anonymous copy first: then fork copies that, as any pinned
+// anonymous page.)
+static void
+pin_fork_file(void)
+{
+  int fd = page_file("pintest.f", 'f');
+  char *v = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  CHECK(v != MAP_FAILED, "mmap: %s", strerror(errno));
+  CHECK(v[0] == 'f', "wrong bytes");
+  int pfd = pin(v, PGSIZE, FOLL_LONGTERM);
+  int cache = info(v)->cache;
+  uint64 pfn = info(v)->pfn;
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    CHECK(v[0] == 'f', "the child lacks the data");
+    if(cache)
+      CHECK(info(v)->cache && info(v)->pfn == pfn, "fork copied a pinned page-cache page");
+    else
+      CHECK(info(v)->pfn != pfn, "the child shares the pinned (unshared) frame");
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+  close(pfd);
+  munmap(v, PGSIZE);
+  close(fd);
+  unlink("pintest.f");
 }
 
 // A read-only pin of a page shared after fork (and of the zero page)
@@ -181,8 +217,9 @@ ro_pin_shared(void)
 // the pin returns: an unshare fault cannot change such a page, so GUP
 // asking for one would retry forever (the watchdog kills it).
 static void
-ro_pin_shared_map_pins(void)
+ro_pin_shared_map(void)
 {
+  int dog = watchdog(30, "a read-only pin of a MAP_SHARED page (GUP retrying forever?)");
   int fd = page_file("pintest.s", 'f');
   char *s = mmap(0, PGSIZE, RW, MAP_SHARED, fd, 0);
   char *a = mmap(0, PGSIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -199,17 +236,9 @@ ro_pin_shared_map_pins(void)
   CHECK(device_byte(pa, 0) == 'b', "a read-only pin of shared anonymous memory misses a write");
   close(ps);
   close(pa);
+  watchdog_stop(dog);
   close(fd);
   unlink("pintest.s");
-}
-
-static void
-ro_pin_shared_map(void)
-{
-  int st = watchdog(ro_pin_shared_map_pins, 3);
-  CHECK(st != -1, "a read-only pin of a MAP_SHARED page had not returned after 3 s "
-        "(GUP retrying forever?); killed it");
-  CHECK(st == 0, "failed");
 }
 
 // A plain reference (FOLL_GET: vmsplice) promises nothing about the
@@ -234,6 +263,15 @@ get_no_unshare(void)
   CHECK(let_go(pid, go) == 0, "child failed");
 }
 
+// A page at va pinned with flags, which must be allowed: what says which.
+static int
+pin_ok(void *va, int flags, char *what)
+{
+  int fd = pin_user_pages(va, PGSIZE, flags);
+  CHECK(fd >= 0, "%s was refused: %s", what, strerror(errno));
+  return fd;
+}
+
 // Long-term write pins of a shared file mapping are refused (writeback
 // could not see a device's writes); shared anonymous memory, private file
 // mappings and short-term pins are fine.
@@ -252,10 +290,11 @@ longterm_file(void)
   errno = 0;
   CHECK(pin_user_pages(s, PGSIZE, FOLL_WRITE | FOLL_LONGTERM) == -1 && errno == EFAULT,
         "long-term write pin of a shared file mapping: errno %d", errno);
-  close(pin(s, PGSIZE, FOLL_WRITE));                  // short-term: fine
-  close(pin(s, PGSIZE, FOLL_LONGTERM));               // read-only: fine
-  close(pin(a, PGSIZE, FOLL_WRITE | FOLL_LONGTERM));  // shmem: fine
-  int pfd = pin(v, PGSIZE, FOLL_WRITE | FOLL_LONGTERM);   // breaks COW
+  close(pin_ok(s, FOLL_WRITE, "a short-term write pin of a shared file mapping"));
+  close(pin_ok(s, FOLL_LONGTERM, "a long-term read-only pin of a shared file mapping"));
+  close(pin_ok(a, FOLL_WRITE | FOLL_LONGTERM, "a long-term write pin of shared anonymous memory"));
+  int pfd = pin_ok(v, FOLL_WRITE | FOLL_LONGTERM,   // breaks COW
+                   "a long-term write pin of a private file mapping");
   device_write(pfd, 0, 'v');
   CHECK(v[0] == 'v' && s[0] == 'f', "a write pin of a private file mapping reached the file");
   close(pfd);
@@ -314,6 +353,7 @@ static struct test tests[] = {
   { errors, "errors" },
   { limit, "limit" },
   { pin_fork, "pin_fork" },
+  { pin_fork_file, "pin_fork_file" },
   { ro_pin_shared, "ro_pin_shared" },
   { ro_pin_shared_map, "ro_pin_shared_map" },
   { get_no_unshare, "get_no_unshare" },

@@ -97,15 +97,44 @@ readonly(void)
   char *priv = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
   char *shared = mmap(0, PGSIZE, PROT_READ, MAP_SHARED, fd, 0);
   CHECK(priv != MAP_FAILED && shared != MAP_FAILED, "mmap: %s", strerror(errno));
+  int dog = watchdog(50, "vmsplice of a read-only page");   // a COW break there never settles
   CHECK(vmsplice(fds[1], priv, 4, 0) == 4, "vmsplice of a private read-only page: %s",
         strerror(errno));
   CHECK(vmsplice(fds[1], shared + 4, 4, 0) == 4, "vmsplice of a shared read-only page: %s",
         strerror(errno));
+  watchdog_stop(dog);
   char buf[8];
   readn(fds[0], buf, 8);
   CHECK(memcmp(buf, "rrrrrrrr", 8) == 0, "wrong bytes");
   munmap(priv, PGSIZE);
   munmap(shared, PGSIZE);
+  close(fd);
+  close(fds[0]);
+  close(fds[1]);
+  unlink("splice.f");
+}
+
+// A shared file mapping has no COW either, writable or not: a read GUP
+// of a clean page leaves it clean and write-protected, so writeback still
+// sees the next write (do_shared_wp). Only a write may dirty it.
+static void
+shared_clean(void)
+{
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  int fd = page_file("splice.f", 's');
+  char *m = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
+  CHECK(m[0] == 's', "wrong bytes");   // mapped clean and read-only
+  CHECK(vmsplice(fds[1], m, 4, 0) == 4, "vmsplice: %s", strerror(errno));
+  struct page_info pi;
+  CHECK(pageinfo(0, m, 1, &pi) == 1, "pageinfo");
+  CHECK(!(pi.flags & PI_DIRTY), "vmsplice dirtied a clean page of a shared file mapping");
+  CHECK(!(pi.pte & PTE_W), "vmsplice made a clean shared file page writable");
+  char buf[4];
+  readn(fds[0], buf, 4);
+  CHECK(memcmp(buf, "ssss", 4) == 0, "wrong bytes from the pipe");
+  munmap(m, PGSIZE);
   close(fd);
   close(fds[0]);
   close(fds[1]);
@@ -132,13 +161,16 @@ errors(void)
   CHECK(vmsplice(fds[1], p, 0, 0) == 0, "length 0");
   close(fds[0]);
   errno = 0;
+  int dog = watchdog(50, "vmsplice of read-only text");
   CHECK(vmsplice(fds[1], "x", 1, 0) == -1 && errno == EPIPE, "no reader: errno %d", errno);
+  watchdog_stop(dog);
 }
 
 static struct test tests[] = {
   { by_reference, "by_reference" },
   { mixed, "mixed" },
   { readonly, "readonly" },
+  { shared_clean, "shared_clean" },
   { errors, "errors" },
 };
 

@@ -7,8 +7,9 @@
 // flush before copying. A pipe holds the page (vmsplice), so 5.9's
 // refcount rule copies it; under the mapcount rule (until 5.8) and
 // PageAnonExclusive (5.19) the fault reuses the page and nothing is lost.
-// race_delay_ms keeps the write-protect's flush and the copy's mapping
-// apart long enough for the writer to run in between, even on one hart.
+// race_delay_ms holds the copy open half-way, with the writer's counters
+// in the half already copied, and keeps clear_refs's own flush back, long
+// enough for the writer to run in between, even on one hart.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/vmmap.h"
@@ -16,7 +17,8 @@
 #include "user/repro.h"
 
 // The page: page[8] is pagemap's, page[FIRST..FIRST+NCOUNT) the writer's
-// counters. Many of them, not one: a write that faults re-stores the value
+// counters, all in the page's first half (wp_page_copy copies it before
+// its race window). Many of them, not one: a write that faults re-stores the value
 // it loaded, which would mend a single counter after its lost writes.
 #define FIRST 16
 #define NCOUNT 64

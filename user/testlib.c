@@ -106,28 +106,6 @@ let_go(int pid, int go)
 }
 
 int
-watchdog(void (*f)(void), int secs)
-{
-  int pid = fork();
-  CHECK(pid >= 0, "fork: %s", strerror(errno));
-  if(pid == 0){
-    f();
-    exit(0);
-  }
-  int dog = fork();
-  CHECK(dog >= 0, "fork: %s", strerror(errno));
-  if(dog == 0){
-    pause(secs * 10);   // 10 ticks a second
-    exit(0);
-  }
-  int st = 0, first = wait(&st);
-  int other = first == pid ? dog : pid;
-  kill(other);
-  CHECK(reap(other) != -100, "watchdog: a third child");
-  return first == pid ? st : -1;
-}
-
-int
 run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
           void (*after)(struct test *))
 {
@@ -169,4 +147,26 @@ run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
   }
   printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
   return failed;
+}
+
+int
+watchdog(int ticks, char *what)
+{
+  int parent = getpid();
+  int pid = fork();
+  CHECK(pid >= 0, "fork the watchdog: %s", strerror(errno));
+  if(pid == 0){
+    sleep(ticks);
+    printf("%s: %s did not finish within %d s\n", testname, what, ticks / 10);
+    kill(parent);
+    exit(0);
+  }
+  return pid;
+}
+
+void
+watchdog_stop(int pid)
+{
+  kill(pid);
+  CHECK(reap(pid) != -100, "another child ended before the watchdog");
 }

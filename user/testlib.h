@@ -34,10 +34,6 @@ int reap(int pid);
 int fork_holder(int *go);
 // Let fork_holder's child exit and reap it: its exit status.
 int let_go(int pid, int go);
-// Run f in a child, for at most secs seconds: a child still running then
-// is killed (a kernel loop that a kill ends: GUP's retries). Returns its
-// exit status, or -1 if it had to be killed.
-int watchdog(void (*f)(void), int secs);
 // Run tests[0..n) (those not named_only, or the one named argv[1]) each
 // in a child; then, unless a named_only test ran, a test "freed" that
 // fails if free pages were lost and a test "balanced" that fails if pins
@@ -45,3 +41,9 @@ int watchdog(void (*f)(void), int secs);
 // Returns the number of failures (usage errors count as one).
 int run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
               void (*after)(struct test *));
+// A watchdog for a step that a broken kernel may never finish (a fault
+// that loops in GUP): if this process still runs after ticks (10 a
+// second), a child says "TESTNAME: what did not finish within N s" and
+// kills it. watchdog returns the child's pid; watchdog_stop(pid) ends it.
+int watchdog(int ticks, char *what);
+void watchdog_stop(int pid);

@@ -29,10 +29,11 @@
 #include "../proc.h"
 #include "../defs.h"
 
-// Take the reference (and pin) that flags ask for.
+// Take the reference (and pin) that flags ask for, on the page at va.
 static void
-grab_page(struct mm_struct *mm, struct page *pg, int flags)
+grab_page(struct mm_struct *mm, struct page *pg, uint64 va, int flags)
 {
+  race_gup_fast_pin(mm, va);
   get_page(pg);
   if(flags & FOLL_PIN){
     __atomic_add_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST);
@@ -136,7 +137,7 @@ follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
     get_page(pg);
     return pg;
   }
-  grab_page(vma->vm_mm, pg, flags);
+  grab_page(vma->vm_mm, pg, va, flags);
   return pg;
 }
 
@@ -222,11 +223,14 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
   // gup_fast_fork's race, made certain by race_delay_ms: a long-term pin
   // waits until a fork of this mm has looked at the page (not pinned, so
   // share it) and not yet write-protected it (copy_page_range). fork opens
-  // the window only at race.pin_va: one such pinner per mm at a time.
+  // the window only at race.pin_va: one such pinner per mm at a time. A
+  // fork that comes within the wait meets the pinner here, before it reads
+  // anything; a later one (gup_fast_fork late) meets it in grab_page, after
+  // it read everything, just before it pins.
   if((flags & (FOLL_PIN | FOLL_LONGTERM)) == (FOLL_PIN | FOLL_LONGTERM) && knob(K_RACE_DELAY_MS)){
     __atomic_store_n(&mm->race.pin_va, va, __ATOMIC_SEQ_CST);
-    race_wait(&mm->race.fork_va, 0, 4);
-    __atomic_store_n(&mm->race.pin_va, 0, __ATOMIC_SEQ_CST);
+    if(race_wait(&mm->race.fork_va, 0, 4))
+      __atomic_store_n(&mm->race.pin_va, 0, __ATOMIC_SEQ_CST);
   }
   pte_t *ptep = walk(mm->pgd, va, 0);
   if(ptep == 0)
@@ -245,7 +249,7 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
   uint seq = __atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST);
   if(seqcheck && (seq & 1))
     return 0;
-  grab_page(mm, pg, flags);
+  grab_page(mm, pg, va, flags);
   // The PTE must not have changed, nor may a fork have begun, since we
   // looked: fork decides whether to copy a page by its pin count, which
   // it may have read before our pin.

@@ -218,21 +218,24 @@ uvmcreate(void)
   return pagetable;
 }
 
-// A new anonymous page, exclusive to the one PTE that will map it: a
-// copy of from (Linux: copy_user_highpage), or zeroed if from is 0 or the
-// zero page.
+// A new anonymous page, exclusive to the one PTE that will map it:
+// zeroed, unless the caller is about to overwrite all of it (a copy).
 static struct page*
-alloc_anon_page(struct page *from)
+alloc_anon_page(int zero)
 {
-  int zero = from == 0 || from == zero_page;
   struct page *pg = __alloc_page(zero);
   if(pg){
-    if(!zero)
-      memmove(page_address(pg), page_address(from), PGSIZE);
     SetPageAnon(pg);
     SetPageAnonExclusive(pg);
   }
   return pg;
+}
+
+// Linux: copy_user_highpage.
+static void
+copy_user_page(struct page *to, struct page *from)
+{
+  memmove(page_address(to), page_address(from), PGSIZE);
 }
 
 // The PTE that maps pg in vma. PROT_NONE is a valid leaf without PTE_U,
@@ -293,7 +296,7 @@ populate_range(struct vm_area_struct *vma, uint64 start, uint64 end)
 {
   struct mm_struct *mm = vma->vm_mm;
   for(uint64 va = start; va < end; va += PGSIZE){
-    struct page *pg = alloc_anon_page(0);
+    struct page *pg = alloc_anon_page(1);
     if(pg == 0)
       return -ENOMEM;
     acquire(&mm->page_table_lock);
@@ -459,9 +462,10 @@ copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, 
     // device's frame (the RDMA-after-fork bug). The child gets a copy
     // now; the parent keeps its page, writable and exclusive (5.9).
     // With knob cow 0, every page is copied, as xv6 did.
-    struct page *copy = alloc_anon_page(pg);
+    struct page *copy = alloc_anon_page(0);
     if(copy == 0)
       return -ENOMEM;
+    copy_user_page(copy, pg);
     count_vm_event(COW_COPY);
     *val = make_pte(copy, dst, (*pte & PTE_W) != 0) | (*pte & PTE_SOFT_DIRTY);
     return 0;
@@ -579,6 +583,19 @@ wp_can_reuse(struct page *pg)
   return reuse;
 }
 
+// Copy old into new. The copy is a snapshot: a write that reaches old
+// after its bytes were copied is not in new. stale_tlb's window
+// (race_delay_ms, while a write-protect's flush is pending): half the page
+// copied, the other half not yet.
+static void
+cow_copy_page(struct page *new, struct page *old, int pending)
+{
+  memmove(page_address(new), page_address(old), PGSIZE / 2);
+  if(pending)
+    race_delay(1);
+  memmove(page_address(new) + PGSIZE / 2, page_address(old) + PGSIZE / 2, PGSIZE / 2);
+}
+
 // Give this process its own copy of the page at va (Linux:
 // wp_page_copy): copy it with page_table_lock dropped, then map the copy,
 // unless the PTE changed meanwhile (another thread resolved the fault;
@@ -604,9 +621,10 @@ wp_page_copy(struct vm_area_struct *vma, uint64 va, pte_t *pte, int mode)
     flush_tlb_range(mm, va, va + PGSIZE);
   get_page(old);
   release(&mm->page_table_lock);
-  struct page *new = alloc_anon_page(old);
-  if(new && pending)
-    race_delay(1);   // stale_tlb's window: copied, not yet mapped
+  int zero = old == zero_page;
+  struct page *new = alloc_anon_page(zero);
+  if(new && !zero)
+    cow_copy_page(new, old, pending);
   acquire(&mm->page_table_lock);
   int err = new ? 0 : -ENOMEM;
   if(new && *pte == orig){
@@ -677,7 +695,7 @@ do_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
   struct page *pg;
 
   if(write){
-    if((pg = alloc_anon_page(0)) == 0)
+    if((pg = alloc_anon_page(1)) == 0)
       return -ENOMEM;
   } else {
     pg = zero_page;
@@ -717,11 +735,12 @@ do_fault(struct vm_area_struct *vma, uint64 va, int write)
   int proof = 0;   // a FOLL_FORCE copy in a read-only region (see do_wp_page)
   if(write && !shared){
     proof = !(vma->vm_flags & VM_WRITE);
-    struct page *copy = alloc_anon_page(pg);
+    struct page *copy = alloc_anon_page(0);
     if(copy == 0){
       put_page(pg);
       return -ENOMEM;
     }
+    copy_user_page(copy, pg);
     put_page(pg);
     pg = copy;
     count_vm_event(COW_COPY);
