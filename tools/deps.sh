@@ -9,7 +9,7 @@ set -euo pipefail
 # shellcheck source=machine.env
 . "$(dirname "$0")/machine.env"   # OPENSBI, UBOOT, QEMU
 PACKAGES=(gcc-riscv64-unknown-elf qemu-system-misc opensbi u-boot-qemu
-          device-tree-compiler mtools dosfstools python3 gdb-multiarch)
+          device-tree-compiler mtools dosfstools python3 python3-yaml gdb-multiarch)
 
 # Print what is missing, one item a line.
 missing() {
@@ -22,6 +22,8 @@ missing() {
      [ ! -x /sbin/mkfs.vfat ] && [ ! -x /usr/sbin/mkfs.vfat ]; then
     echo mkfs.vfat
   fi
+  # tools/lab.py checks the GitHub Classroom workflows it writes.
+  command -v python3 >/dev/null 2>&1 && ! python3 -c 'import yaml' 2>/dev/null && echo python3-yaml
   [ -f "$OPENSBI" ] || echo "$OPENSBI"
   [ -f "$UBOOT" ] || echo "$UBOOT"
 }

@@ -570,6 +570,7 @@ def check_autograder(name):
                        capture_output=True)
         with open(os.path.join(student, "handin-%s.tar.gz" % name), "rb") as f:
             handed_in = f.read()
+        check_classroom(name, student)
         cases = [("the solution handed in", ("handin-%s.tar.gz" % name, handed_in),
                   lambda r: r["score"] == total),
                  ("the starting point", ("handin.patch", b""),
@@ -600,6 +601,37 @@ def check_autograder(name):
                     e, (run.stdout + run.stderr)[-500:])
             say("%s lab %s: the Gradescope autograder grades %s right%s" % (
                 "ok" if ok else "FAIL", name, what, "" if ok else "\n    " + why))
+
+
+def check_classroom(name, tree):
+    """The starting point's GitHub Classroom workflow: valid YAML, one
+    grader step per test worth its points, the reporter reading them all,
+    and a step's command passing in tree (which holds the solution)."""
+    import yaml   # python3-yaml (tools/deps.sh)
+    tests = load(name)["tests"]
+    try:
+        with open(os.path.join(tree, ".github", "workflows", "classroom.yml")) as f:
+            steps = yaml.safe_load(f)["jobs"]["run-autograding-tests"]["steps"]
+        graders = [s for s in steps if "autograding-command-grader" in s.get("uses", "")]
+        reporter = [s for s in steps if "autograding-grading-reporter" in s.get("uses", "")][0]
+        runners = reporter["with"]["runners"].split(",")
+        ok = ([g["with"]["max-score"] for g in graders] == [t["points"] for t in tests] and
+              runners == [g["id"] for g in graders] and
+              sorted(reporter["env"]) == sorted(i.upper() + "_RESULTS" for i in runners))
+        why = "its steps do not match grade.json"
+    except (OSError, KeyError, IndexError, TypeError, yaml.YAMLError) as e:
+        ok, graders, why = False, [], "unreadable: %r" % e
+    say("%s lab %s: the GitHub Classroom workflow has a step per test%s" % (
+        "ok" if ok else "FAIL", name, "" if ok else "\n    " + why))
+    if graders:
+        # The solution passes a test the starting point fails.
+        t = next(t for t in tests if t.get("start_fails"))
+        cmd = next(g["with"]["command"] for g in graders if g["with"]["max-score"] == t["points"]
+                   and g["with"]["test-name"] == t["label"])
+        r = subprocess.run(cmd, shell=True, cwd=tree, capture_output=True, text=True, timeout=600)
+        say("%s lab %s: the workflow's %r passes on the solution%s" % (
+            "ok" if r.returncode == 0 else "FAIL", name, cmd,
+            "" if r.returncode == 0 else "\n    " + (r.stdout + r.stderr)[-400:]))
 
 
 def reverse_patch(patch):
@@ -655,6 +687,8 @@ def check(names):
                "%s: a handout, and a patch of kernel/ (and docs/) only" % n,
                "no README.md" if not handout else
                "the patch changes %s" % (", ".join(outside) if outside else "nothing in kernel/"))
+        report(len(mutants(n)) >= 2, "%s: wrong solutions to try the grader on" % n,
+               "labs/%s/mutants/ holds %d patches; keep at least two" % (n, len(mutants(n))))
     ref = run_tests([t for n in names for t in labs[n]["tests"]], qemu.KERNEL, qemu.FSIMG,
                     "lab-reference", quiet=True)
     for (lab, label), (ok, why, _) in ref.items():
