@@ -191,6 +191,8 @@ U74_CPU = ["-cpu", "rv64,sstc=off,priv_spec=v1.11.0"]
 
 SESSIONS = [
     HostSpec("fdt-host", ["sh", "tests/fdt/run.sh"]),
+    # make EXTRA= with a program written MIT xv6's way (warnings, not errors).
+    HostSpec("extra", ["sh", "tests/extra/run.sh"]),
     SessionSpec("usertests-1cpu", cpus=1, modern=False,
                 commands=["usertests", "torture 10 2"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
