@@ -106,6 +106,15 @@ ULIBA = $U/libcowpin.a
 $U/libcowpin.a: $U/thread.o $U/testlib.o $U/eras.o
 	$(AR) rcs $@ $^
 
+# The eras and reproducers of the saga, from their one home
+# (docs/history.json) by tools/history.py.
+build/eras.c: docs/history.json tools/history.py
+	@mkdir -p build
+	python3 tools/history.py c $@
+
+$U/eras.o: build/eras.c
+	$(CC) $(CFLAGS) -c -o $@ build/eras.c
+
 $U/usys.S: $U/usys.py $K/syscall.h
 	python3 $U/usys.py > $U/usys.S
 

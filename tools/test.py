@@ -43,6 +43,7 @@ from typing import Callable, List, Optional, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fsck   # noqa: E402
 import qemu   # noqa: E402
+import history   # noqa: E402
 
 # A result: (test name, passed?) or (test name, passed?, detail).
 Result = Tuple
@@ -115,33 +116,12 @@ def parse_ok_fail(text):
 POWER_CYCLE = "<power cycle>"
 
 
-# The history of docs/history.md: the columns in which each reproducer
-# shows its bug (saga prints BUG there, ok everywhere else). The columns
-# are the eras, then the knob-by-knob steps (an era with one knob set to
-# the next era's value, where the next era changes several). The modern
-# era (6.5) must be all ok.
-SAGA_ERAS = ["4.8", "4.9", "5.7", "5.8", "5.9-rc4", "5.9", "5.11",
-             "5.12", "5.19", "6.0", "6.4", "6.5"]
-S1, S2 = "5.8+cow_reuse=1", "5.8+gup_read_breaks_cow=0"
-S3, S4 = "5.9+fork_gup_fast_seq=1", "5.9+clear_refs_skips_pinned=1"
-S5, S6 = "5.12+cow_reuse=2", "5.12+ro_pin_unshares=1"
-S7, S8 = "6.4+longterm_file_write_pin=0", "6.4+gup_waits_writeback=1"
-SAGA_COLUMNS = SAGA_ERAS + [S1, S2, S3, S4, S5, S6, S7, S8]
-SAGA_BUGS = {
-    "dirtycow": ["4.8"],
-    "vmsplice_leak": ["4.8", "4.9", "5.7", S2],
-    "gup_softdirty": ["5.8", S1],
-    "rdma_fork": ["5.9-rc4", S1],
-    "ro_pin_fork": ["4.8", "4.9", "5.7", "5.9-rc4", "5.9", "5.11", "5.12",
-                    S2, S3, S4, S5, S6],
-    "longterm_pin": ["4.8", "4.9", "5.7", "5.8", "5.9-rc4", "5.9", "5.11",
-                     "5.12", "5.19", "6.0", "6.4", S1, S2, S3, S4, S5, S6, S8],
-    "clear_refs_dio": ["5.9-rc4", "5.9", "5.11", "5.12", S1, S3, S4, S6],
-    "stale_tlb": ["5.9-rc4", "5.9", "5.11", S1, S3, S4],
-    "gup_fast_fork": ["5.9-rc4", "5.9", S1, S4],
-    "ro_pin_gupfast": ["4.8", "4.9", "5.7", "5.8", "5.9-rc4", "5.9", "5.11", "5.12",
-                       S1, S2, S3, S4, S5, S6],
-}
+# The saga's columns (the eras, then the one-knob steps between eras that
+# change several knobs) and where each reproducer shows its bug (saga
+# prints BUG there, ok everywhere else): docs/history.json, the history's
+# one home.
+SAGA_COLUMNS = [name for name, _ in history.columns()]
+SAGA_BUGS = history.bugs()
 
 
 def parse_saga(text):
@@ -191,6 +171,8 @@ U74_CPU = ["-cpu", "rv64,sstc=off,priv_spec=v1.11.0"]
 
 SESSIONS = [
     HostSpec("fdt-host", ["sh", "tests/fdt/run.sh"]),
+    # The history's one home against the kernel's knobs, the docs, the labs.
+    HostSpec("history", ["python3", "tools/history.py", "check"]),
     # make EXTRA= with a program written MIT xv6's way (warnings, not errors).
     HostSpec("extra", ["sh", "tests/extra/run.sh"]),
     SessionSpec("usertests-1cpu", cpus=1, modern=False,

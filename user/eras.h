@@ -1,5 +1,7 @@
 // The eras of the COW/GUP saga: every history knob's value in a Linux
-// version (docs/history.md). Shared by the knob and saga programs.
+// version, and the reproducers (docs/history.md). The table itself is
+// build/eras.c, made from docs/history.json by tools/history.py. Shared by
+// the knob and saga programs.
 
 #define NKNOB 12   // the era knobs; race_delay_ms is not one of them
 
@@ -12,6 +14,8 @@ struct era {
 extern char *knob_names[NKNOB];
 extern struct era eras[];
 extern int neras;
+extern char *repro_names[];   // the saga's reproducers, in its order
+extern int nrepros;
 
 // Set every era knob to era e's value. 0, or -1 (a knob was refused).
 int set_era(struct era *e);

@@ -11,11 +11,7 @@
 #include "user/user.h"
 #include "user/eras.h"
 
-static char *repros[] = {
-  "dirtycow", "vmsplice_leak", "gup_softdirty", "rdma_fork", "ro_pin_fork", "longterm_pin",
-  "clear_refs_dio", "stale_tlb", "gup_fast_fork", "ro_pin_gupfast",
-};
-#define NREPRO (sizeof(repros) / sizeof(repros[0]))
+#define NREPRO 16   // at most
 #define MAXCOLS 32
 
 // A column of a table: the knob values to run under, and its name.
@@ -107,10 +103,10 @@ table(int from, int to, int numbered)
       printf(" %-7s", cols[c].name);
   }
   printf("\n");
-  for(int r = 0; r < NREPRO; r++){
+  for(int r = 0; r < nrepros; r++){
     if(!selected[r])
       continue;
-    printf("%-14s", repros[r]);
+    printf("%-14s", repro_names[r]);
     for(int c = from; c < to; c++)
       printf(" %-7s", word(verdict[r][c]));
     printf("\n");
@@ -122,10 +118,14 @@ table(int from, int to, int numbered)
 int
 main(int argc, char *argv[])
 {
-  for(int r = 0; r < NREPRO; r++){
+  if(nrepros > NREPRO){
+    printf("saga: more than %d reproducers\n", NREPRO);
+    exit(1);
+  }
+  for(int r = 0; r < nrepros; r++){
     selected[r] = argc == 1;
     for(int a = 1; a < argc; a++)
-      selected[r] |= strcmp(argv[a], repros[r]) == 0;
+      selected[r] |= strcmp(argv[a], repro_names[r]) == 0;
   }
   make_columns();
   for(int c = 0; c < ncols; c++){
@@ -133,11 +133,11 @@ main(int argc, char *argv[])
       printf("saga: cannot set %s\n", cols[c].name);
       exit(1);
     }
-    for(int r = 0; r < NREPRO; r++){
+    for(int r = 0; r < nrepros; r++){
       if(!selected[r])
         continue;
-      verdict[r][c] = run(repros[r]);
-      printf("saga %s %s %s\n", repros[r], cols[c].name, word(verdict[r][c]));
+      verdict[r][c] = run(repro_names[r]);
+      printf("saga %s %s %s\n", repro_names[r], cols[c].name, word(verdict[r][c]));
     }
   }
   set_era(&eras[neras - 1]);
