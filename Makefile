@@ -103,17 +103,17 @@ ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o $U/errno.o
 # so xv6 programs (and lab code) keep their own names free.
 ULIBA = $U/libcowpin.a
 
-$U/libcowpin.a: $U/thread.o $U/testlib.o $U/eras.o
+$U/libcowpin.a: $U/thread.o $U/testlib.o $U/eras.o build/eras_table.o
 	$(AR) rcs $@ $^
 
 # The eras and reproducers of the saga, from their one home
 # (docs/history.json) by tools/history.py.
-build/eras.c: docs/history.json tools/history.py
+build/eras_table.c: docs/history.json tools/history.py
 	@mkdir -p build
 	python3 tools/history.py c $@
 
-$U/eras.o: build/eras.c
-	$(CC) $(CFLAGS) -c -o $@ build/eras.c
+build/eras_table.o: build/eras_table.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $U/usys.S: $U/usys.py $K/syscall.h
 	python3 $U/usys.py > $U/usys.S
@@ -208,7 +208,7 @@ FORCE:
 ifneq ($(EXTRA),$(shell cat build/extra.list 2>/dev/null))
 $(shell rm -rf build/extra)
 endif
--include $(wildcard $K/*.d $K/mm/*.d $U/*.d build/extra/*.d)
+-include $(wildcard $K/*.d $K/mm/*.d $U/*.d build/*.d build/extra/*.d)
 
 # Keep the intermediate objects of user programs.
 .PRECIOUS: %.o

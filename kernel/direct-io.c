@@ -3,7 +3,7 @@
 // without the buffer cache or the page cache. The buffer, the length and
 // the file offset must be multiples of 512 (a sector). GUP takes the user
 // pages for the I/O (FOLL_WRITE for a read, which writes them): pinned
-// (FOLL_PIN) since Linux 6.4, plain references before (knob dio_pins). The
+// (FOLL_PIN) since Linux 6.5 (a7e689dd1c06), plain references before (knob dio_pins). The
 // disk requests point at their frames, several in flight.
 //
 // The xv6 file system's rules still hold (docs/mm.md):
@@ -151,7 +151,7 @@ direct_rw(struct file *f, uint64 addr, int n, int write)
         chunk = (size - off + SECTOR - 1) / SECTOR * SECTOR;
     }
     int npages = (poff + chunk + PGSIZE - 1) / PGSIZE;
-    // dio_pins: FOLL_PIN since 6.4; before, plain references that fork
+    // dio_pins: FOLL_PIN since 6.5; before, plain references that fork
     // and clear_refs cannot tell from any other.
     int gup = knob(K_DIO_PINS) ? FOLL_PIN : FOLL_GET;
     int wflag = write ? 0 : FOLL_WRITE;

@@ -24,6 +24,7 @@ static const struct knob_def defs[NKNOBS] = {
   [K_FORK_COPIES_PINNED]      = { "fork_copies_pinned", 1, 1 },
   [K_FORK_GUP_FAST_SEQ]       = { "fork_gup_fast_seq", 1, 1 },
   [K_CLEAR_REFS_SKIPS_PINNED] = { "clear_refs_skips_pinned", 1, 1 },
+  [K_CLEAR_REFS_MMAP_WRITE]   = { "clear_refs_mmap_write", 1, 1 },
   [K_WP_FLUSHES_TLB]          = { "wp_flushes_tlb", 1, 1 },
   [K_RO_PIN_UNSHARES]         = { "ro_pin_unshares", 1, 1 },
   [K_DIO_PINS]                = { "dio_pins", 1, 1 },

@@ -8,7 +8,7 @@
 docs/history.json is the one home of the eras (the knob values of each
 Linux version), the knobs' ranges and modern values, and the verdict of
 every reproducer in every column of the saga (the eras, and the one-knob
-steps between eras that change several knobs).  From it come build/eras.c
+steps between eras that change several knobs).  From it come build/eras_table.c
 (knob and saga), tools/test.py's expected saga verdicts and the tables of
 docs/history.md; the kernel's knob table (kernel/history.c) and the labs'
 grading (labs/*/grade.json) are checked against it.
@@ -74,7 +74,7 @@ def verdict(repro, column):
     return "BUG" if column in bugs()[repro] else "ok"
 
 
-# -- build/eras.c ------------------------------------------------------------
+# -- build/eras_table.c ------------------------------------------------------------
 
 def c_source():
     q = json.dumps   # a C string literal for these plain strings

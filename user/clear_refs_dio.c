@@ -5,7 +5,7 @@
 // (5.9's refcount rule: the GUP reference makes the count 2), the process
 // moves to the copy and the read lands in the old frame: its data is lost.
 // 5.11 made clear_refs skip pinned pages, but O_DIRECT took plain
-// references (FOLL_GET) until 6.4, so the bug outlived that fix;
+// references (FOLL_GET) until 6.5, so the bug outlived that fix;
 // PageAnonExclusive (5.19) reuses the page instead of copying it.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -40,9 +40,15 @@ static int
 writer(void *arg)
 {
   uint64 e;
-  do {
+  // A tick between looks: mmap_lock lets readers in while a writer
+  // waits, so pagemap in a tight loop could keep out a clear_refs that
+  // takes it for writing (5.11) until the read's window has closed.
+  for(;;){
     CHECK(pagemap(0, buf, 1, &e) == 1, "pagemap: %s", strerror(errno));
-  } while((e & PM_SOFT_DIRTY) && !cleared);
+    if(!(e & PM_SOFT_DIRTY) || cleared)
+      break;
+    pause(1);
+  }
   buf[PGSIZE - 1] = 'w';
   return 0;
 }

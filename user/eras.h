@@ -1,9 +1,9 @@
 // The eras of the COW/GUP saga: every history knob's value in a Linux
 // version, and the reproducers (docs/history.md). The table itself is
-// build/eras.c, made from docs/history.json by tools/history.py. Shared by
+// build/eras_table.c, made from docs/history.json by tools/history.py. Shared by
 // the knob and saga programs.
 
-#define NKNOB 12   // the era knobs; race_delay_ms is not one of them
+#define NKNOB 13   // the era knobs; race_delay_ms is not one of them
 
 struct era {
   char *name;     // a Linux version

@@ -228,13 +228,19 @@ task_clear_refs(int pid, int mode)
   struct mm_struct *mm = get_task_mm_attach(pid, &err);
   if(mm == 0)
     return err;
-  // Under mmap_lock held for reading, as in Linux, so faults go on
-  // meanwhile. The region flag is cleared atomically: whoever else may
-  // change vm_flags holds the lock for writing, but another clear_refs may
-  // run at once. The TLB flush is deferred to the end: until then mm says
-  // a flush is pending (wp_page_copy looks), and other harts may still
-  // write through stale writable TLB entries.
-  mmap_read_lock(mm);
+  // The TLB flush is deferred to the end: until then mm says a flush is
+  // pending (wp_page_copy looks), and other harts may still write through
+  // stale writable TLB entries. A write fault that copies a page meanwhile
+  // loses their writes (stale_tlb). Since 5.11-rc4 (29a951dfb3c3, knob
+  // clear_refs_mmap_write) clear_refs holds mmap_lock for writing, so no
+  // fault runs until the flush is done; before, for reading. The region
+  // flag is cleared atomically: under the read lock another clear_refs may
+  // run at once.
+  int exclusive = knob(K_CLEAR_REFS_MMAP_WRITE);
+  if(exclusive)
+    mmap_write_lock(mm);
+  else
+    mmap_read_lock(mm);
   uint64 faults = __atomic_load_n(&mm->race.wp_faults, __ATOMIC_SEQ_CST);
   __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next){
@@ -243,11 +249,15 @@ task_clear_refs(int pid, int mode)
   }
   // stale_tlb's window: until a write-protect fault has run its course in
   // it (a copy it made is mapped by then), or three times wp_page_copy's
-  // window.
-  race_wait(&mm->race.wp_faults, faults, 3);
+  // window. Under the write lock no fault can come.
+  if(!exclusive)
+    race_wait(&mm->race.wp_faults, faults, 3);
   flush_tlb_range(mm, 0, MAXVA);
   __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
-  mmap_read_unlock(mm);
+  if(exclusive)
+    mmap_write_unlock(mm);
+  else
+    mmap_read_unlock(mm);
   mmput(mm);
   return 0;
 }
