@@ -282,7 +282,7 @@ def ignored_by(root):
 
 def source_files(root=qemu.ROOT):
     """The tree's files (tracked, or not ignored), relative to root."""
-    if os.path.isdir(os.path.join(root, ".git")):
+    if os.path.exists(os.path.join(root, ".git")):   # a directory, or a worktree's file
         out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                              cwd=root, check=True, capture_output=True).stdout
         return [f for f in out.decode().split("\0") if f and os.path.isfile(os.path.join(root, f))]
@@ -291,7 +291,7 @@ def source_files(root=qemu.ROOT):
         rel = os.path.relpath(d, root)
         rel = "" if rel == "." else rel + "/"
         dirs[:] = [x for x in dirs if x != ".git" and not ignored(rel + x, True)]
-        files += [rel + f for f in fs if not ignored(rel + f, False)]
+        files += [rel + f for f in fs if f != ".git" and not ignored(rel + f, False)]
     return files
 
 
@@ -395,7 +395,7 @@ def handin():
     lab = current_lab()
     if lab is None:
         raise SystemExit("lab.py: make handin works in a lab's starting point (make lab LAB=NAME)")
-    if not os.path.isdir(os.path.join(qemu.ROOT, ".git")):
+    if not os.path.exists(os.path.join(qemu.ROOT, ".git")):
         raise SystemExit("lab.py: make handin needs the starting point's git history; "
                          "make the starting point with make lab")
     git = lambda *a, **kw: subprocess.run(["git"] + list(a), cwd=qemu.ROOT, check=True,
