@@ -23,6 +23,7 @@ KOBJS = \
   $K/spinlock.o \
   $K/sleeplock.o \
   $K/string.o \
+  $K/race.o \
   $K/mm/init.o \
   $K/mm/page_alloc.o \
   $K/mm/memory.o \

@@ -226,10 +226,17 @@ enum knob {
 };
 void            knobs_init(void);
 int             knob(enum knob);
+
+// race.c: the reproducers' race windows (knob race_delay_ms)
 void            race_delay(int n);
-int             race_wait(uint64 *word, uint64 val, int n);
-void            race_gup_fast_grab(struct mm_struct *mm, pte_t pte, struct page *pg, int flags);
+int             race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte);
+void            race_gup_fast_fork(struct mm_struct *mm, uint64 va, int flags);
 void            race_gup_fast_pin(struct mm_struct *mm, uint64 va);
+void            race_gup_fast_grab(struct mm_struct *mm, pte_t pte, struct page *pg, int flags);
+int             race_cow_copy(struct page *new, struct page *old, int pending);
+void            race_wp_fault_done(void);
+uint64          race_wp_faults(void);
+void            race_clear_refs(uint64 faults);
 
 // number of elements in fixed-size array
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))

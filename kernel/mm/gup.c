@@ -220,18 +220,7 @@ gup_locked(struct mm_struct *mm, uint64 start, int npages, int flags, struct pag
 static struct page*
 gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
 {
-  // gup_fast_fork's race, made certain by race_delay_ms: a long-term pin
-  // waits until a fork of this mm has looked at the page (not pinned, so
-  // share it) and not yet write-protected it (copy_page_range). fork opens
-  // the window only at race.pin_va: one such pinner per mm at a time. A
-  // fork that comes within the wait meets the pinner here, before it reads
-  // anything; a later one (gup_fast_fork late) meets it in grab_page, after
-  // it read everything, just before it pins.
-  if((flags & (FOLL_PIN | FOLL_LONGTERM)) == (FOLL_PIN | FOLL_LONGTERM) && knob(K_RACE_DELAY_MS)){
-    __atomic_store_n(&mm->race.pin_va, va, __ATOMIC_SEQ_CST);
-    if(race_wait(&mm->race.fork_va, 0, 4))
-      __atomic_store_n(&mm->race.pin_va, 0, __ATOMIC_SEQ_CST);
-  }
+  race_gup_fast_fork(mm, va, flags);   // gup_fast_fork's window (race.c)
   pte_t *ptep = walk(mm->pgd, va, 0);
   if(ptep == 0)
     return 0;

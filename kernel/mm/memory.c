@@ -420,29 +420,6 @@ free_pgtables(struct mm_struct *mm)
   }
 }
 
-// gup_fast_fork's window, opened by race_delay_ms when a GUP-fast pin
-// waits for it at va: fork has decided to share the page (it was not
-// pinned) and has not write-protected it yet. On a multiprocessor a pin can
-// land there by chance; 5.11's write_protect_seq makes it back off.
-// Both page-table locks are dropped meanwhile. Returns 0 if the PTE
-// changed (fork holds mmap_lock for writing, but truncate unmaps file
-// pages without it): then start over.
-static int
-fork_race_window(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte)
-{
-  if(__atomic_load_n(&mm->race.pin_va, __ATOMIC_SEQ_CST) != va)
-    return 1;   // no pinner waits here
-  pte_t orig = *pte;
-  release(&child->page_table_lock);
-  release(&mm->page_table_lock);
-  __atomic_store_n(&mm->race.fork_va, va, __ATOMIC_SEQ_CST);
-  race_delay(1);
-  __atomic_store_n(&mm->race.fork_va, 0, __ATOMIC_SEQ_CST);
-  acquire(&mm->page_table_lock);
-  acquire(&child->page_table_lock);
-  return *pte == orig;
-}
-
 // fork's treatment of one present PTE of the parent's: share its page
 // with the child (both PTEs read-only and COW, the page no longer
 // exclusive to either process: the first write in either one copies it,
@@ -470,7 +447,7 @@ copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, 
     *val = make_pte(copy, dst, (*pte & PTE_W) != 0) | (*pte & PTE_SOFT_DIRTY);
     return 0;
   }
-  if(!fork_race_window(smm, dst->vm_mm, va, pte))
+  if(!race_fork_share(smm, dst->vm_mm, va, pte))   // gup_fast_fork's window (race.c)
     return -EAGAIN;
   if(*pte & PTE_W)
     *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
@@ -583,19 +560,6 @@ wp_can_reuse(struct page *pg)
   return reuse;
 }
 
-// Copy old into new. The copy is a snapshot: a write that reaches old
-// after its bytes were copied is not in new. stale_tlb's window
-// (race_delay_ms, while a write-protect's flush is pending): half the page
-// copied, the other half not yet.
-static void
-cow_copy_page(struct page *new, struct page *old, int pending)
-{
-  memmove(page_address(new), page_address(old), PGSIZE / 2);
-  if(pending)
-    race_delay(1);
-  memmove(page_address(new) + PGSIZE / 2, page_address(old) + PGSIZE / 2, PGSIZE / 2);
-}
-
 // Give this process its own copy of the page at va (Linux:
 // wp_page_copy): copy it with page_table_lock dropped, then map the copy,
 // unless the PTE changed meanwhile (another thread resolved the fault;
@@ -623,8 +587,8 @@ wp_page_copy(struct vm_area_struct *vma, uint64 va, pte_t *pte, int mode)
   release(&mm->page_table_lock);
   int zero = old == zero_page;
   struct page *new = alloc_anon_page(zero);
-  if(new && !zero)
-    cow_copy_page(new, old, pending);
+  if(new && !zero && !race_cow_copy(new, old, pending))   // stale_tlb's window (race.c)
+    copy_user_page(new, old);
   acquire(&mm->page_table_lock);
   int err = new ? 0 : -ENOMEM;
   if(new && *pte == orig){
@@ -667,7 +631,7 @@ do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
     err = wp_page_copy(vma, va, pte, write ? PTE_W : (unshare ? 0 : PTE_D));
   // Done (copied, reused, or lost to another thread or to ENOMEM): ends
   // clear_refs's race window.
-  __atomic_add_fetch(&vma->vm_mm->race.wp_faults, 1, __ATOMIC_SEQ_CST);
+  race_wp_fault_done();
   return err;
 }
 

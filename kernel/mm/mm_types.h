@@ -45,11 +45,6 @@ struct mm_struct {
   int has_pinned;                   // some page was ever pinned (FOLL_PIN)
   uint write_protect_seq;           // odd while fork write-protects (GUP-fast checks it)
   int tlb_flush_pending;            // write-protects whose TLB flush is not done yet (clear_refs)
-  struct {                          // race_delay_ms's windows (history.c), for the reproducers
-    uint64 pin_va;                  // a long-term GUP-fast pin waits for fork at this page
-    uint64 fork_va;                 // fork is between looking at this page and write-protecting it
-    uint64 wp_faults;               // write-protect faults resolved (clear_refs's window ends at one)
-  } race;
   int pinned_vm;                    // pages pinned by pin_user_pages fds (its limit: PIN_MAX)
 };
 

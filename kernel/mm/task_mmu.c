@@ -241,17 +241,14 @@ task_clear_refs(int pid, int mode)
     mmap_write_lock(mm);
   else
     mmap_read_lock(mm);
-  uint64 faults = __atomic_load_n(&mm->race.wp_faults, __ATOMIC_SEQ_CST);
+  uint64 faults = race_wp_faults();
   __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next){
     __atomic_fetch_and(&vma->vm_flags, ~VM_SOFTDIRTY, __ATOMIC_SEQ_CST);
     walk_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte, 0);
   }
-  // stale_tlb's window: until a write-protect fault has run its course in
-  // it (a copy it made is mapped by then), or three times wp_page_copy's
-  // window. Under the write lock no fault can come.
-  if(!exclusive)
-    race_wait(&mm->race.wp_faults, faults, 3);
+  if(!exclusive)   // under the write lock no fault can come
+    race_clear_refs(faults);   // stale_tlb's window (race.c)
   flush_tlb_range(mm, 0, MAXVA);
   __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
   if(exclusive)
