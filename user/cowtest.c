@@ -2,15 +2,12 @@
 // and then "test NAME: OK" or "test NAME: FAILED", like usertests.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
-#include "kernel/memlayout.h"
 #include "kernel/vmstat.h"
 #include "kernel/vmmap.h"
 #include "kernel/errno.h"
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define MEMPAGES ((PHYSTOP - KERNBASE) / PGSIZE)
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 
 #define EXPECT(call, err) do { errno = 0; int r_ = (call); \
   CHECK(r_ == -1 && errno == (err), "%s returned %d errno %d, expected errno %d", #call, r_, errno, err); } while(0)
@@ -21,7 +18,7 @@
 static void
 share(void)
 {
-  int n = MEMPAGES * 2 / 3;
+  int n = counter("nr_free_pages") * 2 / 3;   // the RAM the kernel found, not PHYSTOP
   char *p = sbrk(n * PGSIZE);
   CHECK(p != SBRK_ERROR, "cannot allocate %d pages", n);
   for(int i = 0; i < n; i++)
@@ -142,7 +139,7 @@ reuse(void)
 static void
 oom(void)
 {
-  int n = MEMPAGES * 2 / 3;
+  int n = counter("nr_free_pages") * 2 / 3;   // the RAM the kernel found, not PHYSTOP
   char *p = sbrk(n * PGSIZE);
   CHECK(p != SBRK_ERROR, "cannot allocate %d pages", n);
   for(int i = 0; i < n; i++)

@@ -13,7 +13,6 @@
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 #define FILE "diotest.f"
 #define SIZE (256 * 1024)        // under xv6's 268 KiB
 #define ROUNDS 12                // 12 x 256 KiB written and read twice: 9 MiB moved

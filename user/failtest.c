@@ -22,7 +22,6 @@
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 #define HEAP 64   // pages the workload's process has when it forks
 
 // The step of the workload that is running, and the errnos the failure

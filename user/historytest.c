@@ -21,7 +21,6 @@ map_of_self(void *va)
   return e;
 }
 
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 
 static void
 knobs(void)

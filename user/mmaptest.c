@@ -18,7 +18,6 @@
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 #define RW (PROT_READ|PROT_WRITE)
 #define DIR "mmt"
 

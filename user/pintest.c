@@ -15,7 +15,6 @@
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 #define RW (PROT_READ | PROT_WRITE)
 
 static int

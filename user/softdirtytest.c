@@ -11,7 +11,6 @@
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 #define RW (PROT_READ | PROT_WRITE)
 
 static uint64 e[PAGEMAP_MAX];

@@ -11,7 +11,6 @@
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 
 static int
 refcount(void *va)

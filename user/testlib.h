@@ -12,6 +12,9 @@ struct test {
 
 extern char *testname;   // the running test's name: prefixes failure lines
 
+// The number of elements of array x.
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+
 #define CHECK(c, ...) do { if(!(c)){ printf("%s: ", testname); printf(__VA_ARGS__); \
                              printf("\n"); exit(1); } } while(0)
 

@@ -16,7 +16,6 @@
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 #define NT 4
 #define STACK 8192
 
