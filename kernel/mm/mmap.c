@@ -401,58 +401,27 @@ apply_range(struct mm_struct *mm, uint64 start, uint64 end, int split,
   return err;
 }
 
-// mprotect, madvise and msync share one shape: check (addr, len) and the
-// third argument, check that the range is mapped wholly and that every
-// region allows the operation (before changing any), then apply it to
-// each region's part of the range.
-struct range_op {
-  int (*valid)(int arg);                             // a known third argument?
-  int (*allowed)(struct vm_area_struct *, int arg);  // 0 or an errno; may be 0
-  int (*split)(int arg);                             // change regions (split at the ends)?
-  int (*fn)(struct vm_area_struct *, uint64 start, uint64 end, int arg);  // 0 or an errno
-};
-
+// The start of mprotect, madvise and msync: (addr, len) as range_args
+// checks it, and whether the third argument is one the call knows
+// (valid). 0 to go on, 1 for an empty range (the call does nothing and
+// returns 0), or a negative errno (a bad third argument is EINVAL even
+// when the range is bad too, as in Linux).
 static int
-range_syscall(const struct range_op *op)
+range_start(uint64 *start, uint64 *end, int valid)
 {
-  uint64 start, end;
-  int arg;
-  struct mm_struct *mm = myproc()->mm;
-  int err = range_args(&start, &end, 0);
-  argint(2, &arg);
-  if(err == -EINVAL || !op->valid(arg))
+  int err = range_args(start, end, 0);
+  if(err == -EINVAL || !valid)
     return -EINVAL;
-  if(err || end == start)
+  if(err)
     return err;
-  // Changing regions needs mmap_lock for writing; zapping pages
-  // (MADV_DONTNEED) or writing them back only for reading, as in Linux:
-  // a page fault or a GUP may run at the same time.
-  int write = op->split(arg);
-  write ? mmap_write_lock(mm) : mmap_read_lock(mm);
-  if(!range_mapped(mm, start, end))
-    err = -ENOMEM;
-  for(struct vm_area_struct *vma = find_vma(mm, start); err == 0 && op->allowed && vma && vma->vm_start < end; vma = vma->vm_next)
-    err = op->allowed(vma, arg);
-  if(err == 0)
-    err = apply_range(mm, start, end, op->split(arg), op->fn, arg);
-  write ? mmap_write_unlock(mm) : mmap_read_unlock(mm);
-  return err;
+  return *end == *start;
 }
 
-static int always(int arg) { return 1; }
-static int never(int arg) { return 0; }
-
+// Is [start, end) mapped wholly? 0, or -ENOMEM (Linux's answer for a hole).
 static int
-prot_valid(int prot)
+range_check_mapped(struct mm_struct *mm, uint64 start, uint64 end)
 {
-  return (prot & ~PROT_ALL) == 0;
-}
-
-// A shared mapping of a file opened read-only may not become writable.
-static int
-mprotect_allowed(struct vm_area_struct *vma, int prot)
-{
-  return (prot & PROT_WRITE) && !(vma->vm_flags & VM_MAYWRITE) ? -EACCES : 0;
+  return range_mapped(mm, start, end) ? 0 : -ENOMEM;
 }
 
 static int
@@ -463,25 +432,27 @@ mprotect_one(struct vm_area_struct *vma, uint64 start, uint64 end, int prot)
   return 0;
 }
 
-// mprotect(addr, len, prot)
+// mprotect(addr, len, prot). Every region is checked before any changes:
+// a shared mapping of a file opened read-only may not become writable.
 uint64
 sys_mprotect(void)
 {
-  static const struct range_op op = { prot_valid, mprotect_allowed, always, mprotect_one };
-  return range_syscall(&op);
-}
-
-static int
-advice_valid(int advice)
-{
-  return advice == MADV_NORMAL || advice == MADV_DONTNEED ||
-         advice == MADV_DONTFORK || advice == MADV_DOFORK;
-}
-
-static int
-advice_splits(int advice)
-{
-  return advice == MADV_DONTFORK || advice == MADV_DOFORK;   // they change regions
+  uint64 start, end;
+  int prot;
+  struct mm_struct *mm = myproc()->mm;
+  argint(2, &prot);
+  int err = range_start(&start, &end, (prot & ~PROT_ALL) == 0);
+  if(err)
+    return err < 0 ? err : 0;
+  mmap_write_lock(mm);
+  err = range_check_mapped(mm, start, end);
+  for(struct vm_area_struct *vma = find_vma(mm, start); err == 0 && vma && vma->vm_start < end; vma = vma->vm_next)
+    if((prot & PROT_WRITE) && !(vma->vm_flags & VM_MAYWRITE))
+      err = -EACCES;
+  if(err == 0)
+    err = apply_range(mm, start, end, 1, mprotect_one, prot);
+  mmap_write_unlock(mm);
+  return err;
 }
 
 static int
@@ -503,19 +474,28 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
   return 0;
 }
 
-// madvise(addr, len, advice)
+// madvise(addr, len, advice). MADV_DONTFORK and MADV_DOFORK change
+// regions, so they split them and need mmap_lock for writing;
+// MADV_DONTNEED only zaps pages, under the lock held for reading, as in
+// Linux: a page fault or a GUP may run at the same time.
 uint64
 sys_madvise(void)
 {
-  static const struct range_op op = { advice_valid, 0, advice_splits, madvise_one };
-  return range_syscall(&op);
-}
-
-static int
-msync_valid(int flags)
-{
-  return (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) == 0 &&
-         !((flags & MS_SYNC) && (flags & MS_ASYNC));
+  uint64 start, end;
+  int advice;
+  struct mm_struct *mm = myproc()->mm;
+  argint(2, &advice);
+  int err = range_start(&start, &end, advice == MADV_NORMAL || advice == MADV_DONTNEED ||
+                                      advice == MADV_DONTFORK || advice == MADV_DOFORK);
+  if(err)
+    return err < 0 ? err : 0;
+  int regions = advice == MADV_DONTFORK || advice == MADV_DOFORK;
+  regions ? mmap_write_lock(mm) : mmap_read_lock(mm);
+  err = range_check_mapped(mm, start, end);
+  if(err == 0)
+    err = apply_range(mm, start, end, regions, madvise_one, advice);
+  regions ? mmap_write_unlock(mm) : mmap_read_unlock(mm);
+  return err;
 }
 
 // A failed writeback (EIO) is msync's error, as in Linux.
@@ -527,12 +507,25 @@ msync_one(struct vm_area_struct *vma, uint64 start, uint64 end, int flags)
 
 // msync(addr, len, flags): MS_SYNC writes back the dirty file pages of
 // the range; MS_ASYNC leaves that to the flusher; MS_INVALIDATE has
-// nothing to do (the page cache is the only copy in memory).
+// nothing to do (the page cache is the only copy in memory). Under
+// mmap_lock held for reading: faults and GUP go on meanwhile.
 uint64
 sys_msync(void)
 {
-  static const struct range_op op = { msync_valid, 0, never, msync_one };
-  return range_syscall(&op);
+  uint64 start, end;
+  int flags;
+  struct mm_struct *mm = myproc()->mm;
+  argint(2, &flags);
+  int err = range_start(&start, &end, (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) == 0 &&
+                                      !((flags & MS_SYNC) && (flags & MS_ASYNC)));
+  if(err)
+    return err < 0 ? err : 0;
+  mmap_read_lock(mm);
+  err = range_check_mapped(mm, start, end);
+  if(err == 0)
+    err = apply_range(mm, start, end, 0, msync_one, flags);
+  mmap_read_unlock(mm);
+  return err;
 }
 
 // fork: copy src's regions into the empty dst, sharing their pages
