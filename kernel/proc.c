@@ -198,8 +198,8 @@ kick_idle_cpus(int n)
 {
   push_off();
   for(int i = 0; i < ncpu && n > 0; i++){
-    if(i != cpuid() && cpus[i].idle){
-      cpus[i].idle = 0;   // one IPI is enough
+    // Taking the flag makes the IPI this waker's: one is enough.
+    if(i != cpuid() && __atomic_exchange_n(&cpus[i].idle, 0, __ATOMIC_SEQ_CST)){
       sbi_send_ipi(i);
       n--;
     }
@@ -612,13 +612,12 @@ scheduler(void)
     if(!found){
       // Announce idleness before the last look, so a wakeup in between
       // either is seen here or sends us an IPI.
-      c->idle = 1;
-      __sync_synchronize();
+      __atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);   // orders it before the look
       if(!any_runnable()){
         switch_mm(0);   // an idle cpu holds no mm, so flushes skip it
         asm volatile("wfi");
       }
-      c->idle = 0;
+      __atomic_store_n(&c->idle, 0, __ATOMIC_SEQ_CST);
     }
   }
 }
