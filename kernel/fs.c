@@ -92,16 +92,49 @@ bfree(int dev, uint b)
 
 // Inodes.
 //
-// The on-disk inodes (struct dinode) are cached in itable as struct inode.
-// An in-memory inode is:
-//  - allocated when ip->ref > 0 (iget, idup; iput drops it),
-//  - valid when ip->valid (ilock reads it from disk),
-//  - locked by ip->lock while its fields or content are used.
-// ip->ref keeps the table entry; ip->nlink (on disk) keeps the file.
+// An inode describes one file or directory: its type, size, link count
+// and the list of blocks holding its content. The disk has an array of
+// them (struct dinode) after the log; an inode is in use on disk when its
+// type is not 0, and ialloc hands out one whose type is 0.
+//
+// The kernel keeps the inodes it is using in a table in memory (itable,
+// struct inode). An entry there is for programs as much as for the kernel:
+// it is where open files, current directories and mapped files meet, and
+// where the synchronisation happens. An entry goes through these states:
+//
+//  - Allocated: ip->ref > 0. iget finds or fills an entry for (dev, inum)
+//    and counts a reference; idup adds one; iput drops one. Open files,
+//    current directories, regions that map a file (through their struct
+//    file) and code in the middle of using the inode hold references. An
+//    entry with ref 0 may be reused for another inode.
+//  - Valid: ip->valid. The fields from the disk (type, size, addrs...) are
+//    in memory. iget does not read the disk; ilock does, the first time.
+//  - Locked: ip->lock, a sleep lock, held while a caller looks at or
+//    changes the fields or the content. ilock/iunlock.
+//
+// iget and ilock are apart on purpose: a reference is cheap to keep for a
+// long time (an open file, a cwd) and never blocks anyone, while the lock
+// is taken only around each use. Path lookup relies on this: it holds a
+// reference to a directory while it locks and unlocks one entry at a time,
+// so two lookups walking the same path in opposite directions cannot
+// deadlock, and ".." cannot lock a directory twice.
+//
+// A file ends in two steps. Its last link goes (unlink: nlink 0), but the
+// inode and its blocks stay while anyone holds a reference: a process may
+// still read a file it has open after another one removed it. The last
+// iput of an unlinked inode truncates it and frees it on disk, so iput
+// must run inside a transaction. cowpin adds a page cache to each inode
+// (ip->i_data): pages of the file that regions map or that read/write
+// went through. They are dropped with the content at truncation, and when
+// the last reference to a linked inode goes (the entry may then become
+// another inode's): a region that maps the file holds a reference and
+// writes back its shared pages before it goes, so those pages are clean.
+//
 // Typical use:
 //   ip = iget(dev, inum); ilock(ip); ... examine and modify ip->xxx ...
 //   iunlock(ip); iput(ip);
-// itable.lock protects the allocation fields (ref, dev, inum).
+// itable.lock protects the allocation fields (ref, dev, inum) of every
+// entry; ip->lock protects the rest of it.
 
 struct {
   struct spinlock lock;
