@@ -1,5 +1,31 @@
 // Traps: system calls, interrupts and exceptions, from user mode and from
 // the kernel.
+//
+// A trap is the hart jumping to the address in stvec, in supervisor mode,
+// with sepc saying where it was, scause why, and stval the address or
+// instruction that caused it. Where stvec points depends on where the hart
+// was:
+//
+//  - In user mode, at uservec (kernelvec.S). sscratch holds the running
+//    thread's trapframe: uservec swaps it with a0, saves the user
+//    registers there, loads the kernel stack pointer and tp from it and
+//    calls usertrap. There is no page-table switch, unlike xv6's
+//    trampoline: every page table has the kernel's upper half mapped (and
+//    PTE_U keeps user mode out of it), so the kernel runs on the user's
+//    table until the scheduler switches (switch_mm, lazily).
+//  - In the kernel, at kernelvec: the registers go on the current kernel
+//    stack and kerneltrap handles the trap: an interrupt. An exception
+//    there is a kernel bug and panics: the kernel reaches user memory by
+//    walking the page table (copyin, copyout), never by a load that could
+//    fault.
+//
+// usertrap sorts the trap out (system call, device interrupt, timer,
+// page fault for handle_mm_fault, or a fault that kills the process), and
+// usertrapret goes back: interrupts off, stvec back to uservec, sscratch
+// to the trapframe, then userret restores the registers and srets to
+// sepc. A system call returns its result in a0, xv6's convention, with
+// negative errnos for errors (the stubs of user/usys.py turn them into -1
+// and errno).
 
 #include "types.h"
 #include "param.h"
