@@ -94,6 +94,8 @@ enum vm_event_item {
   NR_VM_EVENTS
 };
 void count_vm_event(enum vm_event_item item);
+uint64 vm_event(enum vm_event_item item);
+extern const char *vm_event_names[NR_VM_EVENTS];
 int vmstat_copyout(uint64 uaddr, int max);
 
 // mm/task_mmu.c: a process's memory seen from outside (vmmap)
@@ -103,8 +105,6 @@ int task_clear_refs(int pid, int mode);
 struct mm_struct *get_task_mm(int pid);
 int task_memwrite(int pid, uint64 va, uint64 ubuf, int n);
 int task_pagemap(int pid, uint64 va, int npages, uint64 uout);
-uint64 vm_event(enum vm_event_item item);
-extern const char *vm_event_names[NR_VM_EVENTS];
 
 // mm/page_alloc.c
 struct page *alloc_page(void);       // a zeroed frame with refcount 1, or 0
@@ -118,6 +118,8 @@ void free_boot_memory(struct fdt_machine *m, uint64 dtb_pa, uint64 boot_lo, uint
 // mm/memory.c: address spaces (struct mm_struct is in mm_types.h)
 struct mm_struct *mm_alloc(void);     // an empty address space, or 0
 void mmput(struct mm_struct *mm);     // drop a user; the last frees it
+void mmgrab(struct mm_struct *mm);    // keep the struct (not the memory) alive
+void mmdrop(struct mm_struct *mm);    // drop that; the last frees the struct
 void switch_mm(struct mm_struct *next);
 
 // mm/init.c: the kernel's own address space
@@ -186,8 +188,6 @@ void release_pages(struct page **pages, int n, int flags);
 void unpin_user_page(struct page *pg);
 int page_maybe_dma_pinned(struct page *pg);
 int access_remote_vm(struct mm_struct *mm, uint64 va, char *buf, int n, int write);
-void mmgrab(struct mm_struct *mm);
-void mmdrop(struct mm_struct *mm);
 
 // mm/page-writeback.c
 void wait_on_page_writeback(struct page *pg);
