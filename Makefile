@@ -151,6 +151,7 @@ UPROGS = \
   $U/_cowtest \
   $U/_vmmap \
   $U/_forkbench \
+  $U/_iobench \
   $U/_mmaptest \
   $U/_threadtest \
   $U/_pintest \

@@ -21,6 +21,11 @@ command; booting and powering off are not counted):
       a COW write fault at most 1.5x the eager copy of one page, and
       exit (the loop's time outside fork calls) no dearer than fork.
       The forkbench boot has 256M of RAM for the 64 MiB eager copy.
+  boot, iobench cpu 2 300   (1, 2 and 4 CPUs), iobench dio (1 CPU)
+      the time from starting QEMU to the first shell prompt; two CPU-bound
+      processes, for the speedup of 2 (and 4) harts over 1 (goal 1.8x);
+      a MiB written and read with O_DIRECT against buffered I/O, the
+      buffered reads from a cold page cache (goal: O_DIRECT 1.5x faster).
   usertests -q   at 1 CPU and at 4 CPUs
       idle harts sleep in wfi, so 4 CPUs must be no slower than 1: the
       4-CPU row's verdict is "ok" if its time is at most 1.10 x the 1-CPU
@@ -61,6 +66,10 @@ FORKBENCH_TIMEOUT = 60
 USERTESTS_TIMEOUT = 300                 # about 45 s on a 2-core host
 VMSTAT_TIMEOUT = 20
 SLOWER = 1.10                           # 4 CPUs may take 10% longer at most
+SMP_CPUS = (1, 2, 4)
+SMP_WORK = (2, 300)                     # iobench cpu: 2 processes of 300 ms each
+SMP_SPEEDUP = 1.8                       # goal: 2 harts finish them this much sooner
+DIO_SPEEDUP = 1.5                       # goal: O_DIRECT this much faster than buffered I/O
 MODERN = True                           # virtio-mmio as `make qemu` boots it
 COUNTERS = ("cow_fault", "cow_copy", "cow_reuse")
 # A run is not started with less than this left.
@@ -196,6 +205,84 @@ def run_forkbench(args, budget):
             if row.failure is None and row.wall is None:
                 row.failure, why = why, "not run"
     return rows
+
+
+def parse_iobench(text, kind):
+    """iobench's `iobench KIND k=v...` line as a dict of ints, or None."""
+    m = re.search(r"^iobench %s (.*\S)\s*$" % kind, text, re.M)
+    return None if m is None else {k: int(v) for k, v in
+                                   (kv.split("=", 1) for kv in m.group(1).split())}
+
+
+def run_machine(args, budget):
+    """Boot at 1, 2 and 4 CPUs: the boot's time to the shell prompt, and
+    two CPU-bound processes (iobench cpu); at 1 CPU also O_DIRECT against
+    buffered I/O (iobench dio).  Rows, and {measure: value} for goals()."""
+    rows, got = [], {}
+    for cpus in SMP_CPUS:
+        row = Row("iobench cpu %d %d" % SMP_WORK, "%d CPU%s" % (cpus, "" if cpus == 1 else "s"))
+        boot = Row("boot to the prompt", row.config)
+        rows += [boot, row]
+        if budget.left() < MIN_LEFT:
+            row.failure = boot.failure = "no time left (--budget)"
+            continue
+        s = session("machine-%dcpu" % cpus, cpus, args)
+        say("bench: boot, iobench (%s), log %s" % (row.config, shortpath(s.log_path)))
+        try:
+            t0 = time.monotonic()
+            with s:
+                s.boot(budget.timeout(qemu.BOOT_TIMEOUT))
+                boot.wall = time.monotonic() - t0
+                got["boot %d" % cpus] = boot.wall
+                out, row.wall = timed_run(s, row.bench, budget.timeout(FORKBENCH_TIMEOUT))
+                r = parse_iobench(out, "cpu")
+                if r is None:
+                    row.failure = "no result"
+                else:
+                    row.time = got["cpu %d" % cpus] = r["time"]
+                if cpus == 1:
+                    dio = Row("iobench dio", row.config)
+                    rows.append(dio)
+                    out, dio.wall = timed_run(s, dio.bench, budget.timeout(FORKBENCH_TIMEOUT))
+                    r = parse_iobench(out, "dio")
+                    if r is None:
+                        dio.failure = "no result"
+                    else:
+                        got.update(("dio " + k, v) for k, v in r.items())
+                finish(s, budget)
+        except (qemu.QemuError, OSError) as e:
+            for r in (boot, row):
+                if r.failure is None and r.wall is None:
+                    r.failure = e.kind if isinstance(e, qemu.QemuError) else str(e)
+    return rows, got
+
+
+def machine_goals(got):
+    """Issue 16's goals for O_DIRECT and SMP, and the boot times."""
+    out = []
+
+    def verdict(good):
+        return "ok" if good else "MISSED"
+    if "dio direct_read" in got:
+        for what in ("write", "read"):
+            ratio = got["dio buffered_" + what] / got["dio direct_" + what]
+            out.append("goal: O_DIRECT %ss of %d KiB files (a MiB in all), %.2fx the speed of "
+                       "buffered ones (want >= %.1fx): %s" % (what, got["dio bytes"] // 4096,
+                       ratio, DIO_SPEEDUP, verdict(ratio >= DIO_SPEEDUP)))
+    else:
+        out.append("goal: O_DIRECT against buffered I/O: not measured (a run failed)")
+    if "cpu 1" in got and "cpu 2" in got:
+        two = got["cpu 1"] / got["cpu 2"]
+        four = " (4 harts: %.2fx)" % (got["cpu 1"] / got["cpu 4"]) if "cpu 4" in got else ""
+        out.append("goal: two CPU-bound processes %.2fx sooner on 2 harts than on 1%s "
+                   "(want >= %.1fx; this host has %d cores): %s"
+                   % (two, four, SMP_SPEEDUP, os.cpu_count() or 0, verdict(two >= SMP_SPEEDUP)))
+    else:
+        out.append("goal: SMP speedup: not measured (a run failed)")
+    boots = ", ".join("%s: %.2f s" % (k.split()[1] + " CPU" + ("" if k.endswith(" 1") else "s"), v)
+                      for k, v in got.items() if k.startswith("boot "))
+    out.append("boot to the shell prompt (QEMU started to the first \"$ \"): %s" % (boots or "-"))
+    return out
 
 
 def run_usertests(row, cpus, n, args, budget):
@@ -352,10 +439,12 @@ def main(argv=None):
     load0 = os.getloadavg()[0]
     budget = Budget(args.budget)
     rows = run_forkbench(args, budget)
+    more, got = run_machine(args, budget)
+    rows += more
     rows += run_usertests_all(args, budget)
 
     print(table(rows))
-    for line in goals(rows):
+    for line in goals(rows) + machine_goals(got):
         print(line)
     runs = ["%s: %s" % (r.config, ", ".join("%.2f" % t for t in r.runs))
             for r in rows if len(r.runs) > 1]
