@@ -87,22 +87,14 @@ child(int mode, char *p, int pages)
 // a write of its own to a page that fork left copy-on-write would be a
 // fault that is not the children's doing. Hence also noinline and few
 // live values: no stack spills after the loop.
-static uint64
-rdtime(void)
-{
-  uint64 t;
-  asm volatile("rdtime %0" : "=r"(t));
-  return t;
-}
-
 static int __attribute__((noinline))
 timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *ticks, uint64 *time,
       uint64 *forktime)
 {
-  uint64 c0 = rdtime(), infork = 0;
+  uint64 c0 = r_time(), infork = 0;
   int t0 = uptime();
   for(int i = 0; i < iters; i++){
-    uint64 f0 = rdtime();
+    uint64 f0 = r_time();
     int pid = fork();
     if(pid < 0)
       die("fork failed");
@@ -110,12 +102,12 @@ timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *
       child(mode, p, pages);
       exit(0);
     }
-    infork += rdtime() - f0;   // the parent's side of fork; the rest is the child's run and exit
+    infork += r_time() - f0;   // the parent's side of fork; the rest is the child's run and exit
     if(wait(0) != pid)
       die("wait returned the wrong child");
   }
   int t1 = uptime();
-  uint64 c1 = rdtime();
+  uint64 c1 = r_time();
   int n = vmstat(fresh, MAXCOUNTERS);
   *ticks = t1 - t0;
   *time = c1 - c0;

@@ -16,14 +16,6 @@
 #define PASSES 4
 #define CHUNK (64 * 1024)
 
-static uint64
-rdtime(void)
-{
-  uint64 t;
-  asm volatile("rdtime %0" : "=r"(t));
-  return t;
-}
-
 static void
 die(char *what)
 {
@@ -35,7 +27,7 @@ die(char *what)
 static uint64
 passes(char *path, int flags, int writing, char *buf, int size)
 {
-  uint64 t0 = rdtime();
+  uint64 t0 = r_time();
   for(int p = 0; p < PASSES; p++){
     int fd = open(path, flags);
     if(fd < 0)
@@ -47,7 +39,7 @@ passes(char *path, int flags, int writing, char *buf, int size)
     }
     close(fd);
   }
-  return rdtime() - t0;
+  return r_time() - t0;
 }
 
 static void
@@ -83,7 +75,7 @@ spin(int ms)
 static void
 cpu(int n, int ms)
 {
-  uint64 t0 = rdtime();
+  uint64 t0 = r_time();
   for(int i = 0; i < n; i++){
     int pid = fork();
     if(pid < 0)
@@ -96,7 +88,7 @@ cpu(int n, int ms)
   for(int i = 0; i < n; i++)
     if(wait(0) < 0)
       die("wait failed");
-  printf("iobench cpu procs=%d ms=%d time=%lu\n", n, ms, rdtime() - t0);
+  printf("iobench cpu procs=%d ms=%d time=%lu\n", n, ms, r_time() - t0);
 }
 
 int
