@@ -174,12 +174,17 @@ def run_tests(tests, kernel, fsimg, logname, quiet=False, stop_first=False):
     Returns {(lab, label): (ok, why, seconds)}."""
     results = {}
     for cpus in sorted({t["cpus"] for t in tests}):
-        session, boots = None, 0
+        session, boots, unbootable = None, 0, None
         for t in [t for t in tests if t["cpus"] == cpus]:
             if stop_first and not all(r[0] for r in results.values()):
                 break
             t0 = time.monotonic()
             why = ""
+            if unbootable:
+                # A kernel that cannot boot fails the rest at once, not
+                # after a boot timeout each.
+                results[(t["lab"], t["label"])] = (False, unbootable, 0)
+                continue
             try:
                 if session is None:
                     # A new log per boot: the one that saw the panic stays.
@@ -187,7 +192,12 @@ def run_tests(tests, kernel, fsimg, logname, quiet=False, stop_first=False):
                     session = qemu.Session("%s-%dcpu%s" % (logname, cpus, "-%d" % boots if boots > 1 else ""),
                                            cpus, modern=cpus > 1, kernel=kernel, fsimg=fsimg)
                     session.start()
-                    session.boot()
+                    try:
+                        session.boot()
+                    except qemu.QemuError as e:
+                        unbootable = "the kernel did not boot: %s (console log %s)" % (
+                            e, os.path.relpath(session.log_path))
+                        raise
                 *setup, run = commands(t)
                 for c in setup:
                     out = session.run(c, TEST_TIMEOUT)
@@ -201,8 +211,8 @@ def run_tests(tests, kernel, fsimg, logname, quiet=False, stop_first=False):
                 ok, why = False, "the test's setup failed: %s" % e
             except qemu.QemuError as e:
                 said = [l for l in e.output.splitlines() if qemu.PANIC.search("\n" + l)]
-                ok, why = False, "%s%s (console log %s)" % (e, ": " + said[0] if said else "",
-                                                           os.path.relpath(session.log_path))
+                ok, why = False, unbootable or "%s%s (console log %s)" % (
+                    e, ": " + said[0] if said else "", os.path.relpath(session.log_path))
                 session.kill()
                 session = None
             secs = time.monotonic() - t0
