@@ -45,6 +45,7 @@ QEMU session per CPU count, prints a line per test and the score, and
 writes Gradescope's results.json; it exits 0 only with full marks.
 """
 import argparse
+import difflib
 import fnmatch
 import json
 import os
@@ -537,7 +538,8 @@ def autograde(root):
                                                                       make.stderr.splitlines()[-10:]))
             r = run_tests(tests, os.path.join(work, "kernel", "Image"), os.path.join(work, "fs.img"),
                           "autograde")
-            score = write_results(results, tests, r)
+            boot = [why for ok, why, _ in r.values() if "did not boot" in why]
+            score = write_results(results, tests, r, output=boot[0] if boot else "")
             say("score %d/%d" % (score, sum(t["points"] for t in tests)))
     except Exception as e:   # noqa: BLE001 -- a grader must answer, whatever happens
         return zero("the grader failed (tell the course staff): %r" % e)
@@ -560,11 +562,11 @@ def check_autograder(name):
             os.chmod(os.path.join(root, "source", f), 0o755)
         subprocess.run(["make", "-s", "-j2", "kernel/Image", "fs.img"], cwd=os.path.join(root, "source"),
                        check=True, capture_output=True)
-        broken = ("diff --git a/kernel/main.c b/kernel/main.c\n--- a/kernel/main.c\n"
-                  "+++ b/kernel/main.c\n@@ -1,1 +1,2 @@\n+this does not compile;\n")
-        with open(os.path.join(qemu.ROOT, "kernel", "main.c")) as f:
-            first = f.readline()
-        broken += " " + first
+        main_c = "kernel/main.c"   # the same in every starting point
+        broken = edit_patch(main_c, "kmain(uint64 hartid, uint64 dtb_pa)\n{\n",
+                            "kmain(uint64 hartid, uint64 dtb_pa)\n{\n  this does not compile;\n")
+        panics = edit_patch(main_c, "  printfinit();\n",
+                            "  printfinit();\n  panic(\"a submission that panics\");\n")
         # The solution (start.patch backwards) written into a starting
         # point, handed in with make handin.
         student = os.path.join(tmp, "student")
@@ -587,6 +589,8 @@ def check_autograder(name):
                   lambda r: {t["name"] for t in r["tests"] if t["status"] == "failed"} == start_fails),
                  ("a submission that does not build", ("handin.patch", broken.encode()),
                   lambda r: r["score"] == 0 and "does not build" in r["output"]),
+                 ("a submission that panics at boot", ("handin.patch", panics.encode()),
+                  lambda r: r["score"] == 0 and "did not boot" in r["output"]),
                  ("an empty submission", None, lambda r: r["score"] == 0 and "empty" in r["output"])]
         for what, upload, good in cases:
             sub = os.path.join(root, "submission")
@@ -642,6 +646,16 @@ def check_classroom(name, tree):
         say("%s lab %s: the workflow's %r passes on the solution%s" % (
             "ok" if r.returncode == 0 else "FAIL", name, cmd,
             "" if r.returncode == 0 else "\n    " + (r.stdout + r.stderr)[-400:]))
+
+
+def edit_patch(path, old, new):
+    """A patch that replaces old by new in this tree's file path."""
+    with open(os.path.join(qemu.ROOT, path)) as f:
+        text = f.read()
+    if text.count(old) != 1:
+        raise RuntimeError("%s: the text to change is not there once" % path)
+    return "".join(difflib.unified_diff(text.splitlines(True), text.replace(old, new).splitlines(True),
+                                        "a/" + path, "b/" + path))
 
 
 def reverse_patch(patch):
