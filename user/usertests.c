@@ -32,12 +32,17 @@
 // above MAXVA, may ever be reachable through a user pointer.
 #define KSPACE 0xffffffc000000000UL
 
-// RAM the machine has. Sizes that must exceed memory derive from it.
-#define MEMSIZE ((uint64)(PHYSTOP - KERNBASE))
+// The memory the kernel had free when usertests started (countfree): the
+// kernel finds RAM in the device tree, so the compile-time PHYSTOP says
+// nothing about it. Sizes that must exceed memory, or fill much of it,
+// derive from it (capped where a test touches every page).
+static uint64 memsize;
+// At most 256 MiB of it: the part a test may touch page by page.
+#define TOUCHABLE (memsize < (1UL << 28) ? memsize : (1UL << 28))
 // More than the machine has, yet still an int (sbrk's argument type).
-#define TOOMUCH ((int)(MEMSIZE < (1UL << 30) ? (1UL << 30) : 0x7ffff000UL))
+#define TOOMUCH ((int)(memsize < (1UL << 30) ? (1UL << 30) : 0x7ffff000UL))
 // xv6's "big" allocation: 100 MiB out of 128 MiB, scaled to the RAM size.
-#define BIG ((int)(MEMSIZE / 128 * 100))
+#define BIG ((int)(TOUCHABLE / 128 * 100))
 // Size of the lazily reserved regions (virtual only, mostly untouched).
 #define REGION (1 << 30)
 
@@ -2379,7 +2384,7 @@ lazy_fork(char *s)
 static void
 lazy_many(char *s)
 {
-  int n = (int)(MEMSIZE / 2);
+  int n = (int)(TOUCHABLE / 2);
   for (int round = 0; round < 2; round++) {
     char *p = sbrklazy(n);
     CHECK(p != SBRK_ERROR, "sbrklazy(%d) failed", n);
@@ -2873,6 +2878,7 @@ main(int argc, char *argv[])
   }
   int free0 = countfree();
   freepages0 = free0;
+  memsize = (uint64)free0 * PGSIZE;
   printf("free pages: %d\n", free0);
 
   int ran = 0, failed = 0;
