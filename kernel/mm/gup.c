@@ -108,6 +108,18 @@ force_write_ok(struct vm_area_struct *vma, struct page *pg, pte_t pte, int flags
   }
 }
 
+// 5.8 (17839856fd58, knob gup_read_breaks_cow): a read GUP of a COW page
+// breaks COW first, as a write would, so that the page it takes is the
+// process's own. A COW page is a read-only PTE in a private writable
+// region. GUP-fast (vma 0) has no region to look at: it leaves every
+// read-only PTE to the slow path.
+static int
+gup_read_breaks_cow(struct vm_area_struct *vma, pte_t pte, int flags)
+{
+  return knob(K_GUP_READ_BREAKS_COW) && !(flags & FOLL_WRITE) && !(pte & PTE_W) &&
+         (vma == 0 || (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE);
+}
+
 // The page at va, grabbed as flags say, if the PTE allows it as it is;
 // else 0 with *fault set to the fault that would make it so. A page under
 // writeback that a write wants comes back with *fault = -1 and a plain
@@ -122,9 +134,7 @@ follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
   struct page *pg = pte_page(*pte);
   if((flags & FOLL_WRITE) && !(*pte & PTE_W) && !force_write_ok(vma, pg, *pte, flags))
     return 0;
-  // 5.8 (17839856fd58): a read GUP of a COW page breaks COW first.
-  if(knob(K_GUP_READ_BREAKS_COW) && !(flags & FOLL_WRITE) && !(*pte & PTE_W) &&
-     (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE){
+  if(gup_read_breaks_cow(vma, *pte, flags)){
     *fault = FAULT_FLAG_WRITE;
     return 0;
   }
@@ -229,7 +239,7 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
     return 0;
   struct page *pg = pte_page(pte);
   if(!PageAnon(pg) || ((flags & FOLL_WRITE) && PageWriteback(pg)) ||
-     (knob(K_GUP_READ_BREAKS_COW) && !(pte & PTE_W)))
+     gup_read_breaks_cow(0, pte, flags))
     return 0;
   race_gup_fast_grab(mm, pte, pg, flags);
   // fork_gup_fast_seq (5.11, 57efa1fe5957): fork may be write-protecting

@@ -420,6 +420,21 @@ free_pgtables(struct mm_struct *mm)
   }
 }
 
+// Must fork give the child a copy of pg at once rather than share it?
+// With knob cow 0, every anonymous page (xv6's eager fork). Since 5.9
+// (70e806e4e645, knob fork_copies_pinned), also an anonymous page that may
+// be pinned for DMA: a device may write it behind the page table, and
+// sharing it would let the parent's next write move the parent away from
+// the device's frame (the RDMA-after-fork bug). The parent keeps its page,
+// writable and exclusive. has_pinned spares the look at each page of a
+// process that never pinned.
+static int
+fork_copies_page(struct mm_struct *src, struct page *pg)
+{
+  return PageAnon(pg) && (!knob(K_COW) ||
+         (knob(K_FORK_COPIES_PINNED) && src->has_pinned && page_maybe_dma_pinned(pg)));
+}
+
 // fork's treatment of one present PTE of the parent's: share its page
 // with the child (both PTEs read-only and COW, the page no longer
 // exclusive to either process: the first write in either one copies it,
@@ -432,13 +447,7 @@ copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, 
 {
   struct mm_struct *smm = src->vm_mm;
   struct page *pg = pte_page(*pte);
-  if(PageAnon(pg) && (!knob(K_COW) ||
-     (knob(K_FORK_COPIES_PINNED) && smm->has_pinned && page_maybe_dma_pinned(pg)))){
-    // A device may write pg behind the page table: sharing it would
-    // let the parent's next write move the parent away from the
-    // device's frame (the RDMA-after-fork bug). The child gets a copy
-    // now; the parent keeps its page, writable and exclusive (5.9).
-    // With knob cow 0, every page is copied, as xv6 did.
+  if(fork_copies_page(smm, pg)){
     struct page *copy = alloc_anon_page(0);
     if(copy == 0)
       return -ENOMEM;
