@@ -1,5 +1,27 @@
 // Boot: discover the machine from the device tree, set up memory, devices
 // and the first process, start the other harts, and enter the scheduler.
+//
+// The firmware (OpenSBI, M-mode) enters _start in entry.S on one hart, in
+// S-mode, with the MMU off, a0 = the hart's id and a1 = the physical
+// address of the device tree. Which hart that is, where the image was
+// loaded and how much RAM there is are not known in advance: QEMU and the
+// VisionFive 2 differ in all three. entry.S sets up a stack and an early
+// page table that maps the image at its link address (the top of the
+// address space) and RAM in the direct map, turns paging on and calls
+// kmain. kmain then, in order:
+//
+//  1. reads the device tree (fdt.c): harts, RAM, reserved regions, the
+//     UART, the PLIC, virtio devices, the initrd, the timebase;
+//  2. builds the kernel's own page table and gives every frame of RAM not
+//     reserved (firmware, kernel, device tree, initrd) to the allocator;
+//  3. brings up the console, interrupts, the file system's caches and the
+//     root disk (the initrd as a RAM disk if there is one, else virtio);
+//  4. makes the first process (userinit: it will exec /init) and the
+//     flusher, the kernel thread that writes dirty file pages back;
+//  5. starts the other harts through SBI's hart state management
+//     extension (secondary_entry in entry.S, then kmain_secondary), one
+//     at a time, each waiting until the one before runs;
+//  6. enters the scheduler, as every hart does last.
 
 #include "types.h"
 #include "param.h"
@@ -14,7 +36,6 @@
 
 uint64 timebase;
 static struct fdt_machine machine;
-static volatile int boot_done;
 
 extern char secondary_entry[];
 
@@ -55,7 +76,7 @@ start_secondaries(void)
       ncpu--;
       continue;
     }
-    while(!cpus[c].started)
+    while(!__atomic_load_n(&cpus[c].started, __ATOMIC_ACQUIRE))
       ;
     c++;
   }
@@ -111,9 +132,7 @@ kmain(uint64 hartid, uint64 dtb_pa)
   userinit();
   flusher_start();
 
-  __sync_synchronize();
-  boot_done = 1;
-  mycpu()->started = 1;
+  __atomic_store_n(&mycpu()->started, 1, __ATOMIC_RELEASE);
   int usable = ncpu;
   start_secondaries();
   printf("cowpin %s: boot hart %ld, %d of %d harts online, %ld MiB of RAM, %ld free pages, timebase %ld Hz\n",
@@ -132,8 +151,7 @@ kmain_secondary(uint64 hartid, uint64 cpu)
   kvminithart();
   trapinithart();
   plicinithart();
-  __sync_synchronize();
-  cpus[cpu].started = 1;
+  __atomic_store_n(&cpus[cpu].started, 1, __ATOMIC_RELEASE);
   // The boot hart's summary comes before anything a process prints: a
   // shell prompt printed first would be followed by it, and whoever
   // waits for the prompt at the end of the output (tools/qemu.py) would

@@ -17,7 +17,7 @@ struct cpu {
   int noff;                   // Depth of push_off() nesting.
   int intena;                 // Were interrupts enabled before push_off()?
   uint32 hartid;              // firmware hart id
-  volatile int started;       // reached the scheduler
+  int started;                // reached the scheduler; atomic (start_secondaries waits for it)
   int idle;                   // waiting for work in wfi; atomic: set by this cpu, taken by a waker (kick_idle_cpus)
   struct mm_struct *active_mm; // whose page table satp holds (0: the kernel's); see switch_mm
 };
