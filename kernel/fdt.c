@@ -64,7 +64,7 @@ static uint64
 cells(const uint8 *p, uint32 n)
 {
   uint64 v = 0;
-  for (uint32 i = 0; i < n; i++)
+  for(uint32 i = 0; i < n; i++)
     v = (v << 32) | be32(p + 4 * i);
   return v;
 }
@@ -74,8 +74,8 @@ static int
 mem_eq_str(const uint8 *p, uint32 n, const char *s)
 {
   uint32 i;
-  for (i = 0; i < n; i++)
-    if (s[i] == 0 || p[i] != (uint8)s[i])
+  for(i = 0; i < n; i++)
+    if(s[i] == 0 || p[i] != (uint8)s[i])
       return 0;
   return s[i] == 0;
 }
@@ -97,34 +97,34 @@ open_blob(const void *blob, struct blob *b)
   uint32 version, last_comp;
 
   // The first 8 bytes (magic, totalsize) must be trusted to learn the bound.
-  if (be32(p) != FDT_MAGIC)
+  if(be32(p) != FDT_MAGIC)
     return FDT_EBADMAGIC;
   b->p = p;
   b->size = be32(p + 4);
-  if (b->size < 36)               // smallest (version 16) header
+  if(b->size < 36)               // smallest (version 16) header
     return FDT_ETRUNC;
   version = be32(p + 20);
   last_comp = be32(p + 24);
   // Version 17 readers can read anything whose last compatible version
   // is <= 17; version 16 lacks only size_dt_struct.
-  if (version < 16 || last_comp > 17)
+  if(version < 16 || last_comp > 17)
     return FDT_EVERSION;
   hdr = version >= 17 ? 40 : 36;
-  if (b->size < hdr)
+  if(b->size < hdr)
     return FDT_ETRUNC;
 
   off_st = be32(p + 8);
   off_str = be32(p + 12);
   off_rsv = be32(p + 16);
   sz_str = be32(p + 32);
-  if (off_st > b->size || off_str > b->size || off_rsv > b->size)
+  if(off_st > b->size || off_str > b->size || off_rsv > b->size)
     return FDT_ETRUNC;
   sz_st = version >= 17 ? be32(p + 36) : b->size - off_st;
-  if (sz_st > b->size - off_st || sz_str > b->size - off_str)
+  if(sz_st > b->size - off_st || sz_str > b->size - off_str)
     return FDT_ETRUNC;
   // Tokens are aligned relative to the blob start, which is only the same
   // as "relative to the block" when the block itself is aligned.
-  if (off_st % 4 != 0)
+  if(off_st % 4 != 0)
     return FDT_EBADSTRUCT;
 
   b->st = off_st;
@@ -139,7 +139,7 @@ uint64
 fdt_totalsize(const void *blob)
 {
   const uint8 *p = blob;
-  if (be32(p) != FDT_MAGIC)
+  if(be32(p) != FDT_MAGIC)
     return 0;
   return be32(p + 4);
 }
@@ -162,9 +162,9 @@ static int
 bounded_strlen(const struct blob *b, uint64 off, uint64 lim, uint32 *len)
 {
   uint64 i = off;
-  while (i < lim && b->p[i] != 0)
+  while(i < lim && b->p[i] != 0)
     i++;
-  if (i >= lim)
+  if(i >= lim)
     return FDT_ETRUNC;
   *len = i - off;
   return 0;
@@ -177,31 +177,31 @@ next_tok(const struct blob *b, uint64 *pos, struct tok *t)
   uint64 at = *pos;
   int r;
 
-  if (at + 4 > b->st_end)
+  if(at + 4 > b->st_end)
     return FDT_ETRUNC;
   t->off = at;
   t->type = be32(b->p + at);
   at += 4;
-  switch (t->type) {
+  switch(t->type){
   case TOK_BEGIN_NODE:
-    if ((r = bounded_strlen(b, at, b->st_end, &t->namelen)) < 0)
+    if((r = bounded_strlen(b, at, b->st_end, &t->namelen)) < 0)
       return r;
     t->name = b->p + at;
     at = align4(at + t->namelen + 1);
     break;
   case TOK_PROP: {
     uint64 nameoff;
-    if (at + 8 > b->st_end)
+    if(at + 8 > b->st_end)
       return FDT_ETRUNC;
     t->len = be32(b->p + at);
     nameoff = be32(b->p + at + 4);
     at += 8;
-    if (t->len > b->st_end - at)
+    if(t->len > b->st_end - at)
       return FDT_ETRUNC;
     t->val = b->p + at;
-    if (nameoff >= b->str_end - b->str)
+    if(nameoff >= b->str_end - b->str)
       return FDT_EBADSTRUCT;
-    if ((r = bounded_strlen(b, b->str + nameoff, b->str_end, &t->namelen)) < 0)
+    if((r = bounded_strlen(b, b->str + nameoff, b->str_end, &t->namelen)) < 0)
       return r;
     t->name = b->p + b->str + nameoff;
     at = align4(at + t->len);
@@ -242,30 +242,30 @@ static int
 walk_next(struct walk *w, struct tok *t)
 {
   int r;
-  for (;;) {
-    if ((r = next_tok(w->b, &w->pos, t)) < 0)
+  for(;;){
+    if((r = next_tok(w->b, &w->pos, t)) < 0)
       return r;
-    switch (t->type) {
+    switch(t->type){
     case TOK_NOP:
       continue;
     case TOK_BEGIN_NODE:
-      if (w->depth == 0 && w->seen_root)
+      if(w->depth == 0 && w->seen_root)
         return FDT_EBADSTRUCT;          // a second root
       w->seen_root = 1;
       t->depth = w->depth++;
       return 1;
     case TOK_END_NODE:
-      if (w->depth == 0)
+      if(w->depth == 0)
         return FDT_EBADSTRUCT;
       t->depth = --w->depth;
       return 1;
     case TOK_PROP:
-      if (w->depth == 0)
+      if(w->depth == 0)
         return FDT_EBADSTRUCT;          // property outside any node
       t->depth = w->depth - 1;
       return 1;
     default: // TOK_END
-      if (w->depth != 0 || !w->seen_root)
+      if(w->depth != 0 || !w->seen_root)
         return FDT_EBADSTRUCT;
       return 0;
     }
@@ -280,15 +280,15 @@ static int
 path_comp(const uint8 *path, uint32 plen, int k, const uint8 **c, uint32 *clen)
 {
   uint32 i = 0;
-  for (;;) {
-    while (i < plen && path[i] == '/')
+  for(;;){
+    while(i < plen && path[i] == '/')
       i++;
-    if (i >= plen)
+    if(i >= plen)
       return 0;
     uint32 start = i;
-    while (i < plen && path[i] != '/')
+    while(i < plen && path[i] != '/')
       i++;
-    if (k-- == 0) {
+    if(k-- == 0){
       *c = path + start;
       *clen = i - start;
       return 1;
@@ -302,14 +302,14 @@ static int
 comp_matches(const uint8 *c, uint32 clen, const uint8 *name, uint32 nlen)
 {
   uint32 i;
-  for (i = 0; i < clen; i++)
-    if (c[i] == '@')
+  for(i = 0; i < clen; i++)
+    if(c[i] == '@')
       break;
   int has_unit = i < clen;
-  if (nlen < clen || (nlen > clen && (has_unit || name[clen] != '@')))
+  if(nlen < clen || (nlen > clen && (has_unit || name[clen] != '@')))
     return 0;
-  for (i = 0; i < clen; i++)
-    if (c[i] != name[i])
+  for(i = 0; i < clen; i++)
+    if(c[i] != name[i])
       return 0;
   return 1;
 }
@@ -327,26 +327,26 @@ find_node(const struct blob *b, const uint8 *path, uint32 plen, uint64 *off)
   int r;
 
   walk_init(&w, b);
-  while ((r = walk_next(&w, &t)) > 0) {
-    if (t.type == TOK_BEGIN_NODE) {
-      if (t.depth == 0) {
-        if (!path_comp(path, plen, 0, &c, &clen)) {
+  while((r = walk_next(&w, &t)) > 0){
+    if(t.type == TOK_BEGIN_NODE){
+      if(t.depth == 0){
+        if(!path_comp(path, plen, 0, &c, &clen)){
           *off = t.off;                 // the path is just "/"
           return 1;
         }
         continue;
       }
-      if (matched != t.depth - 1)
+      if(matched != t.depth - 1)
         continue;                       // not under the path's prefix
-      if (!path_comp(path, plen, t.depth - 1, &c, &clen) ||
+      if(!path_comp(path, plen, t.depth - 1, &c, &clen) ||
           !comp_matches(c, clen, t.name, t.namelen))
         continue;
       matched = t.depth;
-      if (!path_comp(path, plen, t.depth, &c, &clen)) {
+      if(!path_comp(path, plen, t.depth, &c, &clen)){
         *off = t.off;
         return 1;
       }
-    } else if (t.type == TOK_END_NODE && matched >= t.depth && t.depth > 0) {
+    } else if(t.type == TOK_END_NODE && matched >= t.depth && t.depth > 0){
       matched = t.depth - 1;
     }
   }
@@ -362,20 +362,20 @@ node_prop(const struct blob *b, uint64 off, const uint8 *name, uint32 nlen,
   struct tok t;
   int r;
 
-  if ((r = next_tok(b, &off, &t)) < 0)
+  if((r = next_tok(b, &off, &t)) < 0)
     return r;
-  for (;;) {
-    if ((r = next_tok(b, &off, &t)) < 0)
+  for(;;){
+    if((r = next_tok(b, &off, &t)) < 0)
       return r;
-    if (t.type == TOK_NOP)
+    if(t.type == TOK_NOP)
       continue;
-    if (t.type != TOK_PROP)
+    if(t.type != TOK_PROP)
       return 0;                         // properties come before subnodes
-    if (t.namelen == nlen) {
+    if(t.namelen == nlen){
       uint32 i;
-      for (i = 0; i < nlen && t.name[i] == name[i]; i++)
+      for(i = 0; i < nlen && t.name[i] == name[i]; i++)
         ;
-      if (i == nlen) {
+      if(i == nlen){
         *val = t.val;
         *len = t.len;
         return 1;
@@ -392,12 +392,12 @@ find_prop(const struct blob *b, const char *path, const char *name,
   uint64 off;
   int r;
 
-  while (path[plen])
+  while(path[plen])
     plen++;
-  while (name[nlen])
+  while(name[nlen])
     nlen++;
   r = find_node(b, (const uint8 *)path, plen, &off);
-  if (r <= 0)
+  if(r <= 0)
     return r;
   return node_prop(b, off, (const uint8 *)name, nlen, val, len);
 }
@@ -407,7 +407,7 @@ static uint32
 path_len(const uint8 *v, uint32 len)
 {
   uint32 n = 0;
-  while (n < len && v[n] != 0 && v[n] != ':')
+  while(n < len && v[n] != 0 && v[n] != ':')
     n++;
   return n;
 }
@@ -422,21 +422,21 @@ find_stdout(const struct blob *b, uint64 *off)
   int r;
 
   r = find_prop(b, "/chosen", "stdout-path", &v, &len);
-  if (r == 0)
+  if(r == 0)
     r = find_prop(b, "/chosen", "linux,stdout-path", &v, &len);  // older name
-  if (r <= 0)
+  if(r <= 0)
     return r;
   n = path_len(v, len);
-  if (n == 0)
+  if(n == 0)
     return 0;
-  if (v[0] != '/') {
+  if(v[0] != '/'){
     uint64 aliases;
-    if ((r = find_node(b, (const uint8 *)"/aliases", 8, &aliases)) <= 0)
+    if((r = find_node(b, (const uint8 *)"/aliases", 8, &aliases)) <= 0)
       return r;
-    if ((r = node_prop(b, aliases, v, n, &v, &len)) <= 0)
+    if((r = node_prop(b, aliases, v, n, &v, &len)) <= 0)
       return r;
     n = path_len(v, len);
-    if (n == 0 || v[0] != '/')
+    if(n == 0 || v[0] != '/')
       return 0;
   }
   return find_node(b, v, n, off);
@@ -502,11 +502,11 @@ prop_u32(const struct prop *p, uint32 dflt)
 static uint64
 prop_num(const struct prop *p)
 {
-  if (!p->present)
+  if(!p->present)
     return 0;
-  if (p->len >= 8)
+  if(p->len >= 8)
     return be64(p->val);
-  if (p->len >= 4)
+  if(p->len >= 4)
     return be32(p->val);
   return 0;
 }
@@ -516,9 +516,9 @@ static int
 prop_str_is(const struct prop *p, const char *s)
 {
   uint32 n = 0;
-  if (!p->present)
+  if(!p->present)
     return 0;
-  while (n < p->len && p->val[n] != 0)
+  while(n < p->len && p->val[n] != 0)
     n++;
   return mem_eq_str(p->val, n, s);
 }
@@ -528,13 +528,13 @@ static int
 prop_has_str(const struct prop *p, const char *s)
 {
   uint32 i = 0, start;
-  if (!p->present)
+  if(!p->present)
     return 0;
-  while (i < p->len) {
+  while(i < p->len){
     start = i;
-    while (i < p->len && p->val[i] != 0)
+    while(i < p->len && p->val[i] != 0)
       i++;
-    if (mem_eq_str(p->val + start, i - start, s))
+    if(mem_eq_str(p->val + start, i - start, s))
       return 1;
     i++;
   }
@@ -554,7 +554,7 @@ static int
 name_is(const struct node *n, const char *s)
 {
   uint32 i = 0;
-  while (i < n->namelen && n->name[i] != '@')
+  while(i < n->namelen && n->name[i] != '@')
     i++;
   return mem_eq_str(n->name, i, s);
 }
@@ -566,9 +566,9 @@ reg_entry(const struct node *n, uint32 ac, uint32 sc, uint32 i,
 {
   const struct prop *reg = &n->p[P_REG];
   uint32 esz = (ac + sc) * 4;
-  if (!reg->present || ac == 0 || ac > MAX_CELLS || sc > MAX_CELLS)
+  if(!reg->present || ac == 0 || ac > MAX_CELLS || sc > MAX_CELLS)
     return 0;
-  if (reg->len / esz <= i)
+  if(reg->len / esz <= i)
     return 0;
   *base = cells(reg->val + i * esz, ac);
   *size = cells(reg->val + i * esz + ac * 4, sc);
@@ -581,9 +581,9 @@ static uint32
 node_irq(const struct node *n)
 {
   const struct prop *ie = &n->p[P_INTREXT];
-  if (n->p[P_INTR].present)
+  if(n->p[P_INTR].present)
     return prop_u32(&n->p[P_INTR], 0);
-  if (ie->present && ie->len >= 8)
+  if(ie->present && ie->len >= 8)
     return be32(ie->val + 4);
   return 0;
 }
@@ -591,7 +591,7 @@ node_irq(const struct node *n)
 static uint32
 node_phandle(const struct node *n)
 {
-  if (n->p[P_PHANDLE].present)
+  if(n->p[P_PHANDLE].present)
     return prop_u32(&n->p[P_PHANDLE], 0);
   return prop_u32(&n->p[P_LPHANDLE], 0);
 }
@@ -632,16 +632,16 @@ map_up(const struct level *bus, const struct level *up, uint64 a)
   const struct prop *r = &bus->ranges;
   uint32 cac = bus->ac, csc = bus->sc, pac = up->ac, esz;
 
-  if (!r->present || r->len == 0)
+  if(!r->present || r->len == 0)
     return a;
-  if (cac == 0 || cac > MAX_CELLS || pac > MAX_CELLS || csc > MAX_CELLS)
+  if(cac == 0 || cac > MAX_CELLS || pac > MAX_CELLS || csc > MAX_CELLS)
     return a;
   esz = (cac + pac + csc) * 4;
-  for (uint64 off = 0; off + esz <= r->len; off += esz) {
+  for(uint64 off = 0; off + esz <= r->len; off += esz){
     uint64 cb = cells(r->val + off, cac);
     uint64 pb = cells(r->val + off + cac * 4, pac);
     uint64 sz = cells(r->val + off + (cac + pac) * 4, csc);
-    if (a >= cb && a - cb < sz)
+    if(a >= cb && a - cb < sz)
       return a - cb + pb;
   }
   return a;
@@ -655,9 +655,9 @@ dev_reg(const struct parser *ps, const struct node *n, uint32 i,
 {
   const struct level *parent = &ps->lv[n->depth - 1];
 
-  if (!reg_entry(n, parent->ac, parent->sc, i, base, size))
+  if(!reg_entry(n, parent->ac, parent->sc, i, base, size))
     return 0;
-  for (int d = n->depth - 1; d >= 1; d--)
+  for(int d = n->depth - 1; d >= 1; d--)
     *base = map_up(&ps->lv[d], &ps->lv[d - 1], *base);
   return 1;
 }
@@ -665,7 +665,7 @@ dev_reg(const struct parser *ps, const struct node *n, uint32 i,
 static void
 add_range(struct fdt_range *r, int *n, int max, uint64 base, uint64 size)
 {
-  if (size == 0 || *n >= max)
+  if(size == 0 || *n >= max)
     return;             // full: later ranges are dropped
   r[*n].base = base;
   r[*n].size = size;
@@ -677,7 +677,7 @@ add_all_ranges(const struct parser *ps, const struct node *n,
                struct fdt_range *r, int *cnt, int max)
 {
   uint64 base, size;
-  for (uint32 i = 0; dev_reg(ps, n, i, &base, &size); i++)
+  for(uint32 i = 0; dev_reg(ps, n, i, &base, &size); i++)
     add_range(r, cnt, max, base, size);
 }
 
@@ -686,8 +686,8 @@ do_chosen(struct fdt_machine *m, const struct node *n)
 {
   const struct prop *ba = &n->p[P_BOOTARGS];
   uint32 i = 0;
-  if (ba->present)
-    for (; i < ba->len && i < sizeof(m->bootargs) - 1 && ba->val[i] != 0; i++)
+  if(ba->present)
+    for(; i < ba->len && i < sizeof(m->bootargs) - 1 && ba->val[i] != 0; i++)
       m->bootargs[i] = ba->val[i];
   m->bootargs[i] = 0;
   m->initrd_start = prop_num(&n->p[P_INITRD_S]);
@@ -704,7 +704,7 @@ do_cpu(struct fdt_machine *m, const struct node *n, const struct level *parent,
 
   me->kind = K_CPU;
   me->hart = -1;
-  if (m->nharts >= FDT_MAX_HARTS || !reg_entry(n, parent->ac, parent->sc, 0, &id, &unused))
+  if(m->nharts >= FDT_MAX_HARTS || !reg_entry(n, parent->ac, parent->sc, 0, &id, &unused))
     return;
   h = &m->harts[m->nharts];
   h->hartid = id;
@@ -714,7 +714,7 @@ do_cpu(struct fdt_machine *m, const struct node *n, const struct level *parent,
   h->intc_phandle = 0;
   me->hart = m->nharts++;
   // The spec allows timebase-frequency on each cpu instead of /cpus.
-  if (m->timebase == 0)
+  if(m->timebase == 0)
     m->timebase = prop_num(&n->p[P_TIMEBASE]);
 }
 
@@ -725,9 +725,9 @@ do_uart(struct parser *ps, const struct node *n, int dw)
   int is_stdout = ps->have_stdout && n->off == ps->stdout_off;
   uint64 base, size;
 
-  if (m->uart.found && (ps->uart_is_stdout || !is_stdout))
+  if(m->uart.found && (ps->uart_is_stdout || !is_stdout))
     return;
-  if (!dev_reg(ps, n, 0, &base, &size))
+  if(!dev_reg(ps, n, 0, &base, &size))
     return;
   m->uart.base = base;
   m->uart.size = size;
@@ -746,7 +746,7 @@ do_plic(struct parser *ps, const struct node *n)
   struct fdt_machine *m = ps->m;
   uint64 base, size;
 
-  if (m->plic.found || !dev_reg(ps, n, 0, &base, &size))
+  if(m->plic.found || !dev_reg(ps, n, 0, &base, &size))
     return;
   m->plic.base = base;
   m->plic.size = size;
@@ -754,7 +754,7 @@ do_plic(struct parser *ps, const struct node *n)
   m->plic.found = 1;
   // Contexts are resolved after the walk: the cpus' interrupt controllers
   // (and their phandles) may come later in the blob.
-  if (n->p[P_INTREXT].present) {
+  if(n->p[P_INTREXT].present){
     ps->plic_ie = n->p[P_INTREXT].val;
     ps->plic_ie_len = n->p[P_INTREXT].len;
   }
@@ -768,15 +768,15 @@ do_virtio(struct parser *ps, const struct node *n)
   uint64 base, size;
   int i, j;
 
-  if (!dev_reg(ps, n, 0, &base, &size))
+  if(!dev_reg(ps, n, 0, &base, &size))
     return;
-  for (i = 0; i < m->nvirtio && m->virtio[i].base <= base; i++)
+  for(i = 0; i < m->nvirtio && m->virtio[i].base <= base; i++)
     ;
-  if (i >= FDT_MAX_VIRTIO)
+  if(i >= FDT_MAX_VIRTIO)
     return;
   j = m->nvirtio < FDT_MAX_VIRTIO ? m->nvirtio : FDT_MAX_VIRTIO - 1;
   // Field by field: a struct assignment may become a memcpy call.
-  for (; j > i; j--) {
+  for(; j > i; j--){
     m->virtio[j].base = m->virtio[j - 1].base;
     m->virtio[j].size = m->virtio[j - 1].size;
     m->virtio[j].irq = m->virtio[j - 1].irq;
@@ -784,7 +784,7 @@ do_virtio(struct parser *ps, const struct node *n)
   m->virtio[i].base = base;
   m->virtio[i].size = size;
   m->virtio[i].irq = node_irq(n);
-  if (m->nvirtio < FDT_MAX_VIRTIO)
+  if(m->nvirtio < FDT_MAX_VIRTIO)
     m->nvirtio++;
 }
 
@@ -793,14 +793,14 @@ do_device(struct parser *ps, const struct node *n)
 {
   const struct prop *c = &n->p[P_COMPAT];
 
-  if (prop_has_str(c, "virtio,mmio"))
+  if(prop_has_str(c, "virtio,mmio"))
     do_virtio(ps, n);
-  else if (prop_has_str(c, "riscv,plic0") || prop_has_str(c, "sifive,plic-1.0.0") ||
+  else if(prop_has_str(c, "riscv,plic0") || prop_has_str(c, "sifive,plic-1.0.0") ||
            prop_has_str(c, "starfive,jh7110-plic"))
     do_plic(ps, n);
-  else if (prop_has_str(c, "snps,dw-apb-uart"))
+  else if(prop_has_str(c, "snps,dw-apb-uart"))
     do_uart(ps, n, 1);
-  else if (prop_has_str(c, "ns16550a") || prop_has_str(c, "ns16550"))
+  else if(prop_has_str(c, "ns16550a") || prop_has_str(c, "ns16550"))
     do_uart(ps, n, 0);
 }
 
@@ -815,7 +815,7 @@ finish_node(struct parser *ps)
   struct level *me, *parent;
 
   ps->pending = 0;
-  if (n->depth >= MAX_DEPTH)
+  if(n->depth >= MAX_DEPTH)
     return;
   me = &ps->lv[n->depth];
   me->ac = prop_u32(&n->p[P_ACELLS], 2);    // defaults from the spec
@@ -825,37 +825,37 @@ finish_node(struct parser *ps)
   me->ranges.present = n->p[P_RANGES].present;
   me->kind = K_OTHER;
   me->hart = -1;
-  if (n->depth == 0) {
+  if(n->depth == 0){
     me->kind = K_ROOT;
     return;
   }
   parent = &ps->lv[n->depth - 1];
 
-  if (n->depth == 1 && name_is(n, "cpus")) {
+  if(n->depth == 1 && name_is(n, "cpus")){
     me->kind = K_CPUS;
     m->timebase = prop_num(&n->p[P_TIMEBASE]);
-  } else if (n->depth == 1 && name_is(n, "reserved-memory")) {
+  } else if(n->depth == 1 && name_is(n, "reserved-memory")){
     me->kind = K_RESMEM;
-  } else if (n->depth == 1 && name_is(n, "chosen")) {
+  } else if(n->depth == 1 && name_is(n, "chosen")){
     do_chosen(m, n);
-  } else if (n->depth == 1 && (prop_str_is(&n->p[P_DEVTYPE], "memory") || name_is(n, "memory"))) {
-    if (node_enabled(n))
+  } else if(n->depth == 1 && (prop_str_is(&n->p[P_DEVTYPE], "memory") || name_is(n, "memory"))){
+    if(node_enabled(n))
       add_all_ranges(ps, n, m->mem, &m->nmem, FDT_MAX_MEM);
-  } else if (parent->kind == K_CPUS && prop_str_is(&n->p[P_DEVTYPE], "cpu")) {
+  } else if(parent->kind == K_CPUS && prop_str_is(&n->p[P_DEVTYPE], "cpu")){
     do_cpu(m, n, parent, me);
-  } else if (parent->kind == K_CPU && parent->hart >= 0 &&
-             (n->p[P_INTC].present || prop_has_str(&n->p[P_COMPAT], "riscv,cpu-intc"))) {
-    if (m->harts[parent->hart].intc_phandle == 0)
+  } else if(parent->kind == K_CPU && parent->hart >= 0 &&
+             (n->p[P_INTC].present || prop_has_str(&n->p[P_COMPAT], "riscv,cpu-intc"))){
+    if(m->harts[parent->hart].intc_phandle == 0)
       m->harts[parent->hart].intc_phandle = node_phandle(n);
-  } else if (parent->kind == K_RESMEM) {
-    if (node_enabled(n)) {
+  } else if(parent->kind == K_RESMEM){
+    if(node_enabled(n)){
       add_all_ranges(ps, n, m->rsv, &m->nrsv, FDT_MAX_RSV);
-      if (n->p[P_NOMAP].present)
+      if(n->p[P_NOMAP].present)
         add_all_ranges(ps, n, m->nomap, &m->nnomap, FDT_MAX_RSV);
     }
   }
 
-  if (n->p[P_COMPAT].present && node_enabled(n))
+  if(n->p[P_COMPAT].present && node_enabled(n))
     do_device(ps, n);
 }
 
@@ -867,7 +867,7 @@ start_node(struct parser *ps, const struct tok *t)
   n->depth = t->depth;
   n->name = t->name;
   n->namelen = t->namelen;
-  for (int i = 0; i < NPROP; i++)
+  for(int i = 0; i < NPROP; i++)
     n->p[i].present = 0;
   ps->pending = 1;
 }
@@ -875,8 +875,8 @@ start_node(struct parser *ps, const struct tok *t)
 static void
 record_prop(struct parser *ps, const struct tok *t)
 {
-  for (int i = 0; i < NPROP; i++) {
-    if (mem_eq_str(t->name, t->namelen, prop_names[i])) {
+  for(int i = 0; i < NPROP; i++){
+    if(mem_eq_str(t->name, t->namelen, prop_names[i])){
       ps->cur.p[i].val = t->val;
       ps->cur.p[i].len = t->len;
       ps->cur.p[i].present = 1;
@@ -893,18 +893,18 @@ walk_tree(struct parser *ps)
   int r;
 
   walk_init(&w, ps->b);
-  while ((r = walk_next(&w, &t)) > 0) {
-    if (t.type == TOK_BEGIN_NODE) {
-      if (ps->pending)
+  while((r = walk_next(&w, &t)) > 0){
+    if(t.type == TOK_BEGIN_NODE){
+      if(ps->pending)
         finish_node(ps);
       start_node(ps, &t);
-    } else if (t.type == TOK_PROP) {
+    } else if(t.type == TOK_PROP){
       // A property after a subnode: not a valid blob, and we would have
       // interpreted the node already.
-      if (!ps->pending || t.depth != ps->cur.depth)
+      if(!ps->pending || t.depth != ps->cur.depth)
         return FDT_EBADSTRUCT;
       record_prop(ps, &t);
-    } else if (ps->pending) {           // END_NODE of a node without children
+    } else if(ps->pending){           // END_NODE of a node without children
       finish_node(ps);
     }
   }
@@ -920,17 +920,17 @@ resolve_plic(struct parser *ps)
   struct fdt_machine *m = ps->m;
   uint32 n = ps->plic_ie_len / 8;
 
-  if (n > FDT_MAX_CTX)
+  if(n > FDT_MAX_CTX)
     n = FDT_MAX_CTX;
   m->plic.nctx = n;
-  for (uint32 i = 0; i < n; i++) {
+  for(uint32 i = 0; i < n; i++){
     uint32 ph = be32(ps->plic_ie + 8 * i);
     uint32 cause = be32(ps->plic_ie + 8 * i + 4);
     m->plic.ctx_hart[i] = -1;
-    if (cause != 9 || ph == 0 || ph == 0xffffffffU)
+    if(cause != 9 || ph == 0 || ph == 0xffffffffU)
       continue;
-    for (int h = 0; h < m->nharts; h++) {
-      if (m->harts[h].intc_phandle == ph) {
+    for(int h = 0; h < m->nharts; h++){
+      if(m->harts[h].intc_phandle == ph){
         m->plic.ctx_hart[i] = m->harts[h].hartid;
         break;
       }
@@ -942,13 +942,13 @@ static int
 read_rsvmap(const struct blob *b, struct fdt_machine *m)
 {
   uint64 at = b->rsv, base, size;
-  for (;;) {
-    if (at + 16 > b->size)
+  for(;;){
+    if(at + 16 > b->size)
       return FDT_ETRUNC;                // no terminating 0,0 entry
     base = be64(b->p + at);
     size = be64(b->p + at + 8);
     at += 16;
-    if (base == 0 && size == 0)
+    if(base == 0 && size == 0)
       return 0;
     add_range(m->rsv, &m->nrsv, FDT_MAX_RSV, base, size);
   }
@@ -960,7 +960,7 @@ static void
 zero(void *p, uint64 n)
 {
   volatile uint8 *q = p;
-  for (uint64 i = 0; i < n; i++)
+  for(uint64 i = 0; i < n; i++)
     q[i] = 0;
 }
 
@@ -973,18 +973,18 @@ fdt_parse(const void *blob, struct fdt_machine *m)
 
   zero(m, sizeof(*m));
   zero(&ps, sizeof(ps));
-  if ((r = open_blob(blob, &b)) < 0)
+  if((r = open_blob(blob, &b)) < 0)
     return r;
-  if ((r = read_rsvmap(&b, m)) < 0)
+  if((r = read_rsvmap(&b, m)) < 0)
     return r;
   ps.b = &b;
   ps.m = m;
   // The console must be known while walking so that the stdout-path node
   // wins over an earlier compatible UART.
-  if ((r = find_stdout(&b, &ps.stdout_off)) < 0)
+  if((r = find_stdout(&b, &ps.stdout_off)) < 0)
     return r;
   ps.have_stdout = r;
-  if ((r = walk_tree(&ps)) < 0)
+  if((r = walk_tree(&ps)) < 0)
     return r;
   resolve_plic(&ps);
   return 0;

@@ -22,7 +22,7 @@ void
 acquiresleep(struct sleeplock *lk)
 {
   acquire(&lk->lk);
-  while (lk->locked){
+  while(lk->locked){
     lk->waiters++;
     sleep(lk, &lk->lk);
     lk->waiters--;

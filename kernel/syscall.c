@@ -33,7 +33,7 @@ static uint64
 argraw(int n)
 {
   struct trapframe *tf = &myproc()->trapframe;
-  switch (n) {
+  switch(n){
   case 0: return tf->a0;
   case 1: return tf->a1;
   case 2: return tf->a2;

@@ -68,21 +68,21 @@ static char *tname = "usertests";   // the running test, for messages
     printf(__VA_ARGS__);          \
     printf("\n");                 \
     exit(1);                      \
-  } while (0)
+  } while(0)
 
 #define CHECK(cond, ...)          \
   do {                            \
-    if (!(cond))                  \
+    if(!(cond))                  \
       FAIL(__VA_ARGS__);          \
-  } while (0)
+  } while(0)
 
 static void
 want_err(long r, int want, char *what)
 {
-  if (r != -1)
+  if(r != -1)
     FAIL("%s returned %d, expected -1 with errno %s", what, (int)r,
          strerror(want));
-  if (errno != want)
+  if(errno != want)
     FAIL("%s: errno %d (%s), expected %d (%s)", what, errno,
          strerror(errno), want, strerror(want));
 }
@@ -95,7 +95,7 @@ want_err(long r, int want, char *what)
     errno = 0;                    \
     long r_ = (long)(call);       \
     want_err(r_, (want), #call);  \
-  } while (0)
+  } while(0)
 
 // A transfer to or from a bad user address must move nothing. Like xv6
 // we let the console and pipes answer 0 instead of -1 (strict == 0);
@@ -103,10 +103,10 @@ want_err(long r, int want, char *what)
 static void
 refused(int n, int strict, char *what, uint64 addr)
 {
-  if (n > 0 || (strict && n != -1))
+  if(n > 0 || (strict && n != -1))
     FAIL("%s with address %p returned %d, expected -1", what, (void *)addr,
          n);
-  if (n == -1 && errno != EFAULT)
+  if(n == -1 && errno != EFAULT)
     FAIL("%s with address %p: errno %d (%s), expected EFAULT", what,
          (void *)addr, errno, strerror(errno));
 }
@@ -132,7 +132,7 @@ static int
 xfork(void)
 {
   int pid = fork();
-  if (pid < 0)
+  if(pid < 0)
     FAIL("fork failed (errno %d)", errno);
   return pid;
 }
@@ -143,7 +143,7 @@ reap(int pid)
 {
   int st = 0;
   int r = wait(&st);
-  if (r != pid)
+  if(r != pid)
     FAIL("wait returned %d, expected child %d", r, pid);
   return st;
 }
@@ -154,9 +154,9 @@ static void
 must_fault(uint64 addr, int store)
 {
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     volatile char *p = ptr(addr);
-    if (store) {
+    if(store){
       *p = 99;
       printf("%s: store to %p went through\n", tname, (void *)addr);
     } else {
@@ -195,7 +195,7 @@ static char *
 alignbrk(void)
 {
   uint64 top = (uint64)sbrk(0);
-  if (top % PGSIZE)
+  if(top % PGSIZE)
     sbrk(PGSIZE - top % PGSIZE);
   top = (uint64)sbrk(0);
   CHECK(top % PGSIZE == 0, "cannot page-align the break (%p)", (void *)top);
@@ -207,11 +207,11 @@ alignbrk(void)
 static void
 shrinkto(char *old)
 {
-  while ((uint64)sbrk(0) > (uint64)old) {
+  while((uint64)sbrk(0) > (uint64)old){
     uint64 d = (uint64)sbrk(0) - (uint64)old;
-    if (d > (1UL << 30))
+    if(d > (1UL << 30))
       d = 1UL << 30;
-    if (sbrk(-(int)d) == SBRK_ERROR)
+    if(sbrk(-(int)d) == SBRK_ERROR)
       break;
   }
 }
@@ -224,12 +224,12 @@ static uint64
 fillmem(void)
 {
   uint64 got = 0;
-  for (int chunk = 1 << 20; chunk >= PGSIZE; chunk /= 2) {
-    for (;;) {
+  for(int chunk = 1 << 20; chunk >= PGSIZE; chunk /= 2){
+    for(;;){
       char *p = sbrk(chunk);
-      if (p == SBRK_ERROR)
+      if(p == SBRK_ERROR)
         break;
-      for (int off = chunk - 1; off >= 0; off -= PGSIZE)
+      for(int off = chunk - 1; off >= 0; off -= PGSIZE)
         p[off] = 1;
       got += chunk;
     }
@@ -260,7 +260,7 @@ static const uint64 wild[] = {
 static void
 copyin(char *s)
 {
-  for (int i = 0; i < NELEM(wild); i++) {
+  for(int i = 0; i < NELEM(wild); i++){
     char *p = ptr(wild[i]);
     int fds[2];
 
@@ -287,7 +287,7 @@ copyin(char *s)
 static void
 copyout(char *s)
 {
-  for (int i = -1; i < NELEM(wild); i++) {
+  for(int i = -1; i < NELEM(wild); i++){
     uint64 a = i < 0 ? 0 : wild[i];
     char *p = ptr(a);
     int fds[2];
@@ -311,7 +311,7 @@ copyout(char *s)
 static void
 copyinstr1(char *s)
 {
-  for (int i = 0; i < NELEM(wild); i++) {
+  for(int i = 0; i < NELEM(wild); i++){
     errno = 0;
     refused(open(ptr(wild[i]), O_CREATE | O_WRONLY), 1, "open", wild[i]);
   }
@@ -334,7 +334,7 @@ copyinstr2(char *s)
   CHECK(exec(path, args) == -1, "exec of a MAXPATH-long path returned");
 
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     static char huge[PGSIZE + 1];
     memset(huge, 'x', PGSIZE);
     char *hargs[] = { huge, huge, huge, 0 };
@@ -440,9 +440,9 @@ truncate3(char *s)
   close(open("truncfile", O_CREATE | O_TRUNC | O_WRONLY));
 
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     char b[32];
-    for (int i = 0; i < 100; i++) {
+    for(int i = 0; i < 100; i++){
       int fd = open("truncfile", O_WRONLY);
       CHECK(fd >= 0, "child: open failed");
       int n = write(fd, "1234567890", 10);
@@ -454,7 +454,7 @@ truncate3(char *s)
     }
     exit(0);
   }
-  for (int i = 0; i < 150; i++) {
+  for(int i = 0; i < 150; i++){
     int fd = open("truncfile", O_CREATE | O_WRONLY | O_TRUNC);
     CHECK(fd >= 0, "open failed");
     int n = write(fd, "xxx", 3);
@@ -472,7 +472,7 @@ openiput(char *s)
 {
   CHECK(mkdir("oidir") == 0, "mkdir oidir failed");
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     // Either it is still there (a directory: no writing) or it is gone.
     exit(open("oidir", O_RDWR) >= 0 ? 1 : 0);
   }
@@ -486,7 +486,7 @@ static void
 exitiput(char *s)
 {
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     CHECK(mkdir("iputdir") == 0, "mkdir failed");
     CHECK(chdir("iputdir") == 0, "chdir iputdir failed");
     CHECK(unlink("../iputdir") == 0, "unlink ../iputdir failed");
@@ -521,7 +521,7 @@ writetest(char *s)
 
   int fd = open("small", O_CREATE | O_RDWR);
   CHECK(fd >= 0, "cannot create small");
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     CHECK(write(fd, "aaaaaaaaaa", SZ) == SZ, "write %d of a's failed", i);
     CHECK(write(fd, "bbbbbbbbbb", SZ) == SZ, "write %d of b's failed", i);
   }
@@ -531,7 +531,7 @@ writetest(char *s)
   CHECK(fd >= 0, "cannot open small");
   int n = read(fd, buf, N * SZ * 2);
   CHECK(n == N * SZ * 2, "read %d bytes, expected %d", n, N * SZ * 2);
-  for (int i = 0; i < n; i++)
+  for(int i = 0; i < n; i++)
     CHECK(buf[i] == ((i / SZ) % 2 ? 'b' : 'a'), "wrong byte at %d", i);
   close(fd);
   CHECK(unlink("small") == 0, "unlink small failed");
@@ -543,7 +543,7 @@ writebig(char *s)
 {
   int fd = open("big", O_CREATE | O_RDWR);
   CHECK(fd >= 0, "cannot create big");
-  for (int i = 0; i < MAXFILE; i++) {
+  for(int i = 0; i < MAXFILE; i++){
     ((int *)buf)[0] = i;
     CHECK(write(fd, buf, BSIZE) == BSIZE, "write of block %d failed", i);
   }
@@ -552,9 +552,9 @@ writebig(char *s)
   fd = open("big", O_RDONLY);
   CHECK(fd >= 0, "cannot open big");
   int nblocks = 0;
-  for (;;) {
+  for(;;){
     int n = read(fd, buf, BSIZE);
-    if (n == 0)
+    if(n == 0)
       break;
     CHECK(n == BSIZE, "read returned %d", n);
     CHECK(((int *)buf)[0] == nblocks, "block %d holds %d", nblocks,
@@ -574,13 +574,13 @@ createtest(char *s)
   enum { N = 52 };
   char name[3] = { 'a', 0, 0 };
 
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     name[1] = '0' + i;
     int fd = open(name, O_CREATE | O_RDWR);
     CHECK(fd >= 0, "cannot create %s", name);
     close(fd);
   }
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     name[1] = '0' + i;
     CHECK(unlink(name) == 0, "cannot unlink %s", name);
   }
@@ -604,12 +604,12 @@ exectest(char *s)
 
   unlink("echo-ok");
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     int errfd = dup(1);
     CHECK(errfd >= 0, "dup failed");
     close(1);
     int fd = open("echo-ok", O_CREATE | O_WRONLY);
-    if (fd != 1) {
+    if(fd != 1){
       fprintf(errfd, "%s: create gave fd %d, expected 1\n", s, fd);
       exit(1);
     }
@@ -638,10 +638,10 @@ pipe1(char *s)
 
   CHECK(pipe(fds) == 0, "pipe failed");
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     close(fds[0]);
-    for (int n = 0; n < N; n++) {
-      for (int i = 0; i < SZ; i++)
+    for(int n = 0; n < N; n++){
+      for(int i = 0; i < SZ; i++)
         buf[i] = seq++;
       CHECK(write(fds[1], buf, SZ) == SZ, "pipe write failed");
     }
@@ -649,8 +649,8 @@ pipe1(char *s)
   }
   close(fds[1]);
   int total = 0, want = 1, n;
-  while ((n = read(fds[0], buf, want)) > 0) {
-    for (int i = 0; i < n; i++)
+  while((n = read(fds[0], buf, want)) > 0){
+    for(int i = 0; i < n; i++)
       CHECK((buf[i] & 0xff) == (seq++ & 0xff), "wrong byte at %d", total + i);
     total += n;
     want = want * 2 > BUFSZ ? BUFSZ : want * 2;
@@ -664,10 +664,10 @@ pipe1(char *s)
 static void
 killstatus(char *s)
 {
-  for (int i = 0; i < 100; i++) {
+  for(int i = 0; i < 100; i++){
     int pid = xfork();
-    if (pid == 0) {
-      for (;;)
+    if(pid == 0){
+      for(;;)
         getpid();   // keep entering the kernel, where kill is noticed
     }
     pause(1);
@@ -683,7 +683,7 @@ killzero(char *s)
 {
   CHECK(kill(0) == -1, "kill(0) succeeded");
   int pid = xfork();
-  if (pid == 0)
+  if(pid == 0)
     exit(7);
   int st = reap(pid);
   CHECK(st == 7, "child exited with %d, expected 7", st);
@@ -696,20 +696,20 @@ preempt(char *s)
   int pfds[2];
 
   int pid1 = xfork();
-  if (pid1 == 0)
-    for (;;)
+  if(pid1 == 0)
+    for(;;)
       ;
   int pid2 = xfork();
-  if (pid2 == 0)
-    for (;;)
+  if(pid2 == 0)
+    for(;;)
       ;
   CHECK(pipe(pfds) == 0, "pipe failed");
   int pid3 = xfork();
-  if (pid3 == 0) {
+  if(pid3 == 0){
     close(pfds[0]);
     write(pfds[1], "x", 1);
     close(pfds[1]);
-    for (;;)
+    for(;;)
       ;
   }
   close(pfds[1]);
@@ -728,9 +728,9 @@ preempt(char *s)
 static void
 exitwait(char *s)
 {
-  for (int i = 0; i < 100; i++) {
+  for(int i = 0; i < 100; i++){
     int pid = xfork();
-    if (pid == 0)
+    if(pid == 0)
       exit(i);
     int st = reap(pid);
     CHECK(st == i, "child exited with %d, expected %d", st, i);
@@ -742,10 +742,10 @@ static void
 reparent(char *s)
 {
   int master = getpid();
-  for (int i = 0; i < 200; i++) {
+  for(int i = 0; i < 200; i++){
     int pid = xfork();
-    if (pid == 0) {
-      if (fork() < 0) {
+    if(pid == 0){
+      if(fork() < 0){
         kill(master);   // report the failure the only way we can
         exit(1);
       }
@@ -759,12 +759,12 @@ reparent(char *s)
 static void
 twochildren(char *s)
 {
-  for (int i = 0; i < 1000; i++) {
+  for(int i = 0; i < 1000; i++){
     int pid1 = xfork();
-    if (pid1 == 0)
+    if(pid1 == 0)
       exit(0);
     int pid2 = xfork();
-    if (pid2 == 0)
+    if(pid2 == 0)
       exit(0);
     wait(0);
     wait(0);
@@ -777,21 +777,21 @@ forkfork(char *s)
 {
   enum { N = 2 };
 
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     int pid = xfork();
-    if (pid == 0) {
-      for (int j = 0; j < 200; j++) {
+    if(pid == 0){
+      for(int j = 0; j < 200; j++){
         int c = fork();
-        if (c < 0)
+        if(c < 0)
           exit(1);
-        if (c == 0)
+        if(c == 0)
           exit(0);
         wait(0);
       }
       exit(0);
     }
   }
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     int st = 0;
     wait(&st);
     CHECK(st == 0, "fork in a child failed");
@@ -804,12 +804,12 @@ forkforkfork(char *s)
 {
   unlink("stopforking");
   int pid = xfork();
-  if (pid == 0) {
-    for (;;) {
+  if(pid == 0){
+    for(;;){
       int fd = open("stopforking", O_RDONLY);
-      if (fd >= 0)
+      if(fd >= 0)
         exit(0);
-      if (fork() < 0)
+      if(fork() < 0)
         close(open("stopforking", O_CREATE | O_RDWR));
     }
   }
@@ -825,9 +825,9 @@ forkforkfork(char *s)
 static void
 reparent2(char *s)
 {
-  for (int i = 0; i < 800; i++) {
+  for(int i = 0; i < 800; i++){
     int pid = xfork();
-    if (pid == 0) {
+    if(pid == 0){
       fork();
       fork();
       exit(0);
@@ -841,13 +841,13 @@ static void
 mem(char *s)
 {
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     void *list = 0, *m;
-    while ((m = malloc(10001)) != 0) {
+    while((m = malloc(10001)) != 0){
       *(void **)m = list;
       list = m;
     }
-    while (list) {
+    while(list){
       m = *(void **)list;
       free(list);
       list = m;
@@ -874,20 +874,20 @@ sharedfd(char *s)
   CHECK(fd >= 0, "cannot create sharedfd");
   int pid = xfork();
   memset(b, pid == 0 ? 'c' : 'p', sizeof(b));
-  for (int i = 0; i < N; i++)
+  for(int i = 0; i < N; i++)
     CHECK(write(fd, b, SZ) == SZ, "write failed");
-  if (pid == 0)
+  if(pid == 0)
     exit(0);
   int st = reap(pid);
-  if (st != 0)
+  if(st != 0)
     exit(st);
   close(fd);
 
   fd = open("sharedfd", O_RDONLY);
   CHECK(fd >= 0, "cannot reopen sharedfd");
   int nc = 0, np = 0, n;
-  while ((n = read(fd, b, SZ)) > 0) {
-    for (int i = 0; i < n; i++) {
+  while((n = read(fd, b, SZ)) > 0){
+    for(int i = 0; i < n; i++){
       nc += b[i] == 'c';
       np += b[i] == 'p';
     }
@@ -905,30 +905,30 @@ fourfiles(char *s)
   enum { N = 12, NCHILD = 4, SZ = 500 };
   char *names[NCHILD] = { "f0", "f1", "f2", "f3" };
 
-  for (int pi = 0; pi < NCHILD; pi++) {
+  for(int pi = 0; pi < NCHILD; pi++){
     unlink(names[pi]);
     int pid = xfork();
-    if (pid == 0) {
+    if(pid == 0){
       int fd = open(names[pi], O_CREATE | O_RDWR);
       CHECK(fd >= 0, "cannot create %s", names[pi]);
       memset(buf, '0' + pi, SZ);
-      for (int i = 0; i < N; i++)
+      for(int i = 0; i < N; i++)
         CHECK(write(fd, buf, SZ) == SZ, "write to %s failed", names[pi]);
       exit(0);
     }
   }
-  for (int pi = 0; pi < NCHILD; pi++) {
+  for(int pi = 0; pi < NCHILD; pi++){
     int st = 0;
     wait(&st);
-    if (st != 0)
+    if(st != 0)
       exit(st);
   }
-  for (int pi = 0; pi < NCHILD; pi++) {
+  for(int pi = 0; pi < NCHILD; pi++){
     int fd = open(names[pi], O_RDONLY);
     CHECK(fd >= 0, "cannot open %s", names[pi]);
     int total = 0, n;
-    while ((n = read(fd, buf, BUFSZ)) > 0) {
-      for (int j = 0; j < n; j++)
+    while((n = read(fd, buf, BUFSZ)) > 0){
+      for(int j = 0; j < n; j++)
         CHECK(buf[j] == '0' + pi, "wrong byte in %s", names[pi]);
       total += n;
     }
@@ -946,17 +946,17 @@ createdelete(char *s)
   enum { N = 20, NCHILD = 4 };
   char name[3];
 
-  for (int pi = 0; pi < NCHILD; pi++) {
+  for(int pi = 0; pi < NCHILD; pi++){
     int pid = xfork();
-    if (pid == 0) {
+    if(pid == 0){
       name[0] = 'p' + pi;
       name[2] = 0;
-      for (int i = 0; i < N; i++) {
+      for(int i = 0; i < N; i++){
         name[1] = '0' + i;
         int fd = open(name, O_CREATE | O_RDWR);
         CHECK(fd >= 0, "cannot create %s", name);
         close(fd);
-        if (i > 0 && i % 2 == 0) {
+        if(i > 0 && i % 2 == 0){
           name[1] = '0' + i / 2;   // remove one made earlier
           CHECK(unlink(name) == 0, "cannot unlink %s", name);
         }
@@ -964,27 +964,27 @@ createdelete(char *s)
       exit(0);
     }
   }
-  for (int pi = 0; pi < NCHILD; pi++) {
+  for(int pi = 0; pi < NCHILD; pi++){
     int st = 0;
     wait(&st);
     CHECK(st == 0, "a child failed");
   }
   // Names 1 .. N/2-1 were removed, the rest must be there.
   name[2] = 0;
-  for (int i = 0; i < N; i++) {
-    for (int pi = 0; pi < NCHILD; pi++) {
+  for(int i = 0; i < N; i++){
+    for(int pi = 0; pi < NCHILD; pi++){
       name[0] = 'p' + pi;
       name[1] = '0' + i;
       int fd = open(name, O_RDONLY);
       int removed = i >= 1 && i < N / 2;
       CHECK(removed ? fd < 0 : fd >= 0, "%s %s", name,
             removed ? "exists but was removed" : "is missing");
-      if (fd >= 0)
+      if(fd >= 0)
         close(fd);
     }
   }
-  for (int i = 0; i < N; i++) {
-    for (int pi = 0; pi < NCHILD; pi++) {
+  for(int i = 0; i < N; i++){
+    for(int pi = 0; pi < NCHILD; pi++){
       name[0] = 'p' + pi;
       name[1] = '0' + i;
       unlink(name);
@@ -1043,23 +1043,23 @@ concreate(char *s)
   char file[3] = { 'C', 0, 0 };
   char seen[N];
 
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     file[1] = '0' + i;
     unlink(file);
     int pid = xfork();
     // Parent and child race to make the name, as a link to C0 or as a
     // new file, depending on i.
-    if ((pid && i % 3 == 1) || (pid == 0 && i % 5 == 1)) {
+    if((pid && i % 3 == 1) || (pid == 0 && i % 5 == 1)){
       link("C0", file);
     } else {
       int fd = open(file, O_CREATE | O_RDWR);
       CHECK(fd >= 0, "create %s failed", file);
       close(fd);
     }
-    if (pid == 0)
+    if(pid == 0)
       exit(0);
     int st = reap(pid);
-    if (st != 0)
+    if(st != 0)
       exit(1);
   }
 
@@ -1069,8 +1069,8 @@ concreate(char *s)
   CHECK(fd >= 0, "cannot open .");
   struct dirent de;
   int n = 0;
-  while (read(fd, &de, sizeof(de)) == sizeof(de)) {
-    if (de.inum == 0 || de.name[0] != 'C' || de.name[2] != 0)
+  while(read(fd, &de, sizeof(de)) == sizeof(de)){
+    if(de.inum == 0 || de.name[0] != 'C' || de.name[2] != 0)
       continue;
     int i = de.name[1] - '0';
     CHECK(i >= 0 && i < N, "unexpected file %s", de.name);
@@ -1082,17 +1082,17 @@ concreate(char *s)
   CHECK(n == N, "found %d of the %d files", n, N);
 
   // Race opens against unlinks.
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     file[1] = '0' + i;
     int pid = xfork();
-    if ((i % 3 == 0 && pid == 0) || (i % 3 == 1 && pid != 0)) {
-      for (int k = 0; k < 6; k++)
+    if((i % 3 == 0 && pid == 0) || (i % 3 == 1 && pid != 0)){
+      for(int k = 0; k < 6; k++)
         close(open(file, O_RDONLY));
     } else {
-      for (int k = 0; k < 6; k++)
+      for(int k = 0; k < 6; k++)
         unlink(file);
     }
-    if (pid == 0)
+    if(pid == 0)
       exit(0);
     wait(0);
   }
@@ -1105,9 +1105,9 @@ linkunlink(char *s)
   unlink("x");
   int pid = xfork();
   uint x = pid ? 1 : 97;
-  for (int i = 0; i < 100; i++) {
+  for(int i = 0; i < 100; i++){
     x = x * 1103515245 + 12345;
-    switch (x % 3) {
+    switch(x % 3){
     case 0:
       close(open("x", O_RDWR | O_CREATE));
       break;
@@ -1118,7 +1118,7 @@ linkunlink(char *s)
       unlink("x");
     }
   }
-  if (pid == 0)
+  if(pid == 0)
     exit(0);
   wait(0);
   unlink("x");
@@ -1187,10 +1187,10 @@ static void
 bigwrite(char *s)
 {
   unlink("bigwrite");
-  for (int sz = 499; sz < BUFSZ; sz += 471) {
+  for(int sz = 499; sz < BUFSZ; sz += 471){
     int fd = open("bigwrite", O_CREATE | O_RDWR);
     CHECK(fd >= 0, "cannot create bigwrite");
-    for (int i = 0; i < 2; i++) {
+    for(int i = 0; i < 2; i++){
       int n = write(fd, buf, sz);
       CHECK(n == sz, "write(%d) returned %d", sz, n);
     }
@@ -1208,7 +1208,7 @@ bigfile(char *s)
   unlink("bigfile.dat");
   int fd = open("bigfile.dat", O_CREATE | O_RDWR);
   CHECK(fd >= 0, "cannot create bigfile.dat");
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     memset(buf, i, SZ);
     CHECK(write(fd, buf, SZ) == SZ, "write %d failed", i);
   }
@@ -1217,10 +1217,10 @@ bigfile(char *s)
   fd = open("bigfile.dat", O_RDONLY);
   CHECK(fd >= 0, "cannot open bigfile.dat");
   int total = 0;
-  for (int i = 0;; i++) {
+  for(int i = 0;; i++){
     int n = read(fd, buf, SZ / 2);
     CHECK(n >= 0, "read failed");
-    if (n == 0)
+    if(n == 0)
       break;
     CHECK(n == SZ / 2, "short read");
     CHECK(buf[0] == i / 2 && buf[SZ / 2 - 1] == i / 2, "wrong data at %d", i);
@@ -1299,20 +1299,20 @@ dirfile(char *s)
 static void
 iref(char *s)
 {
-  for (int i = 0; i < NINODE + 1; i++) {
+  for(int i = 0; i < NINODE + 1; i++){
     CHECK(mkdir("irefd") == 0, "mkdir irefd failed at depth %d", i);
     CHECK(chdir("irefd") == 0, "chdir irefd failed at depth %d", i);
     mkdir("");
     link(DATAFILE, "");
     int fd = open("", O_CREATE);
-    if (fd >= 0)
+    if(fd >= 0)
       close(fd);
     fd = open("xx", O_CREATE);
-    if (fd >= 0)
+    if(fd >= 0)
       close(fd);
     unlink("xx");
   }
-  for (int i = 0; i < NINODE + 1; i++) {
+  for(int i = 0; i < NINODE + 1; i++){
     chdir("..");
     unlink("irefd");
   }
@@ -1326,12 +1326,12 @@ forktest(char *s)
   enum { N = 1000 };
   int n;
 
-  for (n = 0; n < N; n++) {
+  for(n = 0; n < N; n++){
     errno = 0;
     int pid = fork();
-    if (pid < 0)
+    if(pid < 0)
       break;
-    if (pid == 0)
+    if(pid == 0)
       exit(0);
   }
   int err = errno;
@@ -1340,7 +1340,7 @@ forktest(char *s)
   CHECK(err == EAGAIN || err == ENOMEM,
         "failed fork set errno %d (%s), expected EAGAIN or ENOMEM", err,
         strerror(err));
-  for (; n > 0; n--)
+  for(; n > 0; n--)
     CHECK(wait(0) >= 0, "wait stopped early");
   EXPECT_ERR(wait(0), ECHILD);
 }
@@ -1350,12 +1350,12 @@ sbrkbasic(char *s)
 {
   // More than the machine has: an eager sbrk must fail, not be killed.
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     errno = 0;
     char *a = sbrk(TOOMUCH);
-    if (a == SBRK_ERROR)
+    if(a == SBRK_ERROR)
       exit(errno == ENOMEM ? 0 : 2);
-    for (char *b = a; b < a + TOOMUCH; b += PGSIZE)
+    for(char *b = a; b < a + TOOMUCH; b += PGSIZE)
       *b = 99;
     exit(1);
   }
@@ -1367,7 +1367,7 @@ sbrkbasic(char *s)
 
   // Growing a byte at a time hands out consecutive addresses.
   char *a = sbrk(0);
-  for (int i = 0; i < 5000; i++) {
+  for(int i = 0; i < 5000; i++){
     char *b = sbrk(1);
     CHECK(b == a, "sbrk(1) number %d returned %p, expected %p", i, b, a);
     *b = 1;
@@ -1378,7 +1378,7 @@ sbrkbasic(char *s)
   sbrk(1);
   char *c = sbrk(1);
   CHECK(c == a + 1, "sbrk after fork returned %p, expected %p", c, a + 1);
-  if (pid == 0)
+  if(pid == 0)
     exit(0);
   exit(reap(pid));
 }
@@ -1416,7 +1416,7 @@ sbrkmuch(char *s)
 static void
 kernmem(char *s)
 {
-  for (uint64 a = KERNBASE; a < KERNBASE + 2000000; a += 50000)
+  for(uint64 a = KERNBASE; a < KERNBASE + 2000000; a += 50000)
     must_fault(a, 0);
 }
 
@@ -1424,7 +1424,7 @@ kernmem(char *s)
 static void
 MAXVAplus(char *s)
 {
-  for (uint64 a = MAXVA; a != 0; a <<= 1)
+  for(uint64 a = MAXVA; a != 0; a <<= 1)
     must_fault(a, 1);
 }
 
@@ -1438,27 +1438,27 @@ sbrkfail(char *s)
   char c;
 
   CHECK(pipe(fds) == 0, "pipe failed");
-  for (int i = 0; i < NKIDS; i++) {
+  for(int i = 0; i < NKIDS; i++){
     pids[i] = fork();
-    if (pids[i] == 0) {
+    if(pids[i] == 0){
       char *r = sbrk(BIG - (uint64)sbrk(0));
       write(fds[1], r == SBRK_ERROR ? "0" : "1", 1);
-      for (;;)
+      for(;;)
         pause(1000);   // hold the memory until killed
     }
-    if (pids[i] > 0) {
+    if(pids[i] > 0){
       read(fds[0], &c, 1);
-      if (c == '0')
+      if(c == '0')
         anyfailed = 1;
     }
   }
-  if (!anyfailed)
+  if(!anyfailed)
     printf("%s: no allocation failed; allocate more?\n", s);
 
   // Only possible if the failed attempts released their partial gains.
   char *p = sbrk(PGSIZE);
-  for (int i = 0; i < NKIDS; i++) {
-    if (pids[i] > 0) {
+  for(int i = 0; i < NKIDS; i++){
+    if(pids[i] > 0){
       kill(pids[i]);
       wait(0);
     }
@@ -1467,7 +1467,7 @@ sbrkfail(char *s)
 
   // Fork with that page, and let the child fail a huge allocation.
   int pid = xfork();
-  if (pid == 0)
+  if(pid == 0)
     exit(sbrk(TOOMUCH) == SBRK_ERROR ? 0 : 1);
   CHECK(reap(pid) == 0, "sbrk(%d) succeeded", TOOMUCH);
 }
@@ -1493,7 +1493,7 @@ sbrkarg(char *s)
 static void
 validatetest(char *s)
 {
-  for (uint64 p = 0; p <= 1100 * 1024; p += PGSIZE)
+  for(uint64 p = 0; p <= 1100 * 1024; p += PGSIZE)
     CHECK(link("nosuchfile", ptr(p)) == -1, "link to %p succeeded",
           (void *)p);
 }
@@ -1503,7 +1503,7 @@ static char uninit[10000];
 static void
 bsstest(char *s)
 {
-  for (int i = 0; i < sizeof(uninit); i++)
+  for(int i = 0; i < sizeof(uninit); i++)
     CHECK(uninit[i] == 0, "bss byte %d is %d", i, uninit[i]);
 }
 
@@ -1514,18 +1514,18 @@ bigargtest(char *s)
 {
   unlink("bigarg-ok");
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     static char *args[MAXARG];
     static char big[400];
     memset(big, ' ', sizeof(big) - 1);
-    for (int i = 0; i < MAXARG - 1; i++)
+    for(int i = 0; i < MAXARG - 1; i++)
       args[i] = big;
     exec("echo", args);
     close(open("bigarg-ok", O_CREATE));   // we are still here: good
     exit(0);
   }
   int st = reap(pid);
-  if (st != 0)
+  if(st != 0)
     exit(st);
   int fd = open("bigarg-ok", O_RDONLY);
   CHECK(fd >= 0, "exec with oversized arguments did not return");
@@ -1558,7 +1558,7 @@ static void
 nowrite(char *s)
 {
   must_fault(0, 1);
-  for (int i = 0; i < NELEM(wild); i++)
+  for(int i = 0; i < NELEM(wild); i++)
     must_fault(wild[i], 1);
 }
 
@@ -1578,7 +1578,7 @@ sbrkbugs(char *s)
 {
   // Give back all memory, code included; the child then faults.
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     int sz = (uint64)sbrk(0);
     sbrk(-sz);
     exit(0);
@@ -1587,7 +1587,7 @@ sbrkbugs(char *s)
 
   // Put the break inside the first page.
   pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     int sz = (uint64)sbrk(0);
     sbrk(-(sz - 3500));
     exit(0);
@@ -1596,7 +1596,7 @@ sbrkbugs(char *s)
 
   // Put the break mid-page, then lower it by less than a page.
   pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     sbrk((10 * PGSIZE + 2048) - (uint64)sbrk(0));
     sbrk(-10);
     exit(0);
@@ -1645,7 +1645,7 @@ sbrk8000(char *s)
 static void
 badarg(char *s)
 {
-  for (int i = 0; i < 50000; i++) {
+  for(int i = 0; i < 50000; i++){
     char *argv[2] = { ptr(0xffffffff), 0 };
     exec("echo", argv);
   }
@@ -1658,9 +1658,9 @@ lazy_alloc(char *s)
   char *start = sbrklazy(REGION);
   CHECK(start != SBRK_ERROR, "sbrklazy(%d) failed", REGION);
   char *end = start + REGION;
-  for (char *p = start + PGSIZE; p < end; p += 64 * PGSIZE)
+  for(char *p = start + PGSIZE; p < end; p += 64 * PGSIZE)
     *(char **)p = p;
-  for (char *p = start + PGSIZE; p < end; p += 64 * PGSIZE)
+  for(char *p = start + PGSIZE; p < end; p += 64 * PGSIZE)
     CHECK(*(char **)p == p, "lost the value stored at %p", p);
 }
 
@@ -1671,11 +1671,11 @@ lazy_unmap(char *s)
   char *start = sbrklazy(REGION);
   CHECK(start != SBRK_ERROR, "sbrklazy(%d) failed", REGION);
   char *end = start + REGION;
-  for (char *p = start + PGSIZE; p < end; p += PGSIZE * PGSIZE)
+  for(char *p = start + PGSIZE; p < end; p += PGSIZE * PGSIZE)
     *(char **)p = p;
-  for (char *p = start + PGSIZE; p < end; p += PGSIZE * PGSIZE) {
+  for(char *p = start + PGSIZE; p < end; p += PGSIZE * PGSIZE){
     int pid = xfork();
-    if (pid == 0) {
+    if(pid == 0){
       sbrklazy(-REGION);
       *(char **)p = p;
       exit(0);
@@ -1694,7 +1694,7 @@ lazy_copy(char *s)
   char *p = sbrk(0);
   sbrklazy(4 * PGSIZE);
   int fd = open(p + 8192, O_RDONLY);
-  if (fd >= 0)
+  if(fd >= 0)
     close(fd);
 
   // Shrinking below zero leaves the break alone.
@@ -1707,7 +1707,7 @@ lazy_copy(char *s)
     MAXVA - 4 * PGSIZE, MAXVA - 3 * PGSIZE, MAXVA - 2 * PGSIZE,
     MAXVA - PGSIZE, MAXVA, 2 * MAXVA,
   };
-  for (int i = 0; i < NELEM(bad); i++) {
+  for(int i = 0; i < NELEM(bad); i++){
     fd = open(DATAFILE, O_RDONLY);
     CHECK(fd >= 0, "cannot open %s", DATAFILE);
     errno = 0;
@@ -1745,11 +1745,11 @@ lazy_sbrk(char *s)
 
   // Climb in big lazy steps, halving the step each time the kernel
   // refuses, to find the highest break it allows.
-  for (uint64 step = 1UL << 30; step >= PGSIZE; step /= 2) {
-    while (top + step <= MAXVA) {
+  for(uint64 step = 1UL << 30; step >= PGSIZE; step /= 2){
+    while(top + step <= MAXVA){
       errno = 0;
       char *p = sbrklazy((int)step);
-      if (p == SBRK_ERROR) {
+      if(p == SBRK_ERROR){
         CHECK(errno == ENOMEM, "failed sbrklazy: errno %d, expected ENOMEM",
               errno);
         CHECK((uint64)sbrk(0) == top, "failed sbrklazy moved the break");
@@ -1774,10 +1774,10 @@ lazy_sbrk(char *s)
 
   // Eager growth may go a little higher, but never past MAXVA, and ends
   // with ENOMEM.
-  for (;;) {
+  for(;;){
     errno = 0;
     p = sbrk(PGSIZE);
-    if (p == SBRK_ERROR)
+    if(p == SBRK_ERROR)
       break;
     CHECK((uint64)p + PGSIZE <= MAXVA, "sbrk grew past MAXVA");
     p[PGSIZE - 1] = 1;
@@ -1819,7 +1819,7 @@ partial_write(char *s)
   // Push the block out of the buffer cache, then look again.
   fd = open("bigfile", O_CREATE | O_RDWR);
   memset(buf, 0, BSIZE);
-  for (int i = 0; i < 64; i++)
+  for(int i = 0; i < 64; i++)
     CHECK(write(fd, buf, BSIZE) == BSIZE, "cannot write bigfile");
   close(fd);
   unlink("bigfile");
@@ -1843,7 +1843,7 @@ unlinkcwd(char *s)
   CHECK(unlink("/a/b") == 0, "unlink /a/b failed");
   CHECK(unlink("/a") == 0, "unlink /a failed");
   int fd = open("../", O_RDONLY);
-  if (fd >= 0)
+  if(fd >= 0)
     close(fd);
   CHECK(open("../c", O_CREATE) < 0, "created a file in a removed directory");
   CHECK(open("c", O_CREATE) < 0, "created a file in the removed cwd");
@@ -1962,7 +1962,7 @@ efault(char *s)
   // wait with a bad status pointer. The child may be reaped by it or
   // left for the next wait, but only once.
   int pid = xfork();
-  if (pid == 0)
+  if(pid == 0)
     exit(3);
   EXPECT_ERR(wait((int *)kaddr), EFAULT);
   int status = 0;
@@ -2078,9 +2078,9 @@ enomem(char *s)
 
   errno = 0;
   int pid = fork();
-  if (pid == 0)
+  if(pid == 0)
     exit(0);
-  if (pid < 0)
+  if(pid < 0)
     CHECK(errno == ENOMEM || errno == EAGAIN,
           "fork without memory: errno %d (%s)", errno, strerror(errno));
   else
@@ -2088,7 +2088,7 @@ enomem(char *s)
 
   int fds[2];
   errno = 0;
-  if (pipe(fds) == 0) {
+  if(pipe(fds) == 0){
     close(fds[0]);
     close(fds[1]);
   } else {
@@ -2107,7 +2107,7 @@ echild(char *s)
   EXPECT_ERR(wait(0), ECHILD);
   EXPECT_ERR(wait(&st), ECHILD);
   int pid = xfork();
-  if (pid == 0)
+  if(pid == 0)
     exit(0);
   reap(pid);
   EXPECT_ERR(wait(0), ECHILD);
@@ -2117,7 +2117,7 @@ static void
 esrch(char *s)
 {
   int pid = xfork();
-  if (pid == 0)
+  if(pid == 0)
     exit(0);
   reap(pid);
   EXPECT_ERR(kill(pid), ESRCH);   // gone and reaped
@@ -2132,14 +2132,14 @@ emfile(char *s)
   int nopen = 0, n = 0, p[2];
   struct stat st;
 
-  for (int fd = 0; fd < NOFILE; fd++)
-    if (fstat(fd, &st) == 0)
+  for(int fd = 0; fd < NOFILE; fd++)
+    if(fstat(fd, &st) == 0)
       nopen++;
 
-  for (;;) {
+  for(;;){
     errno = 0;
     int fd = open(DATAFILE, O_RDONLY);
-    if (fd < 0) {
+    if(fd < 0){
       CHECK(errno == EMFILE, "open with a full table: errno %d (%s)", errno,
             strerror(errno));
       break;
@@ -2161,7 +2161,7 @@ emfile(char *s)
   CHECK(fd == freed, "open returned %d, expected the freed slot %d", fd,
         freed);
   close(fd);
-  while (n > 0)
+  while(n > 0)
     close(fds[--n]);
 }
 
@@ -2202,11 +2202,11 @@ errmisc(char *s)
 
   // exec with arguments that do not fit on the stack.
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     static char *bigargs[MAXARG];
     static char big[400];
     memset(big, ' ', sizeof(big) - 1);
-    for (int i = 0; i < MAXARG - 1; i++)
+    for(int i = 0; i < MAXARG - 1; i++)
       bigargs[i] = big;
     errno = 0;
     int r = exec("echo", bigargs);
@@ -2232,7 +2232,7 @@ kernhalf(char *s)
     0xffffffff00000000UL + 2 * PGSIZE, 0xffffffff80000000UL,
     0xfffffffffffff000UL,
   };
-  for (int i = 0; i < NELEM(addrs); i++) {
+  for(int i = 0; i < NELEM(addrs); i++){
     must_fault(addrs[i], 0);
     must_fault(addrs[i], 1);
   }
@@ -2245,8 +2245,8 @@ static int gdata = 1234;
 static int
 allbytes(char *p, int n, char c)
 {
-  for (int i = 0; i < n; i++)
-    if (p[i] != c)
+  for(int i = 0; i < n; i++)
+    if(p[i] != c)
       return 0;
   return 1;
 }
@@ -2262,13 +2262,13 @@ forkprivate(char *s)
   memset(heap, 'p', PGSIZE);
   CHECK(pipe(toparent) == 0 && pipe(tochild) == 0, "pipe failed");
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     memset(gpriv, 'c', sizeof(gpriv));
     memset(heap, 'c', PGSIZE);
     gdata = 1;
     write(toparent[1], "x", 1);
     read(tochild[0], &c, 1);   // the parent has written its copies now
-    if (!allbytes(gpriv, sizeof(gpriv), 'c') || !allbytes(heap, PGSIZE, 'c') ||
+    if(!allbytes(gpriv, sizeof(gpriv), 'c') || !allbytes(heap, PGSIZE, 'c') ||
         gdata != 1)
       exit(1);
     exit(0);
@@ -2298,11 +2298,11 @@ forkcopyout(char *s)
   memset(area, 'p', PGSIZE);
   CHECK(pipe(p1) == 0 && pipe(p2) == 0 && pipe(p3) == 0, "pipe failed");
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     // Child reads into area; then sends data for the parent to read
     // into its area, and checks its own copy after the parent is done.
     int n = read(p1[0], area, PGSIZE);
-    if (n != 100 || !allbytes(area, 100, 'k') ||
+    if(n != 100 || !allbytes(area, 100, 'k') ||
         !allbytes(area + 100, PGSIZE - 100, 'p'))
       exit(1);
     memset(buf, 'q', 200);
@@ -2365,8 +2365,8 @@ lazy_fork(char *s)
   CHECK(sbrklazy(8 * PGSIZE) == p, "sbrklazy failed");
   p[0] = 'a';
   int pid = xfork();
-  if (pid == 0) {
-    if (p[0] != 'a' || p[5 * PGSIZE] != 0)
+  if(pid == 0){
+    if(p[0] != 'a' || p[5 * PGSIZE] != 0)
       exit(1);
     p[0] = 'c';
     p[5 * PGSIZE] = 'c';
@@ -2385,12 +2385,12 @@ static void
 lazy_many(char *s)
 {
   int n = (int)(TOUCHABLE / 2);
-  for (int round = 0; round < 2; round++) {
+  for(int round = 0; round < 2; round++){
     char *p = sbrklazy(n);
     CHECK(p != SBRK_ERROR, "sbrklazy(%d) failed", n);
-    for (int off = 0; off < n; off += PGSIZE)
+    for(int off = 0; off < n; off += PGSIZE)
       p[off] = (char)(off >> 12);
-    for (int off = 0; off < n; off += PGSIZE)
+    for(int off = 0; off < n; off += PGSIZE)
       CHECK(p[off] == (char)(off >> 12), "lost the byte at %p", p + off);
     CHECK(sbrk(-n) != SBRK_ERROR, "cannot give back the region");
   }
@@ -2419,17 +2419,17 @@ static void
 fpregs(char *s)
 {
   int pids[4];
-  for (int k = 0; k < 4; k++) {
+  for(int k = 0; k < 4; k++){
     pids[k] = xfork();
-    if (pids[k] == 0) {
+    if(pids[k] == 0){
       volatile double x = k + 0.5, acc = 0;
-      for (int i = 0; i < 2000000; i++)
+      for(int i = 0; i < 2000000; i++)
         acc += x;
       // exact: k+0.5 is a binary fraction and the sum stays below 2^53
       exit(acc == 2000000.0 * (k + 0.5) ? 0 : 1);
     }
   }
-  for (int k = 0; k < 4; k++) {
+  for(int k = 0; k < 4; k++){
     int st = -1;
     CHECK(wait(&st) > 0 && st == 0, "a process's FP result was wrong");
   }
@@ -2444,16 +2444,16 @@ static void
 lazy_oom(char *s)
 {
   int pid = xfork();
-  if (pid == 0) {
+  if(pid == 0){
     // More than the machine has free (counted at start: it may have more
     // RAM than PHYSTOP - KERNBASE, as on the U-Boot path or a board), in
     // steps that fit sbrklazy's int.
     uint64 want = (uint64)freepages0 * PGSIZE / 4 * 5;
     char *p = sbrk(0);
-    for (uint64 got = 0; got < want; got += (1 << 28))
-      if (sbrklazy(1 << 28) == SBRK_ERROR)
+    for(uint64 got = 0; got < want; got += (1 << 28))
+      if(sbrklazy(1 << 28) == SBRK_ERROR)
         exit(2);
-    for (uint64 off = 0; off < want; off += PGSIZE)
+    for(uint64 off = 0; off < want; off += PGSIZE)
       p[off] = 1;
     exit(1);
   }
@@ -2478,7 +2478,7 @@ bigdir(char *s)
   int fd = open("bd", O_CREATE);
   CHECK(fd >= 0, "cannot create bd");
   close(fd);
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     name[0] = 'x';
     name[1] = '0' + i / 64;
     name[2] = '0' + i % 64;
@@ -2486,7 +2486,7 @@ bigdir(char *s)
     CHECK(link("bd", name) == 0, "link(bd, %s) failed at %d", name, i);
   }
   unlink("bd");
-  for (int i = 0; i < N; i++) {
+  for(int i = 0; i < N; i++){
     name[0] = 'x';
     name[1] = '0' + i / 64;
     name[2] = '0' + i % 64;
@@ -2501,13 +2501,13 @@ manywrites(char *s)
 {
   enum { NKIDS = 4, ROUNDS = 30 };
 
-  for (int ci = 0; ci < NKIDS; ci++) {
+  for(int ci = 0; ci < NKIDS; ci++){
     int pid = xfork();
-    if (pid == 0) {
+    if(pid == 0){
       char name[3] = { 'b', 'a' + ci, 0 };
       unlink(name);
-      for (int r = 0; r < ROUNDS; r++) {
-        for (int i = 0; i < ci + 1; i++) {
+      for(int r = 0; r < ROUNDS; r++){
+        for(int i = 0; i < ci + 1; i++){
           int fd = open(name, O_CREATE | O_RDWR);
           CHECK(fd >= 0, "cannot create %s", name);
           int n = write(fd, buf, BUFSZ);
@@ -2519,10 +2519,10 @@ manywrites(char *s)
       exit(0);
     }
   }
-  for (int ci = 0; ci < NKIDS; ci++) {
+  for(int ci = 0; ci < NKIDS; ci++){
     int st = 0;
     wait(&st);
-    if (st != 0)
+    if(st != 0)
       exit(st);
   }
 }
@@ -2535,7 +2535,7 @@ badwrite(char *s)
   enum { ROUNDS = 600 };
 
   unlink("junk");
-  for (int i = 0; i < ROUNDS; i++) {
+  for(int i = 0; i < ROUNDS; i++){
     int fd = open("junk", O_CREATE | O_WRONLY);
     CHECK(fd >= 0, "cannot create junk");
     EXPECT_ERR(write(fd, ptr(0xffffffffffUL), 1), EFAULT);
@@ -2553,11 +2553,11 @@ badwrite(char *s)
 static void
 execout(char *s)
 {
-  for (int avail = 0; avail < 15; avail++) {
+  for(int avail = 0; avail < 15; avail++){
     int pid = xfork();
-    if (pid == 0) {
+    if(pid == 0){
       fillmem();
-      for (int i = 0; i < avail; i++)
+      for(int i = 0; i < avail; i++)
         sbrk(-PGSIZE);
       close(1);
       char *args[] = { "echo", "x", 0 };
@@ -2577,17 +2577,17 @@ diskfull(char *s)
   char name[8];
 
   unlink("diskfulldir");
-  for (int fi = 0; !done && '0' + fi < 0177; fi++) {
+  for(int fi = 0; !done && '0' + fi < 0177; fi++){
     name[0] = 'b'; name[1] = 'i'; name[2] = 'g';
     name[3] = '0' + fi; name[4] = 0;
     unlink(name);
     int fd = open(name, O_CREATE | O_RDWR | O_TRUNC);
-    if (fd < 0) {
+    if(fd < 0){
       printf("%s: could not create %s (out of inodes first)\n", s, name);
       break;
     }
-    for (int i = 0; i < MAXFILE; i++) {
-      if (write(fd, buf, BSIZE) != BSIZE) {
+    for(int i = 0; i < MAXFILE; i++){
+      if(write(fd, buf, BSIZE) != BSIZE){
         done = 1;
         break;
       }
@@ -2597,25 +2597,25 @@ diskfull(char *s)
 
   // The directory cannot grow now; some of these creates must fail.
   enum { NZZ = 128 };
-  for (int i = 0; i < NZZ; i++) {
+  for(int i = 0; i < NZZ; i++){
     name[0] = 'z'; name[1] = 'z';
     name[2] = '0' + i / 32; name[3] = '0' + i % 32; name[4] = 0;
     unlink(name);
     int fd = open(name, O_CREATE | O_RDWR | O_TRUNC);
-    if (fd < 0)
+    if(fd < 0)
       break;
     close(fd);
   }
-  if (mkdir("diskfulldir") == 0)
+  if(mkdir("diskfulldir") == 0)
     printf("%s: mkdir(diskfulldir) unexpectedly succeeded\n", s);
   unlink("diskfulldir");
 
-  for (int i = 0; i < NZZ; i++) {
+  for(int i = 0; i < NZZ; i++){
     name[0] = 'z'; name[1] = 'z';
     name[2] = '0' + i / 32; name[3] = '0' + i % 32; name[4] = 0;
     unlink(name);
   }
-  for (int fi = 0; '0' + fi < 0177; fi++) {
+  for(int fi = 0; '0' + fi < 0177; fi++){
     name[0] = 'b'; name[1] = 'i'; name[2] = 'g';
     name[3] = '0' + fi; name[4] = 0;
     unlink(name);
@@ -2629,16 +2629,16 @@ outofinodes(char *s)
   enum { NZZ = 32 * 32 };
   char name[8];
 
-  for (int i = 0; i < NZZ; i++) {
+  for(int i = 0; i < NZZ; i++){
     name[0] = 'z'; name[1] = 'z';
     name[2] = '0' + i / 32; name[3] = '0' + i % 32; name[4] = 0;
     unlink(name);
     int fd = open(name, O_CREATE | O_RDWR | O_TRUNC);
-    if (fd < 0)
+    if(fd < 0)
       break;   // expected sooner or later
     close(fd);
   }
-  for (int i = 0; i < NZZ; i++) {
+  for(int i = 0; i < NZZ; i++){
     name[0] = 'z'; name[1] = 'z';
     name[2] = '0' + i / 32; name[3] = '0' + i % 32; name[4] = 0;
     unlink(name);
@@ -2768,11 +2768,11 @@ report(char *name, int ok)
   char *tail = ok ? ": OK\n" : ": FAILED\n";
   int n = 0;
 
-  for (char *p = "test "; *p; p++)
+  for(char *p = "test "; *p; p++)
     line[n++] = *p;
-  for (char *p = name; *p && n < 64; p++)
+  for(char *p = name; *p && n < 64; p++)
     line[n++] = *p;
-  for (char *p = tail; *p; p++)
+  for(char *p = tail; *p; p++)
     line[n++] = *p;
   write(1, line, n);
 }
@@ -2785,20 +2785,20 @@ run(struct test *t)
   // test's own messages follow, then the verdict line.
   char line[96];
   int n = 0;
-  for (char *p = "usertests: running "; *p; p++)
+  for(char *p = "usertests: running "; *p; p++)
     line[n++] = *p;
-  for (char *p = t->name; *p && n < 90; p++)
+  for(char *p = t->name; *p && n < 90; p++)
     line[n++] = *p;
   line[n++] = '\n';
   write(1, line, n);
 
   int pid = fork();
-  if (pid < 0) {
+  if(pid < 0){
     printf("usertests: cannot fork to run %s\n", t->name);
     report(t->name, 0);
     return 0;
   }
-  if (pid == 0) {
+  if(pid == 0){
     tname = t->name;
     t->fn(t->name);
     exit(0);
@@ -2806,7 +2806,7 @@ run(struct test *t)
   int st = -1, r;
   do {
     r = wait(&st);
-  } while (r >= 0 && r != pid);
+  } while(r >= 0 && r != pid);
   int ok = r == pid && st == 0;
   report(t->name, ok);
   return ok;
@@ -2815,11 +2815,11 @@ run(struct test *t)
 static void
 runlist(struct test *list, char *only, int *ran, int *failed)
 {
-  for (struct test *t = list; t->name; t++) {
-    if (only && strcmp(only, t->name) != 0)
+  for(struct test *t = list; t->name; t++){
+    if(only && strcmp(only, t->name) != 0)
       continue;
     (*ran)++;
-    if (!run(t))
+    if(!run(t))
       (*failed)++;
   }
 }
@@ -2831,9 +2831,9 @@ countfree(void)
 {
   char *start = sbrk(0);
   int n = 0;
-  for (;;) {
+  for(;;){
     char *p = sbrk(PGSIZE);
-    if (p == SBRK_ERROR)
+    if(p == SBRK_ERROR)
       break;
     p[PGSIZE - 1] = 1;   // lies in the page this call added
     n++;
@@ -2847,9 +2847,9 @@ static int
 makedata(void)
 {
   int fd = open(DATAFILE, O_CREATE | O_WRONLY | O_TRUNC);
-  if (fd < 0)
+  if(fd < 0)
     return -1;
-  for (int i = 0; i < DATASIZE; i++)
+  for(int i = 0; i < DATASIZE; i++)
     buf[i] = i % 64 == 63 ? '\n' : 'a' + i % 26;
   int n = write(fd, buf, DATASIZE);
   close(fd);
@@ -2862,17 +2862,17 @@ main(int argc, char *argv[])
   int quick = 0;
   char *only = 0;
 
-  if (argc == 2 && strcmp(argv[1], "-q") == 0) {
+  if(argc == 2 && strcmp(argv[1], "-q") == 0){
     quick = 1;
-  } else if (argc == 2 && argv[1][0] != '-') {
+  } else if(argc == 2 && argv[1][0] != '-'){
     only = argv[1];
-  } else if (argc != 1) {
+  } else if(argc != 1){
     fprintf(2, "usage: usertests [-q] [NAME]\n");
     exit(1);
   }
 
   printf("usertests starting\n");
-  if (makedata() < 0) {
+  if(makedata() < 0){
     printf("usertests: cannot create %s\nSOME TESTS FAILED\n", DATAFILE);
     exit(1);
   }
@@ -2883,12 +2883,12 @@ main(int argc, char *argv[])
 
   int ran = 0, failed = 0;
   runlist(quicktests, only, &ran, &failed);
-  if (!quick) {
-    if (!only)
+  if(!quick){
+    if(!only)
       printf("usertests slow tests starting\n");
     runlist(slowtests, only, &ran, &failed);
   }
-  if (only && ran == 0) {
+  if(only && ran == 0){
     printf("usertests: no test named %s\nNO TESTS EXECUTED\n", only);
     failed++;
   }
@@ -2896,12 +2896,12 @@ main(int argc, char *argv[])
   // Orphans of some tests are reaped by init in its own time; give it a
   // few chances before calling missing pages a leak.
   int free1 = countfree();
-  for (int i = 0; i < 5 && free1 < free0; i++) {
+  for(int i = 0; i < 5 && free1 < free0; i++){
     pause(5);
     free1 = countfree();
   }
   printf("free pages after: %d\n", free1);
-  if (free1 < free0) {
+  if(free1 < free0){
     printf("FAILED -- lost some free pages\n");
     printf("(%d free pages before, %d after)\n", free0, free1);
     failed++;
