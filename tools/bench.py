@@ -71,6 +71,8 @@ SMP_WORK = (2, 300)                     # iobench cpu: 2 processes of 300 ms eac
 SMP_SPEEDUP = 1.8                       # goal: 2 harts finish them this much sooner
 DIO_SPEEDUP = 1.5                       # goal: O_DIRECT this much faster than buffered I/O
 MODERN = True                           # virtio-mmio as `make qemu` boots it
+STEP_TIMEOUTS = {"forkbench": FORKBENCH_TIMEOUT, "iobench": FORKBENCH_TIMEOUT,
+                 "usertests": USERTESTS_TIMEOUT}   # a command's first word; else VMSTAT_TIMEOUT
 COUNTERS = ("cow_fault", "cow_copy", "cow_reuse")
 # A run is not started with less than this left.
 MIN_LEFT = 10
@@ -140,21 +142,26 @@ def session(name, cpus, args, memory=None):
                         echo=args.verbose, memory=memory)
 
 
-def timed_run(s, command, timeout):
-    """Run command; return (output, seconds)."""
-    t0 = time.monotonic()
-    out = s.run(command, timeout)
-    return out, time.monotonic() - t0
-
-
-def finish(s, budget):
-    """Power off; a clean session's disk copy is of no further use."""
-    s.poweroff(min(qemu.POWEROFF_TIMEOUT, max(1.0, budget.left() + RESERVE)))
-    s.kill()
+def run(s, commands, budget):
+    """Run commands in session s (qemu.run_session), each step's timeout
+    cut to what the budget has left.  Returns (the steps that gave an
+    output, without the boot: [(command, output, seconds)], the boot's
+    seconds or None, why the run ended early or None).  A clean run's
+    disk copy is of no further use: removed."""
+    def limit(command):
+        return budget.timeout(STEP_TIMEOUTS.get(command.split()[0], VMSTAT_TIMEOUT))
     try:
-        os.remove(s.disk)
-    except OSError:
-        pass
+        r = qemu.run_session(s, commands, limit, budget.timeout(qemu.BOOT_TIMEOUT))
+    except OSError as e:
+        return [], None, str(e)
+    good = r.steps[:-1] if r.error else r.steps
+    boot = good[0][2] if good and good[0][0] == qemu.BOOT else None
+    if r.clean:
+        try:
+            os.remove(s.disk)
+        except OSError:
+            pass
+    return [st for st in good if st[0] != qemu.BOOT], boot, r.error and r.error.kind
 
 
 def run_forkbench(args, budget):
@@ -167,43 +174,38 @@ def run_forkbench(args, budget):
     rows += [Row("forkbench %d %d exit" % e, "1 CPU, cow 0") for e in EAGER]
     s = session("forkbench", 1, args, memory=FORK_MEMORY)
     say("bench: forkbench (1 CPU), log %s" % shortpath(s.log_path))
-    try:
-        with s:
-            s.boot(budget.timeout(qemu.BOOT_TIMEOUT))
-            eager = False
-            for row in rows:
-                if row.config.endswith("cow 0") and not eager:
-                    s.run("knob cow 0", budget.timeout(VMSTAT_TIMEOUT))
-                    eager = True
-                out, secs = timed_run(s, row.bench, budget.timeout(FORKBENCH_TIMEOUT))
-                row.wall = secs
-                r = parse_forkbench(out)
-                pages, iters = int(row.bench.split()[1]), int(row.bench.split()[2])
-                if r is None or r.get("pages") != pages or r.get("iters") != iters:
-                    row.failure = "no result: " + (out.strip().split("\n") or [""])[-1][:60]
-                    continue
-                row.ticks = r.get("ticks")
-                row.time = r.get("time")
-                row.fork = r.get("fork")
-                row.counts = {c: r.get(c) for c in COUNTERS}
-                row.free = {k: r.get("free_" + k) for k in ("before", "min", "after")}
-                if row.config.endswith("cow 0"):
-                    # Every page copied, and the child's own few.
-                    want = pages * iters
-                    row.verdict = ("ok" if r.get("cow_copy") >= want
-                                   else "cow_copy should be at least %d" % want)
-                else:
-                    want = 0 if r.get("mode") == "exit" else pages * iters
-                    row.verdict = ("ok" if r.get("cow_copy") == want
-                                   else "cow_copy should be %d" % want)
-                say("  %-26s %6.2f s" % (row.bench, secs))
-            finish(s, budget)
-    except (qemu.QemuError, OSError) as e:
-        # The step that failed is the first without a time; the rest never ran.
-        why = e.kind if isinstance(e, qemu.QemuError) else str(e)
-        for row in rows:
-            if row.failure is None and row.wall is None:
-                row.failure, why = why, "not run"
+    commands = []
+    for row in rows:
+        if row.config.endswith("cow 0") and "knob cow 0" not in commands:
+            commands.append("knob cow 0")
+        commands.append(row.bench)
+    steps, _, failure = run(s, commands, budget)
+    steps = [st for st in steps if not st[0].startswith("knob")]
+    for row, (_, out, secs) in zip(rows, steps):
+        row.wall = secs
+        r = parse_forkbench(out)
+        pages, iters = int(row.bench.split()[1]), int(row.bench.split()[2])
+        if r is None or r.get("pages") != pages or r.get("iters") != iters:
+            row.failure = "no result: " + (out.strip().split("\n") or [""])[-1][:60]
+            continue
+        row.ticks = r.get("ticks")
+        row.time = r.get("time")
+        row.fork = r.get("fork")
+        row.counts = {c: r.get(c) for c in COUNTERS}
+        row.free = {k: r.get("free_" + k) for k in ("before", "min", "after")}
+        if row.config.endswith("cow 0"):
+            # Every page copied, and the child's own few.
+            want = pages * iters
+            row.verdict = ("ok" if r.get("cow_copy") >= want
+                           else "cow_copy should be at least %d" % want)
+        else:
+            want = 0 if r.get("mode") == "exit" else pages * iters
+            row.verdict = ("ok" if r.get("cow_copy") == want
+                           else "cow_copy should be %d" % want)
+        say("  %-26s %6.2f s" % (row.bench, secs))
+    # The step that failed is the first without a time; the rest never ran.
+    for row in rows[len(steps):]:
+        row.failure, failure = failure or "not run", "not run"
     return rows
 
 
@@ -228,32 +230,27 @@ def run_machine(args, budget):
             continue
         s = session("machine-%dcpu" % cpus, cpus, args)
         say("bench: boot, iobench (%s), log %s" % (row.config, shortpath(s.log_path)))
-        try:
-            t0 = time.monotonic()
-            with s:
-                s.boot(budget.timeout(qemu.BOOT_TIMEOUT))
-                boot.wall = time.monotonic() - t0
-                got["boot %d" % cpus] = boot.wall
-                out, row.wall = timed_run(s, row.bench, budget.timeout(FORKBENCH_TIMEOUT))
-                r = parse_iobench(out, "cpu")
-                if r is None:
-                    row.failure = "no result"
-                else:
-                    row.time = got["cpu %d" % cpus] = r["time"]
-                if cpus == 1:
-                    dio = Row("iobench dio", row.config)
-                    rows.append(dio)
-                    out, dio.wall = timed_run(s, dio.bench, budget.timeout(FORKBENCH_TIMEOUT))
-                    r = parse_iobench(out, "dio")
-                    if r is None:
-                        dio.failure = "no result"
-                    else:
-                        got.update(("dio " + k, v) for k, v in r.items())
-                finish(s, budget)
-        except (qemu.QemuError, OSError) as e:
-            for r in (boot, row):
-                if r.failure is None and r.wall is None:
-                    r.failure = e.kind if isinstance(e, qemu.QemuError) else str(e)
+        dio = Row("iobench dio", row.config) if cpus == 1 else None
+        steps, boot.wall, failure = run(s, [row.bench] + ([dio.bench] if dio else []), budget)
+        rows += [dio] if dio else []
+        if boot.wall is not None:
+            got["boot %d" % cpus] = boot.wall
+        for r, kind, step in ((row, "cpu", 0), (dio, "dio", 1)):
+            if r is None:
+                continue
+            if len(steps) <= step:
+                r.failure = failure or "not run"
+                continue
+            r.wall = steps[step][2]
+            res = parse_iobench(steps[step][1], kind)
+            if res is None:
+                r.failure = "no result"
+            elif kind == "cpu":
+                r.time = got["cpu %d" % cpus] = res["time"]
+            else:
+                got.update(("dio " + k, v) for k, v in res.items())
+        if boot.wall is None:
+            boot.failure = failure or "did not boot"
     return rows, got
 
 
@@ -293,19 +290,11 @@ def run_usertests(row, cpus, n, args, budget):
     cpu0 = children_cpu()
     s = session("usertests-%dcpu-%d" % (cpus, n), cpus, args)
     say("bench: usertests -q (%s) run %d, log %s" % (row.config, n, shortpath(s.log_path)))
-    try:
-        with s:
-            s.boot(budget.timeout(qemu.BOOT_TIMEOUT))
-            before = parse_vmstat(s.run("vmstat", budget.timeout(VMSTAT_TIMEOUT)))
-            out, secs = timed_run(s, "usertests -q", budget.timeout(USERTESTS_TIMEOUT))
-            after = parse_vmstat(s.run("vmstat", budget.timeout(VMSTAT_TIMEOUT)))
-            finish(s, budget)
-    except qemu.QemuError as e:
-        row.failure = "%s (run %d)" % (e.kind, n)
+    steps, _, failure = run(s, ["vmstat", "usertests -q", "vmstat"], budget)
+    if len(steps) < 3:
+        row.failure = "%s (run %d)" % (failure, n)
         return None
-    except OSError as e:
-        row.failure = str(e)
-        return None
+    before, (_, out, secs), after = parse_vmstat(steps[0][1]), steps[1], parse_vmstat(steps[2][1])
     if "ALL TESTS PASSED" not in out:
         failed = re.findall(r"^test ([\w.-]+): FAILED", out, re.M)
         row.failure = "tests failed (run %d%s)" % (n, ": " + " ".join(failed[:3]) if failed else "")

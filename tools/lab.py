@@ -171,64 +171,69 @@ def commands(test):
 
 def run_tests(tests, kernel, fsimg, logname, quiet=False, stop_first=False):
     """Run tests (from load()) on kernel, one QEMU session per CPU count (a
-    new one after a panic or a hang); stop_first: stop at the first failure.
-    Returns {(lab, label): (ok, why, seconds)}."""
+    new one after a panic or a hang; none more if the kernel cannot boot);
+    stop_first: stop at the first failure.  Returns {(lab, label): (ok,
+    why, seconds)}."""
     results = {}
+
+    def record(t, ok, why, secs):
+        results[(t["lab"], t["label"])] = (ok, why, secs)
+        if not quiet:
+            say("%s: %d. %s: %s (%.1fs)" % (t["lab"], t["number"], t["label"],
+                                            "OK" if ok else "FAIL", secs))
+            if why:
+                say("    " + why)
+
+    def failed():
+        return stop_first and not all(r[0] for r in results.values())
+
     for cpus in sorted({t["cpus"] for t in tests}):
-        session, boots, unbootable = None, 0, None
-        for t in [t for t in tests if t["cpus"] == cpus]:
-            if stop_first and not all(r[0] for r in results.values()):
-                break
-            t0 = time.monotonic()
-            why = ""
-            if unbootable:
+        todo, boots = [t for t in tests if t["cpus"] == cpus], 0
+        while todo and not failed():
+            # A new log per boot: the one that saw the panic stays.
+            boots += 1
+            session = qemu.Session("%s-%dcpu%s" % (logname, cpus, "-%d" % boots if boots > 1 else ""),
+                                   cpus, modern=cpus > 1, kernel=kernel, fsimg=fsimg)
+            log = os.path.relpath(session.log_path)
+            # Each command with its test; a test's last command is its run.
+            plan = [(t, c, k == len(commands(t)) - 1) for t in todo for k, c in enumerate(commands(t))]
+            at, setup_error, t0 = [0], {}, [time.monotonic()]
+
+            def each(command, out, secs):
+                if command == qemu.BOOT:
+                    t0[0] = time.monotonic()
+                    return None
+                t, c, last = plan[at[0]]
+                at[0] += 1
+                if not last:
+                    if "knob: " in out:   # knob's error messages
+                        setup_error[t["number"]] = "%s: %s" % (c, out.strip())
+                    return None
+                if t["number"] in setup_error:
+                    ok, why = False, "the test's setup failed: " + setup_error[t["number"]]
+                else:
+                    ok = passed(t, out)
+                    why = "" if ok else "%s (console log %s)" % (why_failed(t, out), log)
+                record(t, ok, why, time.monotonic() - t0[0])
+                todo.remove(t)
+                t0[0] = time.monotonic()
+                return not (stop_first and not ok)
+
+            run = qemu.run_session(session, [c for _, c, _ in plan], TEST_TIMEOUT, each=each)
+            if run.error is None or run.steps[-1][0] == qemu.POWEROFF:
+                continue   # every test ran (a panic on the way down is in the log)
+            said = [l for l in run.error.output.splitlines() if qemu.PANIC.search("\n" + l)]
+            why = "%s%s (console log %s)" % (run.error, ": " + said[0] if said else "", log)
+            if run.steps[-1][0] == qemu.BOOT:
                 # A kernel that cannot boot fails the rest at once, not
                 # after a boot timeout each.
-                results[(t["lab"], t["label"])] = (False, unbootable, 0)
-                continue
-            try:
-                if session is None:
-                    # A new log per boot: the one that saw the panic stays.
-                    boots += 1
-                    session = qemu.Session("%s-%dcpu%s" % (logname, cpus, "-%d" % boots if boots > 1 else ""),
-                                           cpus, modern=cpus > 1, kernel=kernel, fsimg=fsimg)
-                    session.start()
-                    try:
-                        session.boot()
-                    except qemu.QemuError as e:
-                        unbootable = "the kernel did not boot: %s (console log %s)" % (
-                            e, os.path.relpath(session.log_path))
-                        raise
-                *setup, run = commands(t)
-                for c in setup:
-                    out = session.run(c, TEST_TIMEOUT)
-                    if "knob: " in out:   # knob's error messages
-                        raise ValueError("%s: %s" % (c, out.strip()))
-                out = session.run(run, TEST_TIMEOUT)
-                ok = passed(t, out)
-                if not ok:
-                    why = "%s (console log %s)" % (why_failed(t, out), os.path.relpath(session.log_path))
-            except ValueError as e:
-                ok, why = False, "the test's setup failed: %s" % e
-            except qemu.QemuError as e:
-                said = [l for l in e.output.splitlines() if qemu.PANIC.search("\n" + l)]
-                ok, why = False, unbootable or "%s%s (console log %s)" % (
-                    e, ": " + said[0] if said else "", os.path.relpath(session.log_path))
-                session.kill()
-                session = None
-            secs = time.monotonic() - t0
-            results[(t["lab"], t["label"])] = (ok, why, secs)
-            if not quiet:
-                say("%s: %d. %s: %s (%.1fs)" % (t["lab"], t["number"], t["label"],
-                                                "OK" if ok else "FAIL", secs))
-                if why:
-                    say("    " + why)
-        if session is not None:
-            try:
-                session.poweroff()
-            except qemu.QemuError:
-                pass   # every test has its result; the log keeps the panic
-            session.kill()
+                for t in list(todo):
+                    record(t, False, "the kernel did not boot: " + why, 0)
+                todo = []
+            else:
+                t = plan[at[0]][0]
+                record(t, False, why, time.monotonic() - t0[0])
+                todo.remove(t)
     return results
 
 

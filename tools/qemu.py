@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Boot cowpin headless in QEMU and drive its console.
 
-As a module (tools/test.py uses it):
+As a module, the one driver every tool uses (test.py, lab.py, bench.py,
+saga_stress.py, soak.py):
 
-    with Session("smoke", cpus=4, modern=True) as s:
-        s.boot()                        # waits for the shell's "$ "
-        out = s.run("usertests", timeout=900)
-        s.poweroff()
+    run = run_session(Session("smoke", cpus=4, modern=True),
+                      ["usertests", POWER_CYCLE, "ls"], timeout=900)
+    run.steps, run.error, run.text()    # what each step printed; how it ended
+
+boots, runs the commands, powers off; each= sees every step as it ends.
+Session's own steps (boot, run, power_cycle, poweroff) remain for what a
+list of commands cannot say: crashtest.py cuts the power at a random
+moment in the middle of a command.
 
 Every step has a timeout.  A kernel panic (a line starting with "panic:"), a
 step that times out, or QEMU exiting early raises QemuError, whose .kind is
@@ -353,6 +358,62 @@ class Session:
         except subprocess.TimeoutExpired:
             self.note("poweroff did not stop QEMU within %g s; killing it" % timeout)
         return self.powered_off
+
+
+# In a list of commands: kill QEMU and boot again on the same disk.
+POWER_CYCLE = "<power cycle>"
+# The first step of every run: QEMU started to the first prompt.
+BOOT = "<boot>"
+POWEROFF = "<poweroff>"
+
+
+class Run:
+    """What run_session did.  steps: [(command, output, seconds)], BOOT
+    first; error: the QemuError that ended the session early (its output
+    is the last step's), or None; clean: every step ran and poweroff was
+    asked for; stopped: QEMU then stopped by itself (else it was killed)."""
+
+    def __init__(self):
+        self.steps, self.error, self.clean, self.stopped = [], None, False, False
+
+    def text(self):
+        """Every command's output, in order: not the boot messages, unless
+        the run ended there."""
+        last = len(self.steps) - 1
+        return "\n".join(out for i, (c, out, _) in enumerate(self.steps)
+                         if c not in (BOOT, POWER_CYCLE) or (self.error and i == last))
+
+
+def run_session(session, commands, timeout=COMMAND_TIMEOUT, boot_timeout=None, each=None):
+    """The one way the tools drive cowpin: start session, boot, run commands
+    in order (POWER_CYCLE pulls the plug and boots again), power off.
+    timeout: seconds per command, or a function of the command that gives
+    them (a budget).  each(command, output, seconds), called after every
+    step, may return False to end the run there.  A panic, a hang or QEMU's
+    exit ends the run and is in the result; it never raises QemuError (a
+    missing kernel or QEMU still raises OSError)."""
+    limit = timeout if callable(timeout) else (lambda c: timeout)
+    run = Run()
+    command, t0 = BOOT, time.monotonic()
+    try:
+        with session:
+            out = session.boot(boot_timeout)
+            for command in [BOOT] + list(commands):
+                if command == POWER_CYCLE:
+                    out = session.power_cycle(boot_timeout)
+                elif command != BOOT:
+                    out = session.run(command, limit(command))
+                run.steps.append((command, out, time.monotonic() - t0))
+                if each and each(*run.steps[-1]) is False:
+                    break
+                t0 = time.monotonic()
+            command = POWEROFF
+            run.stopped = session.poweroff()
+            run.clean = True
+    except QemuError as e:
+        run.error = e
+        run.steps.append((command, e.output, time.monotonic() - t0))
+    return run
 
 
 def strip_echo(out, command):

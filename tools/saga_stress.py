@@ -23,22 +23,24 @@ def stress(cpus, runs, only, job):
     bad = {}
     s = qemu.Session("saga-stress-%dcpu%s" % (cpus, "-%d" % job if job else ""), cpus,
                      modern=cpus > 1)
-    try:
-        with s:
-            s.boot()
-            for run in range(runs):
-                wrong = 0
-                for name, ok, detail in test.parse_saga(s.run(" ".join(["saga"] + only), 600)):
-                    if not ok and (not only or name.split()[1] in only):
-                        wrong += 1
-                        bad.setdefault(name, "session %d, run %d: %s" % (job, run + 1, detail))
-                with print_lock:
-                    print("  %d CPU%s, session %d: run %d of %d, %s" % (
-                          cpus, "" if cpus == 1 else "s", job, run + 1, runs,
-                          "%d wrong" % wrong if wrong else "as history says"), flush=True)
-            s.poweroff()
-    except qemu.QemuError as e:
-        bad["session"] = "session %d: %s" % (job, e)
+    done = [0]
+
+    def each(command, out, seconds):
+        if command == qemu.BOOT:
+            return
+        done[0] += 1
+        wrong = 0
+        for name, ok, detail in test.parse_saga(out):
+            if not ok and (not only or name.split()[1] in only):
+                wrong += 1
+                bad.setdefault(name, "session %d, run %d: %s" % (job, done[0], detail))
+        with print_lock:
+            print("  %d CPU%s, session %d: run %d of %d, %s" % (
+                  cpus, "" if cpus == 1 else "s", job, done[0], runs,
+                  "%d wrong" % wrong if wrong else "as history says"), flush=True)
+    run = qemu.run_session(s, [" ".join(["saga"] + only)] * runs, 600, each=each)
+    if run.error:
+        bad["session"] = "session %d: %s" % (job, run.error)
     return bad, s.log_path
 
 

@@ -112,8 +112,7 @@ def parse_ok_fail(text):
     return results
 
 
-# In a session's commands: kill QEMU and boot again on the same disk.
-POWER_CYCLE = "<power cycle>"
+POWER_CYCLE = qemu.POWER_CYCLE   # in a session's commands
 
 
 # The saga's columns (the eras, then the one-knob steps between eras that
@@ -299,29 +298,17 @@ def run_session(spec, args):
     s = qemu.Session(spec.name, spec.cpus, spec.modern, spec.extra,
                      kernel=args.kernel, fsimg=args.fs, logdir=args.logdir,
                      echo=args.verbose > 1, mode=spec.mode, sdimg=args.sd)
-    outputs = []
-    problem = None
-    clean = False
-    crashed = False
+    problem, clean, crashed, text = None, False, False, ""
     try:
-        with s:
-            s.boot(spec.boot_timeout)
-            for cmd in spec.commands:
-                if cmd == POWER_CYCLE:
-                    s.power_cycle(spec.boot_timeout)
-                else:
-                    outputs.append(s.run(cmd, spec.timeout))
-            if not s.poweroff():
-                say("  note: poweroff did not stop QEMU; killed it")
-            clean = True
-    except qemu.QemuError as e:
-        outputs.append(e.output)
-        problem = str(e)
-        crashed = True
+        run = qemu.run_session(s, spec.commands, spec.timeout, spec.boot_timeout)
+        text, clean = run.text(), run.clean
+        if run.error:
+            problem, crashed = str(run.error), True
+        elif not run.stopped:
+            say("  note: poweroff did not stop QEMU; killed it")
     except OSError as e:        # no kernel, no fs.img, no QEMU ...
         problem = str(e)
 
-    text = "\n".join(outputs)
     try:
         results = [tuple(r) + ("",) * (3 - len(r)) for r in spec.parser(text)]
     except Exception as e:      # a broken parser must not hide the others
