@@ -49,6 +49,7 @@ struct log {
   int done_tid;    // the last transaction committed (or discarded)
   int aborted;     // after a disk error: nothing more is committed
   int abort_tid;   // the first transaction discarded
+  int waiters;     // sleeping in begin_op or end_op: only then is a wakeup needed
   struct logheader lh;
 };
 static struct log log;
@@ -154,6 +155,15 @@ log_aborted(void)
   return __atomic_load_n(&log.aborted, __ATOMIC_SEQ_CST);
 }
 
+// Wait for the log to change (log.lock held).
+static void
+log_sleep(void)
+{
+  log.waiters++;
+  sleep(&log, &log.lock);
+  log.waiters--;
+}
+
 // Start of an FS system call: wait until the log has room for this
 // operation's worst case (MAXOPBLOCKS) on top of those in progress.
 void
@@ -164,10 +174,8 @@ begin_op(void)
   p->op_read_failed = 0;
   acquire(&log.lock);
   for(;;){
-    if(log.committing){
-      sleep(&log, &log.lock);
-    } else if(log.lh.n + (log.outstanding+1)*MAXOPBLOCKS > LOGSIZE){
-      sleep(&log, &log.lock);
+    if(log.committing || log.lh.n + (log.outstanding+1)*MAXOPBLOCKS > LOGSIZE){
+      log_sleep();
     } else {
       log.outstanding += 1;
       p->op_tid = log.tid;
@@ -203,10 +211,11 @@ end_op(void)
     log.committing = 0;
   }
   // begin_op() may be waiting for log space (this op reserved some), and
-  // end_op() for the commit.
-  wakeup(&log);
+  // end_op() for the commit. wakeup scans every process: not for nobody.
+  if(log.waiters)
+    wakeup(&log);
   while(log.done_tid < p->op_tid)
-    sleep(&log, &log.lock);
+    log_sleep();
   int err = p->op_logged && log.aborted && p->op_tid >= log.abort_tid ? -EIO : 0;
   release(&log.lock);
   if(err)

@@ -85,10 +85,8 @@ tlb_flush_mmu(struct mmu_gather *tlb)
   // A range flushes page by page (cheaper for a few pages, and other
   // translations stay cached); a dying mm keeps no translation worth
   // keeping, and one flush of everything beats many of one page each.
-  if(tlb->fullmm)
-    flush_tlb_range(tlb->mm, 0, MAXVA);
-  else if(tlb->end > tlb->start)
-    flush_tlb_range(tlb->mm, tlb->start, tlb->end);
+  if(tlb->end > tlb->start)
+    flush_tlb_range(tlb->mm, tlb->fullmm ? 0 : tlb->start, tlb->fullmm ? MAXVA : tlb->end);
   for(int i = 0; i < tlb->nr; i++)
     put_page(tlb->pages[i]);
   tlb->nr = 0;
@@ -351,6 +349,19 @@ zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end)
   struct mmu_gather tlb;
   tlb_gather_mmu(&tlb, vma->vm_mm);
   walk_range(vma, start, end, zap_pte, &tlb);
+  tlb_finish_mmu(&tlb);
+}
+
+// exit: unmap every region of mm (its last user is gone) with one gather,
+// so that its pages are freed after one flush per batch, not one per
+// region (Linux: unmap_vmas in exit_mmap).
+void
+unmap_vmas(struct mm_struct *mm)
+{
+  struct mmu_gather tlb;
+  tlb_gather_mmu(&tlb, mm);
+  for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
+    walk_range(vma, vma->vm_start, vma->vm_end, zap_pte, &tlb);
   tlb_finish_mmu(&tlb);
 }
 

@@ -136,6 +136,7 @@ int mappages(pagetable_t, uint64, uint64, uint64, int);
 pagetable_t uvmcreate(void);
 int populate_range(struct vm_area_struct *vma, uint64 start, uint64 end);
 void zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end);
+void unmap_vmas(struct mm_struct *mm);
 void change_protection(struct vm_area_struct *vma, uint64 start, uint64 end);
 void walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
                 void (*fn)(struct vm_area_struct *, uint64, pte_t *, void *), void *arg);

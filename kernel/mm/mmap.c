@@ -557,10 +557,12 @@ dup_mmap(struct mm_struct *dst, struct mm_struct *src)
   return err;
 }
 
-// The last user is gone: take every region out.
+// The last user is gone: unmap every region at once, then take each out
+// (writing back what it dirtied in a shared file).
 void
 exit_mmap(struct mm_struct *mm)
 {
+  unmap_vmas(mm);
   while(mm->mmap)
     remove_vma(mm, mm->mmap);
 }
