@@ -521,7 +521,7 @@ copy_pte_range(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va
 // (copy_one_pte), a page-table page at a time. Shared regions are not
 // copied: the child faults their pages in from the page cache. Returns 0
 // or -ENOMEM; apart from the copies of pinned pages only page-table pages
-// are allocated.
+// are allocated. The caller flushes the parent's TLBs (dup_mmap, once).
 int
 copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
@@ -535,8 +535,6 @@ copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
     err = copy_pte_range(dst, src, va, next);
     va = next;
   }
-  // Other threads of the parent may cache writable translations.
-  flush_tlb_range(src->vm_mm, src->vm_start, src->vm_end);
   return err;
 }
 

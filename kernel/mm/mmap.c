@@ -550,6 +550,11 @@ dup_mmap(struct mm_struct *dst, struct mm_struct *src)
     vma_link(dst, new);
     err = copy_page_range(new, vma);
   }
+  // fork write-protected the parent's private pages; its other threads
+  // may cache writable translations. One flush of the whole address space
+  // (Linux: flush_tlb_mm), not one per region: a flush of a few pages is
+  // a page at a time, and under QEMU each is as dear as a full one.
+  flush_tlb_range(src, 0, MAXVA);
   __atomic_add_fetch(&src->write_protect_seq, 1, __ATOMIC_SEQ_CST);
   dst->start_brk = src->start_brk;
   dst->brk = src->brk;
