@@ -186,17 +186,27 @@ pin_fork_file(void)
   unlink("pintest.f");
 }
 
+// Two pages that a pin must not take as they are: p[0] shared with a
+// child (fork_holder's: *pid, *go for let_go), p[PGSIZE] the zero page.
+static char *
+shared_and_zero(int *pid, int *go)
+{
+  char *p = map_anon(2 * PGSIZE);
+  p[0] = 'a';
+  (void)*(volatile char *)(p + PGSIZE);   // read, never written: the zero page
+  CHECK(info(p + PGSIZE)->zero, "an untouched page read is not the zero page");
+  *pid = fork_holder(go);                 // keeps p[0] shared
+  return p;
+}
+
 // A read-only pin of a page shared after fork (and of the zero page)
 // first gets a page of its own, so it sees the process's later writes
 // (Linux 5.19, FAULT_FLAG_UNSHARE).
 static void
 ro_pin_shared(void)
 {
-  char *p = map_anon(2 * PGSIZE);
-  p[0] = 'a';                 // p[PGSIZE] stays untouched: the zero page
-  (void)*(volatile char *)(p + PGSIZE);
-  CHECK(info(p + PGSIZE)->zero, "an untouched page read is not the zero page");
-  int go, pid = fork_holder(&go);   // keeps the pages shared
+  int go, pid;
+  char *p = shared_and_zero(&pid, &go);
   uint64 unshare = counter("unshare_fault");
   int fd = pin(p, 2 * PGSIZE, FOLL_LONGTERM);
   CHECK(counter("unshare_fault") - unshare == 2, "%d unshare faults for 2 shared pages",
@@ -247,12 +257,10 @@ ro_pin_shared_map(void)
 static void
 get_no_unshare(void)
 {
-  char *p = map_anon(2 * PGSIZE);
-  p[0] = 'a';                 // p[PGSIZE] stays untouched: the zero page
-  (void)*(volatile char *)(p + PGSIZE);
   int pfd[2];
   CHECK(pipe(pfd) == 0, "pipe");
-  int go, pid = fork_holder(&go);   // keeps the page shared
+  int go, pid;
+  char *p = shared_and_zero(&pid, &go);
   uint64 pfn = info(p)->pfn, unshare = counter("unshare_fault");
   CHECK(vmsplice(pfd[1], p, 2 * PGSIZE, 0) == 2 * PGSIZE, "vmsplice: %s", strerror(errno));
   CHECK(counter("unshare_fault") == unshare, "vmsplice (FOLL_GET) took %d unshare faults",
