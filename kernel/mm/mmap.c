@@ -191,13 +191,15 @@ vma_writeback(struct vm_area_struct *vma, uint64 start, uint64 end)
   return filemap_write_range(vma->vm_mapping, first, first + (end - start) / PGSIZE);
 }
 
-// Take a whole region out of mm: unmap its pages, write back what it
-// dirtied in a shared file, and free it.
+// Take a whole region out of mm: unmap its pages (unless exit_mmap has
+// unmapped them all already), write back what it dirtied in a shared
+// file, and free it.
 static void
-remove_vma(struct mm_struct *mm, struct vm_area_struct *vma)
+remove_vma(struct mm_struct *mm, struct vm_area_struct *vma, int unmapped)
 {
   vma_unlink(mm, vma);
-  zap_page_range(vma, vma->vm_start, vma->vm_end);
+  if(!unmapped)
+    zap_page_range(vma, vma->vm_start, vma->vm_end);
   vma_writeback(vma, vma->vm_start, vma->vm_end);
   vm_area_free(vma);
 }
@@ -215,7 +217,7 @@ do_munmap(struct mm_struct *mm, uint64 start, uint64 len)
   struct vm_area_struct *vma = find_vma(mm, start);
   while(vma && vma->vm_start < end){
     struct vm_area_struct *next = vma->vm_next;
-    remove_vma(mm, vma);
+    remove_vma(mm, vma, 0);
     vma = next;
   }
   return 0;
@@ -569,7 +571,7 @@ exit_mmap(struct mm_struct *mm)
 {
   unmap_vmas(mm);
   while(mm->mmap)
-    remove_vma(mm, mm->mmap);
+    remove_vma(mm, mm->mmap, 1);
 }
 
 // sbrk: move the break by incr bytes; populate: allocate the new pages
