@@ -13,6 +13,7 @@ steps between eras that change several knobs).  From it come build/eras_table.c
 docs/history.md; the kernel's knob table (kernel/history.c) and the labs'
 grading (labs/*/grade.json) are checked against it.
 """
+import functools
 import json
 import os
 import re
@@ -33,6 +34,7 @@ KNOBS = [k["name"] for k in H["knobs"]]
 REPROS = [r["name"] for r in H["reproducers"]]
 
 
+@functools.lru_cache(maxsize=None)   # H does not change
 def eras():
     """[(name, what, {knob: value})]: every era with all its knobs."""
     out, cur = [], {}
@@ -45,6 +47,7 @@ def eras():
     return out
 
 
+@functools.lru_cache(maxsize=None)   # H does not change
 def columns():
     """[(name, {knob: value})]: the eras, then for each pair of eras that
     differ in several knobs one step per knob ("5.8+cow_reuse=1": 5.8 with
@@ -58,6 +61,7 @@ def columns():
     return cols
 
 
+@functools.lru_cache(maxsize=None)   # H does not change
 def bugs():
     """{reproducer: set of columns where it shows its bug}."""
     names = {n for n, _ in columns()}

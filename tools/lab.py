@@ -383,7 +383,7 @@ def make_start(name, dst):
 GIT = ["git", "-c", "user.name=cowpin", "-c", "user.email=cowpin@localhost"]
 
 
-def start(name, dst):
+def start(name, dst, quiet=False):
     load(name)
     if os.path.exists(dst):
         raise SystemExit("lab.py: %s exists; give another directory" % dst)
@@ -394,9 +394,10 @@ def start(name, dst):
     subprocess.run(GIT + ["add", "-A"], cwd=dst, check=True)
     subprocess.run(GIT + ["commit", "-q", "-m", "lab %s: the starting point" % name],
                    cwd=dst, check=True)
-    say("lab %s: starting point in %s; the handout is labs/%s/README.md there.\n"
-        "Build and run it with make qemu, grade it with make grade, hand it in with make handin."
-        % (name, dst, name))
+    if not quiet:
+        say("lab %s: starting point in %s; the handout is labs/%s/README.md there.\n"
+            "Build and run it with make qemu, grade it with make grade, hand it in with make handin."
+            % (name, dst, name))
 
 
 def default_dir(name):
@@ -575,12 +576,7 @@ def check_autograder(name):
         # The solution (start.patch backwards) written into a starting
         # point, handed in with make handin.
         student = os.path.join(tmp, "student")
-        with open(os.devnull, "w") as quiet:
-            sys.stdout, saved = quiet, sys.stdout
-            try:
-                start(name, student)
-            finally:
-                sys.stdout = saved
+        start(name, student, quiet=True)
         subprocess.run(["git", "apply", "-"], cwd=student, check=True,
                        input=reverse_patch(start_patch(name)).encode())
         subprocess.run(["python3", "tools/lab.py", "handin"], cwd=student, check=True,
