@@ -170,6 +170,7 @@ UPROGS = \
   $U/_stale_tlb \
   $U/_gup_fast_fork \
   $U/_ro_pin_gupfast \
+  $U/_ro_pin_file \
   $U/_saga \
   $U/_historytest \
   $U/_fuzz \

@@ -188,14 +188,6 @@ task_pageinfo(int pid, uint64 va, int npages, uint64 uout)
 // A read-only PTE faults on the next write anyway: clear_refs cleans it
 // like any other.
 
-// A private region that may be written: a write fault there copies (or
-// reuses) the page instead of writing a shared one.
-static int
-is_cow_mapping(uint vm_flags)
-{
-  return (vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
-}
-
 // May a device be writing the page of this writable PTE? has_pinned first:
 // it spares the pin count of every page of a process that never pinned,
 // but it says nothing about this page.
