@@ -24,6 +24,7 @@ KOBJS = \
   $K/sleeplock.o \
   $K/string.o \
   $K/race.o \
+  $K/trace.o \
   $K/mm/init.o \
   $K/mm/page_alloc.o \
   $K/mm/memory.o \
@@ -176,7 +177,9 @@ UPROGS = \
   $U/_fuzz \
   $U/_failtest \
   $U/_torture \
-  $U/_crashwork
+  $U/_crashwork \
+  $U/_trace \
+  $U/_tracetest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not

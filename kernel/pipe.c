@@ -127,9 +127,11 @@ pipeclose(struct pipe *pi, int writable)
   }
   if(pi->readopen == 0 && pi->writeopen == 0){
     release(&pi->lock);
-    for(; pi->shead != pi->stail; pi->shead++)   // unread vmsplice'd pages
+    for(; pi->shead != pi->stail; pi->shead++){   // unread vmsplice'd pages
+      trace_vmsplice(pi->seg[pi->shead % NSEG].page, 0, 0);
       if(pi->seg[pi->shead % NSEG].page)
         put_page(pi->seg[pi->shead % NSEG].page);
+    }
     kfree((char*)pi);
   } else
     release(&pi->lock);
@@ -211,6 +213,7 @@ pipe_vmsplice(struct pipe *pi, uint64 addr, uint64 len)
       acquire(&pi->lock);
       if((err = wait_room(pi, 1)) == 0){
         push(pi, pg, off, c);
+        trace_vmsplice(pg, va, c);
         wakeup(&pi->nread);
       }
       release(&pi->lock);
@@ -257,6 +260,7 @@ piperead(struct pipe *pi, uint64 addr, int n)
     }
     m += c;
     if((sg->len -= c) == 0){
+      trace_vmsplice(sg->page, 0, 0);
       if(sg->page)
         put_page(sg->page);
       pi->shead++;

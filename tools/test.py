@@ -200,6 +200,10 @@ SESSIONS = [
                 commands=["fuzz 1 20000", "torture 20 1", "failtest", "failtest make_request",
                           POWER_CYCLE, "failtest after_requests"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
+    # The mm tracepoints: each event where it is documented, the buffers
+    # wrapping at 4 harts, the trace program's dump (user/tracetest.c).
+    SessionSpec("trace-4cpu", cpus=4, modern=True, commands=["tracetest"], timeout=300,
+                parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The history engine: every reproducer in every era, at 1 and 4 harts.
     SessionSpec("saga-1cpu", cpus=1, modern=False, commands=["historytest", "saga"],
                 timeout=600, parser=lambda t: parse_usertests(t) + parse_saga(t),
