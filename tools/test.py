@@ -174,6 +174,10 @@ SESSIONS = [
     HostSpec("history", ["python3", "tools/history.py", "check"]),
     # make EXTRA= with a program written MIT xv6's way (warnings, not errors).
     HostSpec("extra", ["sh", "tests/extra/run.sh"]),
+    # The labs' trace pictures: drawn from their committed dumps by today's
+    # tools/tracesvg.py, in today's trace format, with the verdicts the
+    # labs expect, labels apart, renderable (docs/trace.md).
+    HostSpec("trace-pictures", ["python3", "tools/tracesvg.py", "--check-labs"]),
     SessionSpec("usertests-1cpu", cpus=1, modern=False,
                 commands=["usertests", "torture 10 2"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
