@@ -44,7 +44,7 @@ TOP = 70
 
 DEVICE_EVENTS = {"pin", "unpin", "dio_submit", "dio_complete", "vmsplice_get", "vmsplice_put"}
 # How much an event says that its page is the story's.
-STORY = {"gup_slow": 10, "pin": 10, "vmsplice_get": 10, "cow_unshare": 6, "fork_copy": 6,
+STORY = {"gup_slow": 10, "gup_fast": 10, "pin": 10, "vmsplice_get": 10, "cow_unshare": 6, "fork_copy": 6,
          "clear_refs_wp": 1, "cow_copy": 3, "cow_reuse": 3, "fork_share": 1}
 
 
