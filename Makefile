@@ -7,6 +7,8 @@
 #   make lab LAB=NAME   a lab's starting point (labs/README.md); make grade,
 #                       make handin, make labs-all, make autograder LAB=NAME
 #   make EXTRA="a.c b.c"   also build these user programs into fs.img
+#   make bench      speed against issue 16's goals; XV6=dir also compares
+#                   MIT xv6-riscv's usertests on its kernel and on cowpin
 
 K=kernel
 U=user
@@ -185,10 +187,21 @@ UPROGS = \
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not
 # written against cowpin's headers: their warnings stay warnings.
 EXTRA ?=
+# make bench XV6=path/to/xv6-riscv (MIT's, built there): the bench also
+# runs xv6's own usertests on xv6's kernel and on cowpin, where it is the
+# program xv6usertests (a copy, named apart from cowpin's usertests).
+XV6 ?=
+ifneq ($(XV6),)
+override EXTRA += build/xv6/xv6usertests.c
+endif
 EXTRAPROGS = $(foreach f,$(EXTRA),build/extra/_$(basename $(notdir $(f))))
 build/extra/%.o: $(EXTRA)
 	@mkdir -p build/extra
 	$(CC) $(filter-out -Werror,$(CFLAGS)) -c -o $@ $(filter %/$*.c $*.c,$(EXTRA))
+
+build/xv6/xv6usertests.c: $(XV6)/user/usertests.c
+	@mkdir -p build/xv6
+	cp $< $@
 
 mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/types.h $K/stat.h
 	gcc -Wall -Werror -O2 -I. -o mkfs/mkfs mkfs/mkfs.c
@@ -264,7 +277,7 @@ qemu-uboot: deps sd.img
 
 # Benchmarks print a table; speed goals live here, never in tests.
 bench: deps all
-	@python3 tools/bench.py
+	@python3 tools/bench.py $(if $(XV6),--xv6 $(XV6))
 
 # A million random system calls at 4 harts: make fuzz [SEED=n] [CALLS=n].
 # The seed (the time by default) is printed: the same seed, the same run.

@@ -267,12 +267,12 @@ __trace_dio(struct blk_req *r, int done)
 }
 
 // vmsplice queued pg (from va, len bytes) in a pipe; len 0: the pipe
-// dropped it (read, or the pipe closed). pg 0: not a spliced segment.
+// dropped it (read, or the pipe freed).
 void
 __trace_vmsplice(struct page *pg, uint64 va, int len)
 {
   int event = len ? TRACE_VMSPLICE_GET : TRACE_VMSPLICE_PUT;
-  if(pg == 0 || !trace_on(1UL << event))
+  if(!trace_on(1UL << event))
     return;
   uint64 f[TRACE_NFIELDS] = { va, len };
   page_field(len ? &f[2] : &f[0], pg, 0);
