@@ -119,6 +119,16 @@ __trace_mm_fault(struct vm_area_struct *vma, uint64 va, int flags)
   emit(TRACE_MM_FAULT, f);
 }
 
+// A user fault failed with err (the process is killed). GUP's failures
+// show in gup_slow.
+void
+__trace_mm_fault_error(uint64 va, int flags, int err)
+{
+  uint64 f[TRACE_NFIELDS] = { va, flags, err };
+  if(err)
+    emit(TRACE_MM_FAULT_ERROR, f);
+}
+
 // A fault installed a page at va: the zero page, or another.
 void
 __trace_map_page(struct vm_area_struct *vma, uint64 va)

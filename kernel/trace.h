@@ -12,6 +12,7 @@
 
 #define TRACE_EVENTS(E) \
   E(MM_FAULT,           "mm_fault",           "va:x flags:fault pte:pte page:page") \
+  E(MM_FAULT_ERROR,     "mm_fault_error",     "va:x flags:fault err:d") \
   E(MAP_PAGE,           "map_page",           "va:x pte:pte page:page") \
   E(ZERO_PAGE_MAP,      "zero_page_map",      "va:x pte:pte page:page") \
   E(ZAP_PAGE,           "zap_page",           "va:x pte:pte page:page") \

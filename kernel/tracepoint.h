@@ -31,6 +31,7 @@ trace_on(uint64 events)
 
 // memory.c: faults, mapping and unmapping, COW, fork
 TRACEPOINT(mm_fault, TB(MM_FAULT), (struct vm_area_struct *vma, uint64 va, int flags), (vma, va, flags))
+TRACEPOINT(mm_fault_error, TB(MM_FAULT_ERROR), (uint64 va, int flags, int err), (va, flags, err))
 TRACEPOINT(map_page, TB(MAP_PAGE) | TB(ZERO_PAGE_MAP), (struct vm_area_struct *vma, uint64 va), (vma, va))
 TRACEPOINT(zap_page, TB(ZAP_PAGE), (uint64 va, uint64 pte), (va, pte))
 TRACEPOINT(cow_copy, TB(COW_COPY) | TB(COW_UNSHARE),

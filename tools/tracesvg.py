@@ -136,6 +136,8 @@ def label(e):
     kind = lambda k: short_flags(f[k]) if isinstance(f.get(k), dict) else ""
     if ev == "mm_fault":
         return "fault %s" % {"write": "W", "unshare": "unshare", "0": "R"}.get(f.get("flags"), f.get("flags"))
+    if ev == "mm_fault_error":
+        return "fault fails: %s" % f.get("err")
     if ev == "map_page":
         return "map %s (%s)" % (pg("page"), "page cache" if kind("page") in ("file", "dirty") else kind("page"))
     if ev == "zero_page_map":

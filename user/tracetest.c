@@ -120,6 +120,28 @@ fault_cow(void)
   CHECK(m->f[2] == pfn(q) && (TP_FLAGS(m->f[3]) & (1 << 3)), "map_page: frame or anon wrong");
 }
 
+// A fault that fails says why; the process is killed.
+static void
+fault_error(void)
+{
+  start(BIT(MM_FAULT_ERROR));
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    *(volatile char *)0x3000000000L = 1;   // nothing is mapped there
+    exit(0);
+  }
+  CHECK(reap(pid) == -1, "the child was not killed");
+  stop();
+  for(int i = 0; i < nev; i++)
+    if(ev[i].event == TRACE_MM_FAULT_ERROR && ev[i].pid == pid){
+      CHECK(ev[i].f[0] == 0x3000000000L && ev[i].f[1] == 1 && (long)ev[i].f[2] == -EFAULT,
+            "mm_fault_error: va 0x%lx flags %ld err %ld", ev[i].f[0], ev[i].f[1], (long)ev[i].f[2]);
+      return;
+    }
+  CHECK(0, "no mm_fault_error from the child");
+}
+
 // MADV_DONTNEED zaps the page and flushes this hart's TLB.
 static void
 zap(void)
@@ -509,6 +531,7 @@ trace_program(void)
 
 static struct test tests[] = {
   { fault_cow, "fault_cow" },
+  { fault_error, "fault_error" },
   { zap, "zap" },
   { gup_pin, "gup_pin" },
   { unshare, "unshare" },

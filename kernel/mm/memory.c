@@ -814,6 +814,7 @@ handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause)
   struct vm_area_struct *vma = find_vma(mm, va);
   if(vma && va >= vma->vm_start && (vma->vm_flags & access_flags(scause)))
     err = __handle_mm_fault(vma, va, scause == EXC_STORE_PAGE_FAULT ? FAULT_FLAG_WRITE : 0);
+  trace_mm_fault_error(va, scause == EXC_STORE_PAGE_FAULT ? FAULT_FLAG_WRITE : 0, err);
   mmap_read_unlock(mm);
   return err;
 }
