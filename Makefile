@@ -26,6 +26,7 @@ KOBJS = \
   $K/sleeplock.o \
   $K/string.o \
   $K/race.o \
+  $K/trace.o \
   $K/mm/init.o \
   $K/mm/page_alloc.o \
   $K/mm/memory.o \
@@ -178,7 +179,9 @@ UPROGS = \
   $U/_fuzz \
   $U/_failtest \
   $U/_torture \
-  $U/_crashwork
+  $U/_crashwork \
+  $U/_trace \
+  $U/_tracetest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not
@@ -299,6 +302,23 @@ SOAK ?= 3600
 soak: deps all
 	@python3 tools/soak.py --seconds $(SOAK)
 
+# The mm tracepoints drawn (docs/trace.md): make trace-svg REPRO=dirtycow
+# ERA=4.8 [KNOBS=name=value,...] runs the reproducer traced in that era
+# (knob era, then the knobs) at CPUS harts and writes
+# build/trace/REPRO-ERA.svg and the trace dump it draws (.txt).
+# make lab-pictures [LAB=NAME] records the pictures of the lab handouts,
+# the bug before and after its fix (labs/NAME/trace/); make test checks
+# that they are current.
+REPRO ?= dirtycow
+ERA ?= 6.5
+KNOBS ?=
+trace-svg: deps all
+	@mkdir -p build/trace
+	@python3 tools/tracesvg.py --run "$(REPRO)" --era $(ERA) --knobs "$(KNOBS)" --cpus $(CPUS) -o "build/trace/$(REPRO)-$(ERA).svg"
+
+lab-pictures: deps all
+	@python3 tools/tracesvg.py --lab-pictures $(LAB)
+
 # Every reproducer of docs/history.md, 100 times at 1 and 4 harts.
 saga-stress: deps all
 	@python3 tools/saga_stress.py $(STRESSFLAGS)
@@ -329,4 +349,5 @@ handin:
 autograder:
 	@python3 tools/lab.py autograder $(or $(LAB),$(error make autograder LAB=NAME: which lab? make lab lists them))
 
+.PHONY: trace-svg lab-pictures
 .PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress fuzz torture crashtest soak lab labs-all grade handin autograder FORCE

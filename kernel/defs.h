@@ -228,8 +228,10 @@ enum knob {
 void            knobs_init(void);
 int             knob(enum knob);
 
-// race.c: the reproducers' race windows (knob race_delay_ms)
-void            race_delay(int n);
+// race.c: the reproducers' race windows (knob race_delay_ms). A window
+// of race_delay is named after the function that opens it (trace.h).
+#define race_delay(n) race_delay_at(n, __func__)
+void            race_delay_at(int n, const char *window);
 int             race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte);
 void            race_gup_fast_fork(struct mm_struct *mm, uint64 va, int flags);
 void            race_gup_fast_pin(struct mm_struct *mm, uint64 va);
@@ -245,3 +247,4 @@ void            race_clear_refs(uint64 faults);
 // Kernel-internal errors use the same numbers as user space sees.
 #include "errno.h"
 #include "mm/mm.h"
+#include "tracepoint.h"

@@ -269,6 +269,7 @@ read_page_buf(struct pipe *pi, struct pipe_buffer *b, char *dst, uint c)
   memmove(dst, (char *)page_address(b->page) + b->off, c);
   b->off += c;
   if((b->len -= c) == 0){
+    trace_vmsplice(b->page, 0, 0);
     put_page(b->page);
     pi->bhead++;
   }
@@ -279,8 +280,10 @@ read_page_buf(struct pipe *pi, struct pipe_buffer *b, char *dst, uint c)
 static void
 drop_page_bufs(struct pipe *pi)
 {
-  for(; pi->bhead != pi->btail; pi->bhead++)
+  for(; pi->bhead != pi->btail; pi->bhead++){
+    trace_vmsplice(pi->bufs[pi->bhead % NPIPEBUF].page, 0, 0);
     put_page(pi->bufs[pi->bhead % NPIPEBUF].page);
+  }
 }
 
 // vmsplice(fd, addr, len, flags): queue the user pages of [addr, addr+len)
@@ -301,6 +304,7 @@ pipe_vmsplice(struct pipe *pi, uint64 addr, uint64 len)
       acquire(&pi->lock);
       if((err = wait_room(pi, 1)) == 0){
         pi->bufs[pi->btail++ % NPIPEBUF] = (struct pipe_buffer){ pg, off, c, pi->nwrite };
+        trace_vmsplice(pg, va, c);
         wakeup(&pi->nread);
       }
       release(&pi->lock);

@@ -45,3 +45,5 @@
 #define SYS_vmknob   41
 #define SYS_memwrite 42
 #define SYS_failinject 43
+#define SYS_trace_ctl  44
+#define SYS_trace_read 45

@@ -40,6 +40,7 @@ grab_page(struct mm_struct *mm, struct page *pg, uint64 va, int flags)
     __atomic_add_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST);
     mm->has_pinned = 1;
     count_vm_event(NR_FOLL_PIN_ACQUIRED);
+    trace_pin(va, pg);
   }
 }
 
@@ -50,6 +51,7 @@ unpin_user_page(struct page *pg)
   if(__atomic_sub_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST) < 0)
     panic("unpin_user_page: not pinned");
   count_vm_event(NR_FOLL_PIN_RELEASED);
+  trace_unpin(pg);
   put_page(pg);
 }
 
@@ -204,6 +206,7 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
           race_delay(1);   // the window a racing MADV_DONTNEED needs (once: then it may win)
       }
     }
+    trace_gup_slow(va, flags, err, err ? 0 : pages[i]);
     flags = iflags;
     if(err){
       release_pages(pages, i, flags);
@@ -295,6 +298,7 @@ gup_fast(uint64 start, int npages, int flags, struct page **pages)
       break;
     count_vm_event(GUP_FAST_PAGES);
   }
+  trace_gup_fast(start, npages, flags, n);
   if(n == npages)
     return n;
   count_vm_event(GUP_FAST_FALLBACK);

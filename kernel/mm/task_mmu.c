@@ -209,6 +209,7 @@ clear_soft_dirty_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *ar
   *pte &= ~(PTE_SOFT_DIRTY | PTE_W);
   if((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
     *pte |= PTE_COW;   // the next write resolves in do_wp_page (reusing the page)
+  trace_clear_refs_wp(va, *pte);
 }
 
 int
@@ -235,6 +236,7 @@ task_clear_refs(int pid, int mode)
     mmap_read_lock(mm);
   uint64 faults = race_wp_faults();
   __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
+  trace_tlb_flush_deferred(mm, 0);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next){
     __atomic_fetch_and(&vma->vm_flags, ~VM_SOFTDIRTY, __ATOMIC_SEQ_CST);
     walk_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte, 0);
@@ -243,6 +245,7 @@ task_clear_refs(int pid, int mode)
     race_clear_refs(faults);   // stale_tlb's window (race.c)
   flush_tlb_range(mm, 0, MAXVA);
   __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
+  trace_tlb_flush_deferred(mm, 1);
   if(exclusive)
     mmap_write_unlock(mm);
   else
