@@ -272,8 +272,10 @@ iput(struct inode *ip)
 {
   acquire(&itable.lock);
   if(ip->ref == 1 && ip->valid && ip->nlink == 0){
-    // No other process has it (ref == 1), so ip->lock is free.
-    acquiresleep(&ip->lock);
+    // No other process has it (ref == 1), so ip->lock is free: taken
+    // without waiting, as it must be under itable.lock (a spin lock).
+    if(!tryacquiresleep(&ip->lock))
+      panic("iput: inode locked");
     release(&itable.lock);
     itrunc(ip);
     ip->type = 0;

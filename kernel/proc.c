@@ -552,7 +552,7 @@ static int
 any_runnable(void)
 {
   for(struct proc *p = proc; p < &proc[NPROC]; p++)
-    if(p->state == RUNNABLE)
+    if(READ_ONCE(p->state) == RUNNABLE)   // a stale state: see scheduler
       return 1;
   return 0;
 }

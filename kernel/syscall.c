@@ -109,6 +109,7 @@ extern uint64 sys_vmsplice(void);
 extern uint64 sys_vmknob(void);
 extern uint64 sys_memwrite(void);
 extern uint64 sys_failinject(void);
+extern uint64 sys_kcheck(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -154,6 +155,7 @@ static uint64 (*syscalls[])(void) = {
 [SYS_vmknob]  sys_vmknob,
 [SYS_memwrite] sys_memwrite,
 [SYS_failinject] sys_failinject,
+[SYS_kcheck]  sys_kcheck,
 };
 
 void

@@ -45,3 +45,4 @@
 #define SYS_vmknob   41
 #define SYS_memwrite 42
 #define SYS_failinject 43
+#define SYS_kcheck   44

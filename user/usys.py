@@ -58,6 +58,7 @@ CALLS = [
     ("vmknob", "SYS_vmknob"),
     ("memwrite", "SYS_memwrite"),
     ("failinject", "SYS_failinject"),
+    ("kcheck", "SYS_kcheck"),
 ]
 
 
