@@ -32,6 +32,7 @@
 
 #define KCSAN_WRITE   1
 #define KCSAN_ATOMIC  2   // an atomic or a READ_ONCE/WRITE_ONCE
+#define KCSAN_WORD    4   // with KCSAN_ATOMIC: a plain word store (PLAIN_WRITE)
 
 #define NPCS 4            // the access and three callers
 #define DELAY_US 100      // how long a watchpoint stays up
@@ -40,7 +41,7 @@
 struct access {
   uint64 addr;
   int size;
-  int type;               // KCSAN_WRITE, KCSAN_ATOMIC
+  int type;               // KCSAN_WRITE, KCSAN_ATOMIC, KCSAN_WORD
   int cpu;
   uint64 pcs[NPCS];       // return addresses: the access's, then its callers'
 };
@@ -113,7 +114,7 @@ static void
 print_access(struct access *a)
 {
   printf("  %s%s of %d bytes at %p by hart %d:\n",
-         a->type & KCSAN_ATOMIC ? "marked " : "",
+         a->type & KCSAN_WORD ? "" : a->type & KCSAN_ATOMIC ? "marked " : "",
          a->type & KCSAN_WRITE ? "write" : "read", a->size, (void *)a->addr, a->cpu);
   for(int i = 0; i < NPCS && a->pcs[i]; i++){
     printf("    ");
@@ -313,7 +314,7 @@ void __tsan_init(void) { }
 // marked: a flag set without WRITE_ONCE is no report, but a plain load
 // racing with it is (the compiler may reload or tear that).
 #define PLAIN_WRITE(a, n) \
-  ((n) <= 8 && (uint64)(a) % (n) == 0 ? KCSAN_ATOMIC | KCSAN_WRITE : KCSAN_WRITE)
+  ((n) <= 8 && (uint64)(a) % (n) == 0 ? KCSAN_WORD | KCSAN_ATOMIC | KCSAN_WRITE : KCSAN_WRITE)
 
 #define PLAIN(n) \
   void __tsan_read##n(void *a) { CHECK(a, n, 0); } \
