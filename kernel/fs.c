@@ -236,7 +236,9 @@ idup(struct inode *ip)
 void
 ilock(struct inode *ip)
 {
-  if(ip == 0 || ip->ref < 1)
+  // A sanity check without itable.lock: other harts may change ref
+  // meanwhile, but the caller's own reference keeps it at 1 or more.
+  if(ip == 0 || data_race(ip->ref) < 1)
     panic("ilock");
   acquiresleep(&ip->lock);
   if(ip->valid == 0){
@@ -260,7 +262,7 @@ ilock(struct inode *ip)
 void
 iunlock(struct inode *ip)
 {
-  if(ip == 0 || !holdingsleep(&ip->lock) || ip->ref < 1)
+  if(ip == 0 || !holdingsleep(&ip->lock) || data_race(ip->ref) < 1)   // as in ilock
     panic("iunlock");
   releasesleep(&ip->lock);
 }

@@ -36,7 +36,7 @@
 
 #define NPCS 4            // the access and three callers
 #define DELAY_US 100      // how long a watchpoint stays up
-#define MAXREPORTS 128    // pairs of places reported (then: no more reports)
+#define MAXREPORTS 128    // pairs of places reported (then: quiet)
 
 struct access {
   uint64 addr;
@@ -56,14 +56,23 @@ struct watchpoint {
   struct access other;    // the observer's access; written by the claimer
 };
 
-// Per hart, used only by that hart with interrupts off, or (skip) by
-// whatever runs on it: a preempted thread may decrement another hart's
-// countdown once, which only moves its next watch.
+// A race found, printed when the hart holds no spin lock (flush).
+struct report {
+  int full;               // a report waits to be printed
+  struct access a, other;
+  int seen;               // other is known (else the value changed)
+  uint64 old, new;        // the value before and after the watch
+};
+
+// Per hart, used only by that hart with interrupts off, or (skip and the
+// test of pending.full) by whatever runs on it: a preempted thread may
+// decrement another hart's countdown once, which only moves its next watch.
 struct kcsan_cpu {
   int skip;               // accesses left before the next watch
   int disabled;           // >0: no checks (the detector itself, data_race())
   uint64 rng;             // xorshift state for the next skip
   uint64 seq;             // watches made, for the keys
+  struct report pending;
 };
 
 static struct watchpoint watch[NCPU];
@@ -123,12 +132,11 @@ print_access(struct access *a)
   }
 }
 
-// Report a race between a and other (0: the value changed from old to
-// new and no access was seen), once per pair of places.
-static void
-report(struct access *a, struct access *other, uint64 old, uint64 new)
+// Is the pair of places p, q (0: no second access) new? Then it is
+// remembered as reported.
+static int
+fresh_pair(uint64 p, uint64 q)
 {
-  uint64 p = a->pcs[0], q = other ? other->pcs[0] : 0;
   uint64 lo = p < q ? p : q, hi = p < q ? q : p;
   int fresh = 1;
 
@@ -141,19 +149,54 @@ report(struct access *a, struct access *other, uint64 old, uint64 new)
     reported[nreported][0] = lo;
     reported[nreported][1] = hi;
     nreported++;
-    __atomic_fetch_add(&kcsan_reports, 1, __ATOMIC_SEQ_CST);
-    printf("==================================================================\n");
-    printf("KCSAN: data-race at %p%s\n", (void *)a->addr,
-           other ? "" : " (value changed, no access seen)");
-    print_access(a);
-    if(other)
-      print_access(other);
-    else
-      printf("  value: %p -> %p\n", (void *)old, (void *)new);
-    printf("==================================================================\n");
-  } else if(fresh)
-    fresh = 0;    // table full: quiet from here on
+  } else
+    fresh = 0;    // seen, or the table is full: quiet from here on
   __atomic_store_n(&report_lock, 0, __ATOMIC_RELEASE);
+  return fresh;
+}
+
+// Print c's pending report. Only with no spin lock held on this hart
+// (noff 0): printf takes pr_lock and the UART's lock, which the raced
+// code itself may hold, or another hart that waits for this one.
+// Interrupts are off.
+static void
+flush(struct kcsan_cpu *c)
+{
+  struct report *r = &c->pending;
+  if(!r->full || cpus[r_tp()].noff != 0)
+    return;
+  c->disabled++;
+  __atomic_fetch_add(&kcsan_reports, 1, __ATOMIC_SEQ_CST);
+  printf("==================================================================\n");
+  printf("KCSAN: data-race at %p%s\n", (void *)r->a.addr,
+         r->seen ? "" : " (value changed, no access seen)");
+  print_access(&r->a);
+  if(r->seen)
+    print_access(&r->other);
+  else
+    printf("  value: %p -> %p\n", (void *)r->old, (void *)r->new);
+  printf("==================================================================\n");
+  r->full = 0;
+  c->disabled--;
+}
+
+// Report a race between a and other (0: the value changed from old to
+// new and no access was seen), once per pair of places: now, or when
+// this hart next holds no spin lock (flush).
+static void
+report(struct kcsan_cpu *c, struct access *a, struct access *other, uint64 old, uint64 new)
+{
+  struct report *r = &c->pending;
+  if(r->full || !fresh_pair(a->pcs[0], other ? other->pcs[0] : 0))
+    return;   // (one pending at a time: a race missed now comes again)
+  r->a = *a;
+  r->seen = other != 0;
+  if(other)
+    r->other = *other;
+  r->old = old;
+  r->new = new;
+  r->full = 1;
+  flush(c);
 }
 
 // The size bytes at addr, read one at a time (an access may be unaligned).
@@ -238,10 +281,21 @@ watch_access(uint64 addr, int size, int type, uint64 pc, uint64 fp)
     while(__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) != key && r_time() < wait)
       ;
     if(__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) == key)
-      report(&w->a, &w->other, 0, 0);
+      report(c, &w->a, &w->other, 0, 0);
   } else if(old != new)
-    report(&w->a, 0, old, new);
+    report(c, &w->a, 0, old, new);
   c->disabled--;
+  if(on)
+    intr_on();
+}
+
+// Print this hart's pending report if it can now.
+static void __attribute__((noinline))
+flush_pending(void)
+{
+  int on = intr_get();
+  intr_off();
+  flush(&kc[r_tp()]);
   if(on)
     intr_on();
 }
@@ -256,6 +310,8 @@ check(uint64 addr, int size, int type, uint64 pc, uint64 fp)
   struct kcsan_cpu *c = &kc[r_tp()];
   if(c->disabled)
     return;
+  if(c->pending.full)
+    flush_pending();
   if(__atomic_load_n(&nwatching, __ATOMIC_RELAXED))
     observe(addr, size, type, pc, fp);
   // Marked accesses are never watched: two of them do not race, and

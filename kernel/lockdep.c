@@ -155,6 +155,8 @@ lookup(char *name, int kind)
     }
   }
   graph_release();
+  if(c == MAXCLASS)
+    stop("too many lock classes (MAXCLASS)");
   return c < MAXCLASS ? c : -1;
 }
 

@@ -238,7 +238,9 @@ virtio_blk_intr(void)
   acquire(&disk.lock);
   wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS) & 0x3);
   __sync_synchronize();
-  while(disk.used_idx != disk.used->idx){
+  // The device moves used->idx at any time: one load per look (the
+  // ring entries below it are the device's no more).
+  while(disk.used_idx != READ_ONCE(disk.used->idx)){
     __sync_synchronize();
     int id = disk.used->ring[disk.used_idx % NUM].id;
     struct blk_req *r = disk.req[id].owner;
