@@ -244,6 +244,7 @@ void            race_clear_refs(uint64 faults);
 
 // ksyms.c: the symbol table of the checked kernels
 void            ksym_print(uint64 pc);
+void            ksym_callers(uint64 fp, uint64 *pcs, int n);
 
 // kcsan.c: the data-race detector (make KCSAN=1); the annotations: kcsan.h
 int             kcsan_set_interval(int n);

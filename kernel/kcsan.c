@@ -86,28 +86,6 @@ static int report_lock;       // a bare flag: spinlocks are instrumented
 static uint64 reported[MAXREPORTS][2];   // pairs of places printed; report_lock
 static int nreported;                    // report_lock
 
-// The return addresses of the frames above fp, a __tsan_* function's
-// frame pointer (-fno-omit-frame-pointer keeps ra at fp-8 and the
-// caller's fp at fp-16), as far as they lie on this thread's kernel stack
-// (a scheduler's stack: on fp's page). Interrupts are off.
-static void
-callers(uint64 fp, uint64 *pcs, int n)
-{
-  struct proc *p = cpus[r_tp()].proc;
-  uint64 top = PGROUNDUP(fp);
-  if(p && fp >= p->kstack && fp < p->kstack + KSTACK_PAGES * PGSIZE)
-    top = p->kstack + KSTACK_PAGES * PGSIZE;
-  for(int i = 0; i < n; i++)
-    pcs[i] = 0;
-  for(int i = 0; i < n; i++){
-    uint64 next = *(uint64 *)(fp - 16);
-    if(next <= fp || next > top || next % 8)
-      return;
-    fp = next;
-    pcs[i] = *(uint64 *)(fp - 8);
-  }
-}
-
 static void
 record(struct access *a, uint64 addr, int size, int type, uint64 pc, uint64 fp)
 {
@@ -116,7 +94,7 @@ record(struct access *a, uint64 addr, int size, int type, uint64 pc, uint64 fp)
   a->type = type;
   a->cpu = r_tp();
   a->pcs[0] = pc;
-  callers(fp, a->pcs + 1, NPCS - 1);
+  ksym_callers(fp, a->pcs + 1, NPCS - 1);
 }
 
 static void

@@ -7,6 +7,7 @@
 
 #include "types.h"
 #include "param.h"
+#include "memlayout.h"
 #include "riscv.h"
 #include "spinlock.h"
 #include "proc.h"
@@ -71,4 +72,26 @@ ksym_print(uint64 pc)
   printf("%s+0x%x", strings + funcs[f].name, (uint)(off - funcs[f].off));
   if(l >= 0 && lines[l].off >= funcs[f].off)
     printf(" (%s:%d)", strings + files[lines[l].file], lines[l].line);
+}
+
+// The return addresses of the n frames above the one at frame pointer
+// fp (-fno-omit-frame-pointer keeps ra at fp-8 and the caller's fp at
+// fp-16), as far as they lie on this thread's kernel stack (a
+// scheduler's stack: on fp's page); 0 past the end. Interrupts are off.
+void
+ksym_callers(uint64 fp, uint64 *pcs, int n)
+{
+  struct proc *p = cpus[r_tp()].proc;
+  uint64 top = PGROUNDUP(fp);
+  if(p && fp >= p->kstack && fp < p->kstack + KSTACK_PAGES * PGSIZE)
+    top = p->kstack + KSTACK_PAGES * PGSIZE;
+  for(int i = 0; i < n; i++)
+    pcs[i] = 0;
+  for(int i = 0; i < n; i++){
+    uint64 next = *(uint64 *)(fp - 16);
+    if(next <= fp || next > top || next % 8)
+      return;
+    fp = next;
+    pcs[i] = *(uint64 *)(fp - 8);
+  }
 }

@@ -40,24 +40,31 @@
 #define REPORTED      4    // the irq report for this class is out
 #define BAD_RELEASE   8    // a release of it without holding it was reported
 
+// Where a lock was taken: the call of acquire (acquiresleep, down_read
+// ...), and the call of the function that made that call (ilock's
+// caller, say), as return addresses.
+struct site {
+  uint64 pc, from;
+};
+
 struct lock_class {
   char *name;
   int kind;                // LD_SPIN, LD_SLEEP
   int flags;               // USED_IN_IRQ ...; atomic
-  uint64 irq_pc;           // where it was taken in an interrupt handler; graph_lock
-  uint64 irqs_on_pc;       // where one was taken that was held when an interrupt came; graph_lock
+  struct site irq_at;      // where it was taken in an interrupt handler; graph_lock
+  struct site irqs_on_at;  // where one was taken that was held when an interrupt came; graph_lock
 };
 
 struct held_lock {
   int class;
   void *lock;
-  uint64 pc;               // where it was taken
+  struct site at;          // where it was taken
 };
 
-// "to was taken at to_pc while from, taken at from_pc, was held."
+// "to was taken at to_at while from, taken at from_at, was held."
 struct edge {
   int from, to;
-  uint64 from_pc, to_pc;
+  struct site from_at, to_at;
 };
 
 // The graph: classes and edges are only ever added, under graph_lock (a
@@ -160,12 +167,23 @@ lookup(char *name, int kind)
   return c < MAXCLASS ? c : -1;
 }
 
+// The place of the call before return address pc.
 static void
-print_site(char *what, int class, uint64 pc)
+print_pc(uint64 pc)
+{
+  ksym_print(pc - 4);
+}
+
+static void
+print_site(char *what, int class, struct site at)
 {
   printf("    %s %s \"%s\" at ", what, classes[class].kind == LD_SLEEP ? "sleep lock" : "spin lock",
          classes[class].name);
-  ksym_print(pc - 4);
+  print_pc(at.pc);
+  if(at.from){
+    printf("\n      from ");
+    print_pc(at.from);
+  }
   printf("\n");
 }
 
@@ -216,10 +234,10 @@ find_path(int from, int to, int *path)
   return 0;
 }
 
-// Record that h was held when class was taken at pc, and report what
+// Record that h was held when class was taken at at, and report what
 // the new edge closes. Interrupts are off.
 static void
-add_dependency(struct held_lock *h, int class, uint64 pc)
+add_dependency(struct held_lock *h, int class, struct site at)
 {
   static int path[MAXCLASS];     // graph_lock
   if(h->class == class || has_edge(h->class, class))
@@ -238,8 +256,8 @@ add_dependency(struct held_lock *h, int class, uint64 pc)
   struct edge *e = &edges[nedges++];
   e->from = h->class;
   e->to = class;
-  e->from_pc = h->pc;
-  e->to_pc = pc;
+  e->from_at = h->at;
+  e->to_at = at;
   __atomic_fetch_or(&adj[h->class][class / 64], 1UL << (class % 64), __ATOMIC_RELEASE);
   // Edges never change once made: print after letting other harts go
   // on (printf's own locks call in here).
@@ -248,21 +266,21 @@ add_dependency(struct held_lock *h, int class, uint64 pc)
   if(classes[h->class].kind == LD_SPIN && classes[class].kind == LD_SLEEP){
     header("sleep lock taken while holding a spin lock");
     printf("  hart %d:\n", (int)r_tp());
-    print_site("takes", class, pc);
-    print_site("holding", h->class, h->pc);
+    print_site("takes", class, at);
+    print_site("holding", h->class, h->at);
     footer();
   }
   if(n){
     header("possible deadlock: the locks are taken in both orders");
     printf("  hart %d:\n", (int)r_tp());
-    print_site("takes", class, pc);
-    print_site("holding", h->class, h->pc);
+    print_site("takes", class, at);
+    print_site("holding", h->class, h->at);
     printf("  but before, the other way round:\n");
     for(int i = 0; i < n; i++){
       struct edge *p = &edges[path[i]];
       printf("  %d.\n", i + 1);
-      print_site("took", p->to, p->to_pc);
-      print_site("holding", p->from, p->from_pc);
+      print_site("took", p->to, p->to_at);
+      print_site("holding", p->from, p->from_at);
     }
     footer();
   }
@@ -272,15 +290,15 @@ static void
 report_irq(int class)
 {
   header("spin lock taken in an interrupt handler and held with interrupts on");
-  print_site("taken in an interrupt handler:", class, classes[class].irq_pc);
-  print_site("held while an interrupt came:", class, classes[class].irqs_on_pc);
+  print_site("taken in an interrupt handler:", class, classes[class].irq_at);
+  print_site("held while an interrupt came:", class, classes[class].irqs_on_at);
   footer();
 }
 
-// Mark class as flag (USED_IN_IRQ or HELD_IRQS_ON), first seen at pc;
+// Mark class as flag (USED_IN_IRQ or HELD_IRQS_ON), first seen at at;
 // with both, report. Interrupts are off.
 static void
-mark(int class, int flag, uint64 pc)
+mark(int class, int flag, struct site at)
 {
   struct lock_class *k = &classes[class];
   if(__atomic_load_n(&k->flags, __ATOMIC_RELAXED) & flag)
@@ -288,9 +306,9 @@ mark(int class, int flag, uint64 pc)
   graph_acquire();
   if(!(k->flags & flag)){
     if(flag == USED_IN_IRQ)
-      k->irq_pc = pc;
+      k->irq_at = at;
     else
-      k->irqs_on_pc = pc;
+      k->irqs_on_at = at;
     __atomic_fetch_or(&k->flags, flag, __ATOMIC_RELAXED);
   }
   int report = (k->flags & (USED_IN_IRQ | HELD_IRQS_ON)) == (USED_IN_IRQ | HELD_IRQS_ON) &&
@@ -333,20 +351,25 @@ lockdep_acquire(void *lock, char *name, int kind, uint64 pc)
      (class = lookup(name, kind)) < 0 || (stack = stack_of(c, kind, &n)) == 0)
     goto out;
   c->busy = 1;
+  // Return addresses above this frame: into acquire's caller (pc
+  // again), into that one's caller.
+  uint64 up[2];
+  ksym_callers((uint64)__builtin_frame_address(0), up, 2);
+  struct site at = { pc, up[1] };
   // An interrupt handler's locks follow only those it took itself. A
   // lock taken only if free (LD_TRY) never waits: it follows nothing.
   for(int i = c->irq_depth ? c->irq_base : 0; i < c->n && !try; i++)
-    add_dependency(&c->held[i], class, pc);
+    add_dependency(&c->held[i], class, at);
   struct held_lock *sleeps = c->irq_depth || try ? 0 : stack_of(c, LD_SLEEP, &n);
   for(int i = 0; sleeps && i < *n; i++)
-    add_dependency(&sleeps[i], class, pc);
+    add_dependency(&sleeps[i], class, at);
   if(c->irq_depth && kind == LD_SPIN)
-    mark(class, USED_IN_IRQ, pc);
+    mark(class, USED_IN_IRQ, at);
   stack = stack_of(c, kind, &n);
   if(*n == NHELD)
     stop("too many locks held at once (NHELD)");
   else
-    stack[(*n)++] = (struct held_lock){ class, lock, pc };
+    stack[(*n)++] = (struct held_lock){ class, lock, at };
   c->busy = 0;
 out:
   if(on)
@@ -375,7 +398,7 @@ lockdep_release(void *lock, char *name, int kind, uint64 pc)
   } else if(!(__atomic_fetch_or(&classes[class].flags, BAD_RELEASE, __ATOMIC_RELAXED) & BAD_RELEASE)){
     header("release of a lock that is not held");
     printf("  hart %d:\n", (int)r_tp());
-    print_site("releases", class, pc);
+    print_site("releases", class, (struct site){ pc, 0 });
     footer();
   }
   c->busy = 0;
@@ -393,7 +416,7 @@ lockdep_hardirq_enter(void)
   if(!__atomic_load_n(&off, __ATOMIC_RELAXED)){
     c->busy = 1;
     for(int i = 0; i < c->n; i++)
-      mark(c->held[i].class, HELD_IRQS_ON, c->held[i].pc);
+      mark(c->held[i].class, HELD_IRQS_ON, c->held[i].at);
     c->busy = 0;
   }
   if(c->irq_depth++ == 0)
