@@ -123,15 +123,24 @@ def parse_checker(text):
     """A session under a checker fails on every report that kchecktest did
     not ask for (those come between its "expected reports begin" and
     "end" lines): one test, "no reports", with the reports' first lines
-    (and the first place each names) as its detail."""
+    (and the first place each names) as its detail.  If kchecktest got
+    reports, one more test checks that they name source lines."""
     unexpected = []
     rest = EXPECTED.sub("", text)
     for m in CHECKER_REPORT.finditer(rest):
         after = rest[m.end():].split("\n")[1:8]
         place = next((l.strip() for l in after if re.search(r"\S+\+0x", l)), "")
         unexpected.append("%s: %s" % (m.group(0), place) if place else m.group(0))
-    return [("no reports", not unexpected,
-             "%d: %s" % (len(unexpected), " | ".join(unexpected[:3])) if unexpected else "")]
+    results = [("no reports", not unexpected,
+                "%d: %s" % (len(unexpected), " | ".join(unexpected[:3])) if unexpected else "")]
+    # The reports kchecktest asked for name their places by function and
+    # source line: the kernel's symbol table (kernel/ksyms.c) works.
+    expected = "".join(m.group(0) for m in EXPECTED.finditer(text))
+    if CHECKER_REPORT.search(expected):
+        results.append(("reports name source lines",
+                        bool(re.search(r"\w+\+0x[0-9a-f]+ \(kernel/[\w/.-]+\.c:\d+\)", expected)),
+                        "no function+offset (kernel/FILE.c:LINE) in the expected reports"))
+    return results
 
 
 def parse_checked(text):
