@@ -30,7 +30,7 @@ acquire(struct spinlock *lk)
     ;
   // Loads and stores of the critical section stay after the acquire.
   __sync_synchronize();
-  lk->cpu = mycpu();
+  WRITE_ONCE(lk->cpu, mycpu());   // other harts read it in holding()
 }
 
 void
@@ -39,7 +39,7 @@ release(struct spinlock *lk)
   lockdep_release(lk, lk->name, LD_SPIN, CALLER_PC());
   if(!holding(lk))
     panic("release %s", lk->name);
-  lk->cpu = 0;
+  WRITE_ONCE(lk->cpu, 0);
   __sync_synchronize();
   __sync_lock_release(&lk->locked);
   pop_off();
