@@ -42,7 +42,7 @@ struct access {
   uint64 addr;
   int size;
   int type;               // KCSAN_WRITE, KCSAN_ATOMIC, KCSAN_WORD
-  int cpu;
+  int cpu;                // index into cpus[]
   uint64 pcs[NPCS];       // return addresses: the access's, then its callers'
 };
 
@@ -100,9 +100,10 @@ record(struct access *a, uint64 addr, int size, int type, uint64 pc, uint64 fp)
 static void
 print_access(struct access *a)
 {
-  printf("  %s%s of %d bytes at %p by hart %d:\n",
+  printf("  %s%s of %d bytes at %p by hart %d (cpu %d):\n",
          a->type & KCSAN_WORD ? "" : a->type & KCSAN_ATOMIC ? "marked " : "",
-         a->type & KCSAN_WRITE ? "write" : "read", a->size, (void *)a->addr, a->cpu);
+         a->type & KCSAN_WRITE ? "write" : "read", a->size, (void *)a->addr,
+         cpus[a->cpu].hartid, a->cpu);
   for(int i = 0; i < NPCS && a->pcs[i]; i++){
     printf("    ");
     ksym_print(a->pcs[i] - 4);   // the call instruction, not the one after it

@@ -265,14 +265,14 @@ add_dependency(struct held_lock *h, int class, struct site at)
 
   if(classes[h->class].kind == LD_SPIN && classes[class].kind == LD_SLEEP){
     header("sleep lock taken while holding a spin lock");
-    printf("  hart %d:\n", (int)r_tp());
+    printf("  hart %d (cpu %d):\n", cpus[r_tp()].hartid, (int)r_tp());
     print_site("takes", class, at);
     print_site("holding", h->class, h->at);
     footer();
   }
   if(n){
     header("possible deadlock: the locks are taken in both orders");
-    printf("  hart %d:\n", (int)r_tp());
+    printf("  hart %d (cpu %d):\n", cpus[r_tp()].hartid, (int)r_tp());
     print_site("takes", class, at);
     print_site("holding", h->class, h->at);
     printf("  but before, the other way round:\n");
@@ -397,7 +397,7 @@ lockdep_release(void *lock, char *name, int kind, uint64 pc)
       stack[i] = stack[i + 1];
   } else if(!(__atomic_fetch_or(&classes[class].flags, BAD_RELEASE, __ATOMIC_RELAXED) & BAD_RELEASE)){
     header("release of a lock that is not held");
-    printf("  hart %d:\n", (int)r_tp());
+    printf("  hart %d (cpu %d):\n", cpus[r_tp()].hartid, (int)r_tp());
     print_site("releases", class, (struct site){ pc, 0 });
     footer();
   }
