@@ -9,6 +9,9 @@
 #   make EXTRA="a.c b.c"   also build these user programs into fs.img
 #   make bench      speed against issue 16's goals; XV6=dir also compares
 #                   MIT xv6-riscv's usertests on its kernel and on cowpin
+#   make KCSAN=1    also the kernel with the data-race detector,
+#   make LOCKDEP=1  or with the lock-order checker (docs/debugging.md);
+#                   make qemu KCSAN=1 (LOCKDEP=1) boots it
 
 K=kernel
 U=user
@@ -55,6 +58,7 @@ KOBJS = \
   $K/direct-io.o \
   $K/history.o \
   $K/fault-inject.o \
+  $K/kcheck.o \
   $K/sysfile.o \
   $K/virtio_blk.o \
   $K/ramdisk.o
@@ -81,14 +85,15 @@ CFLAGS += -I. -fno-stack-protector -fno-pie -no-pie
 ASFLAGS = -I. -I$K -MD -mcmodel=medany -march=rv64gc_zifencei -mabi=lp64d
 # The kernel itself uses no floating point (the FPU is off while it runs;
 # kernel/fpu.S saves and restores the user's registers): build it without.
-$K/%.o: CFLAGS += -march=rv64imac_zicsr_zifencei -mabi=lp64
+KARCH = -march=rv64imac_zicsr_zifencei -mabi=lp64
+$K/%.o: CFLAGS += $(KARCH)
 $K/%.o: ASFLAGS += -mabi=lp64
 # The kernel runs at its link address only after entry.S turns on paging,
 # and never uses gp-relative addressing: no linker relaxation against gp.
 KLDFLAGS = -z max-page-size=4096 --no-relax
 ULDFLAGS = -z max-page-size=4096
 
-all: $K/kernel $K/Image fs.img
+all: $K/kernel $K/Image fs.img $(if $(KCSAN),build/kcsan/Image) $(if $(LOCKDEP),build/lockdep/Image)
 
 $K/kernel: $(KOBJS) $K/kernel.ld
 	$(LD) $(KLDFLAGS) -T $K/kernel.ld -o $K/kernel $(KOBJS)
@@ -101,6 +106,43 @@ $K/Image: $K/kernel
 
 $K/%.o: $K/%.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# The checked kernels (docs/debugging.md), each from its own objects in
+# build/CHECKER, so that they never mix with the plain kernel's: make
+# KCSAN=1 builds build/kcsan/Image, the data-race detector's (kcsan.c;
+# GCC instruments every access), make LOCKDEP=1 build/lockdep/Image, the
+# lock-order checker's (lockdep.c). Both carry the kernel's symbol table
+# (ksyms.c) for their reports (build/CHECKER/kernel.elf keeps the ELF
+# for gdb): a first link without it, tools/ksyms.py
+# reads that, a second link with it.
+CHECKERS = kcsan lockdep
+CHECK_CFLAGS_kcsan = -DKCSAN $(TSAN)
+CHECK_CFLAGS_lockdep = -DLOCKDEP
+CHECK_KOBJS_kcsan = kcsan.o ksyms.o
+CHECK_KOBJS_lockdep = lockdep.o ksyms.o
+TSAN = -fsanitize=thread --param tsan-instrument-func-entry-exit=0 --param tsan-distinguish-volatile=1
+# Not instrumented: the detector itself, the table its reports read, and
+# string.c (memmove and memset would turn every byte copied into a call;
+# whole pages go through them).
+build/kcsan/$K/kcsan.o build/kcsan/$K/ksyms.o build/kcsan/$K/string.o: TSAN = -fno-optimize-sibling-calls
+
+define checked_kernel
+$(1)_KOBJS = $$(patsubst $K/%,build/$(1)/$K/%,$$(KOBJS)) $$(addprefix build/$(1)/$K/,$$(CHECK_KOBJS_$(1)))
+build/$(1)/$K/%.o: $K/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(KARCH) $$(CHECK_CFLAGS_$(1)) -c -o $$@ $$<
+build/$(1)/$K/%.o: $K/%.S
+	@mkdir -p $$(@D)
+	$$(CC) $$(ASFLAGS) -mabi=lp64 -c -o $$@ $$<
+build/$(1)/kernel.elf: $$($(1)_KOBJS) $K/kernel.ld tools/ksyms.py
+	$$(LD) $$(KLDFLAGS) -T $K/kernel.ld -o $$@.nosyms $$($(1)_KOBJS)
+	python3 tools/ksyms.py --prefix $$(TOOLPREFIX) $$@.nosyms build/$(1)/ksyms.S
+	$$(CC) $$(ASFLAGS) -mabi=lp64 -c -o build/$(1)/ksyms.o build/$(1)/ksyms.S
+	$$(LD) $$(KLDFLAGS) -T $K/kernel.ld -o $$@ $$($(1)_KOBJS) build/$(1)/ksyms.o
+build/$(1)/Image: build/$(1)/kernel.elf
+	$$(OBJCOPY) -O binary $$< $$@
+endef
+$(foreach c,$(CHECKERS),$(eval $(call checked_kernel,$(c))))
 
 ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o $U/errno.o
 # cowpin's additions, in an archive: a program gets only what it calls,
@@ -181,7 +223,8 @@ UPROGS = \
   $U/_torture \
   $U/_crashwork \
   $U/_trace \
-  $U/_tracetest
+  $U/_tracetest \
+  $U/_kchecktest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not
@@ -227,7 +270,7 @@ FORCE:
 ifneq ($(EXTRA),$(shell cat build/extra.list 2>/dev/null))
 $(shell rm -rf build/extra)
 endif
--include $(wildcard $K/*.d $K/mm/*.d $U/*.d build/*.d build/extra/*.d)
+-include $(wildcard $K/*.d $K/mm/*.d $U/*.d build/*.d build/extra/*.d build/*/$K/*.d build/*/$K/mm/*.d)
 
 # Keep the intermediate objects of user programs.
 .PRECIOUS: %.o
@@ -249,7 +292,9 @@ deps:
 # tools/machine.env names the firmware.
 CPUS ?= 4
 MEM ?= 128M
-QEMUPY = python3 tools/qemu.py --interactive --cpus $(CPUS)
+# make qemu KCSAN=1 (LOCKDEP=1): the checked kernel.
+CHECKER = $(if $(KCSAN),--checker kcsan,$(if $(LOCKDEP),--checker lockdep))
+QEMUPY = python3 tools/qemu.py --interactive --cpus $(CPUS) $(CHECKER)
 
 qemu: deps all
 	@$(QEMUPY) --modern --mem $(MEM)
@@ -284,12 +329,12 @@ bench: deps all
 SEED ?= $(shell date +%s)
 CALLS ?= 1000000
 fuzz: deps all
-	@python3 tools/qemu.py --cpus 4 --modern --timeout 36000 --log logs/fuzz.log "fuzz $(SEED) $(CALLS)"
+	@python3 tools/qemu.py --cpus 4 --modern $(CHECKER) --timeout 36000 --log logs/fuzz.log "fuzz $(SEED) $(CALLS)"
 
 # The mm torture test (user/torture.c) at 4 harts for TORTURE seconds.
 TORTURE ?= 600
 torture: deps all
-	@python3 tools/qemu.py --cpus 4 --modern --timeout $$(($(TORTURE) + 300)) --log logs/torture.log "torture $(TORTURE) $(SEED)"
+	@python3 tools/qemu.py --cpus 4 --modern $(CHECKER) --timeout $$(($(TORTURE) + 300)) --log logs/torture.log "torture $(TORTURE) $(SEED)"
 
 # Power cuts during a file-system workload: CUTS of them (tools/crashtest.py).
 CUTS ?= 100
@@ -323,7 +368,7 @@ lab-pictures: deps all
 saga-stress: deps all
 	@python3 tools/saga_stress.py $(STRESSFLAGS)
 
-test: deps all sd.img
+test: deps all sd.img build/kcsan/Image build/lockdep/Image
 	@python3 tools/test.py $(TESTFLAGS)
 
 # The labs (labs/README.md). make lab LAB=NAME: a student's starting

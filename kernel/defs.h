@@ -148,6 +148,7 @@ void            pop_off(void);
 
 // sleeplock.c
 void            acquiresleep(struct sleeplock*);
+int             tryacquiresleep(struct sleeplock*);
 void            releasesleep(struct sleeplock*);
 int             holdingsleep(struct sleeplock*);
 void            initsleeplock(struct sleeplock*, char*);
@@ -218,6 +219,9 @@ extern uint64   timebase;
 // fault-inject.c: failure points (fault_inject.h)
 int             should_fail(int which);
 
+// kcheck.c: the checkers' test hooks (kcheck.h)
+int             kcheck_fpos_race(void);
+
 // history.c: the history knobs (docs/history.md)
 enum knob {
   K_FOLL_COW, K_COW_REUSE, K_GUP_READ_BREAKS_COW, K_FORK_COPIES_PINNED,
@@ -241,10 +245,22 @@ void            race_wp_fault_done(void);
 uint64          race_wp_faults(void);
 void            race_clear_refs(uint64 faults);
 
+// ksyms.c: the symbol table of the checked kernels
+void            ksym_print(uint64 pc);
+void            ksym_callers(uint64 fp, uint64 *pcs, int n);
+
+// kcsan.c: the data-race detector (make KCSAN=1); the annotations: kcsan.h
+int             kcsan_set_interval(int n);
+extern int      kcsan_reports;
+
+// lockdep.c: the lock-order checker (make LOCKDEP=1); its hooks: lockdep.h
+extern int      lockdep_reports;
+
 // number of elements in fixed-size array
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 
 // Kernel-internal errors use the same numbers as user space sees.
 #include "errno.h"
+#include "kcsan.h"
 #include "mm/mm.h"
 #include "tracepoint.h"

@@ -177,22 +177,35 @@ inode_write(struct file *f, uint64 addr, int n)
   return i == n ? n : r;
 }
 
+// Take f->pos_lock for a read or write (Linux: fdget_pos); 0 if not
+// taken: kcheck's KCHECK_FPOS_RACE brings back the race it fixed, for
+// the data-race detector's test.
+static int
+fdget_pos(struct file *f)
+{
+  if(kcheck_fpos_race())
+    return 0;
+  acquiresleep(&f->pos_lock);
+  return 1;
+}
+
 // A read or write of a file with an offset (an inode or a pin fd). The
-// offset is read and moved under f->pos_lock, held across the transfer
-// (Linux: fdget_pos), so that two threads, or a parent and child after
-// fork, never read the same bytes twice or write over each other.
+// offset is read and moved under f->pos_lock, held across the transfer,
+// so that two threads, or a parent and child after fork, never read the
+// same bytes twice or write over each other.
 static int
 pos_rw(struct file *f, uint64 addr, int n, int write)
 {
   int r;
-  acquiresleep(&f->pos_lock);
+  int locked = fdget_pos(f);
   if(f->type == FD_PIN)
     r = pin_rw(f->pin, &f->off, addr, n, !write);
   else if(f->direct)
     r = direct_rw(f, addr, n, write);
   else
     r = write ? inode_write(f, addr, n) : inode_read(f, addr, n);
-  releasesleep(&f->pos_lock);
+  if(locked)
+    releasesleep(&f->pos_lock);
   return r;
 }
 

@@ -236,7 +236,9 @@ idup(struct inode *ip)
 void
 ilock(struct inode *ip)
 {
-  if(ip == 0 || ip->ref < 1)
+  // A sanity check without itable.lock: other harts may change ref
+  // meanwhile, but the caller's own reference keeps it at 1 or more.
+  if(ip == 0 || data_race(ip->ref) < 1)
     panic("ilock");
   acquiresleep(&ip->lock);
   if(ip->valid == 0){
@@ -260,7 +262,7 @@ ilock(struct inode *ip)
 void
 iunlock(struct inode *ip)
 {
-  if(ip == 0 || !holdingsleep(&ip->lock) || ip->ref < 1)
+  if(ip == 0 || !holdingsleep(&ip->lock) || data_race(ip->ref) < 1)   // as in ilock
     panic("iunlock");
   releasesleep(&ip->lock);
 }
@@ -272,8 +274,10 @@ iput(struct inode *ip)
 {
   acquire(&itable.lock);
   if(ip->ref == 1 && ip->valid && ip->nlink == 0){
-    // No other process has it (ref == 1), so ip->lock is free.
-    acquiresleep(&ip->lock);
+    // No other process has it (ref == 1), so ip->lock is free: taken
+    // without waiting, as it must be under itable.lock (a spin lock).
+    if(!tryacquiresleep(&ip->lock))
+      panic("iput: inode locked");
     release(&itable.lock);
     itrunc(ip);
     ip->type = 0;

@@ -135,6 +135,7 @@ kmain(uint64 hartid, uint64 dtb_pa)
   __atomic_store_n(&mycpu()->started, 1, __ATOMIC_RELEASE);
   int usable = ncpu;
   start_secondaries();
+  kcsan_init();   // make KCSAN=1: from here on, races are watched for
   printf("cowpin %s: boot hart %ld, %d of %d harts online, %ld MiB of RAM, %ld free pages, timebase %ld Hz\n",
          COWPIN_VERSION, hartid, ncpu, usable, total_memory() >> 20, nr_free_pages(), timebase);
   if(machine.bootargs[0])

@@ -307,10 +307,14 @@ reparent(struct proc *p)
 }
 
 // Is pp another thread of leader's process? Caller holds wait_lock.
+// A racy look at slots that allocproc may be filling meanwhile (under
+// pp->lock only): such a slot's leader is 0 or the slot itself, never a
+// live process's main thread, so it is never taken for a thread of
+// leader's; clone makes it one only under wait_lock.
 static int
 other_thread(struct proc *pp, struct proc *leader)
 {
-  return pp->leader == leader && pp != leader && pp->state != UNUSED;
+  return READ_ONCE(pp->leader) == leader && pp != leader && READ_ONCE(pp->state) != UNUSED;
 }
 
 // Tell every other thread of the process to exit (kill them), why: 1
@@ -324,7 +328,8 @@ zap_other_threads(struct proc *p, int why, int status)
   leader->group_exit = why;
   leader->group_status = status;
   for(struct proc *pp = proc; pp < &proc[NPROC]; pp++){
-    if(pp->leader == leader && pp != p && pp->state != UNUSED){   // the main thread too
+    // The main thread too; racy as in other_thread.
+    if(READ_ONCE(pp->leader) == leader && pp != p && READ_ONCE(pp->state) != UNUSED){
       acquire(&pp->lock);
       pp->killed = 1;
       if(pp->state == SLEEPING)
@@ -554,7 +559,7 @@ static int
 any_runnable(void)
 {
   for(struct proc *p = proc; p < &proc[NPROC]; p++)
-    if(p->state == RUNNABLE)
+    if(READ_ONCE(p->state) == RUNNABLE)   // a stale state: see scheduler
       return 1;
   return 0;
 }

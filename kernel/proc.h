@@ -98,7 +98,7 @@ struct proc {
   int group_exit;              // main thread: the process is exiting (1) or exec'ing (2)
   int group_status;            // main thread: the exit status of the process
 
-  // set at creation:
+  // set at creation (allocproc: itself; clone: under wait_lock):
   struct proc *leader;         // its main thread (itself for the main thread),
                                // whose pid is the process's (alive while any thread is)
 

@@ -7,6 +7,7 @@
 #include "spinlock.h"
 #include "sleeplock.h"
 #include "proc.h"
+#include "lockdep.h"
 
 void
 initsleeplock(struct sleeplock *lk, char *name)
@@ -21,6 +22,7 @@ initsleeplock(struct sleeplock *lk, char *name)
 void
 acquiresleep(struct sleeplock *lk)
 {
+  lockdep_acquire(lk, lk->name, LD_SLEEP, CALLER_PC());
   acquire(&lk->lk);
   while(lk->locked){
     lk->waiters++;
@@ -32,9 +34,28 @@ acquiresleep(struct sleeplock *lk)
   release(&lk->lk);
 }
 
+// Take lk only if it is free: 1 if taken, 0 (at once) if not. It never
+// waits, so it may be called holding a spin lock, and the lock-order
+// checker records no order for it: a caller that knows the lock is free
+// (iput) says so with this, and panics if it was wrong.
+int
+tryacquiresleep(struct sleeplock *lk)
+{
+  acquire(&lk->lk);
+  int taken = !lk->locked;
+  if(taken){
+    lk->locked = 1;
+    lk->pid = myproc()->pid;
+    lockdep_acquire(lk, lk->name, LD_SLEEP | LD_TRY, CALLER_PC());
+  }
+  release(&lk->lk);
+  return taken;
+}
+
 void
 releasesleep(struct sleeplock *lk)
 {
+  lockdep_release(lk, lk->name, LD_SLEEP, CALLER_PC());
   acquire(&lk->lk);
   lk->locked = 0;
   lk->pid = 0;
@@ -69,6 +90,7 @@ init_rwsem(struct rw_semaphore *s, char *name)
 void
 down_read(struct rw_semaphore *s)
 {
+  lockdep_acquire(s, s->name, LD_SLEEP, CALLER_PC());
   acquire(&s->lk);
   while(s->writer){
     s->waiters++;
@@ -82,6 +104,7 @@ down_read(struct rw_semaphore *s)
 void
 up_read(struct rw_semaphore *s)
 {
+  lockdep_release(s, s->name, LD_SLEEP, CALLER_PC());
   acquire(&s->lk);
   if(--s->readers == 0 && s->waiters)
     wakeup(s);
@@ -91,6 +114,7 @@ up_read(struct rw_semaphore *s)
 void
 down_write(struct rw_semaphore *s)
 {
+  lockdep_acquire(s, s->name, LD_SLEEP, CALLER_PC());
   acquire(&s->lk);
   while(s->writer || s->readers){
     s->waiters++;
@@ -104,6 +128,7 @@ down_write(struct rw_semaphore *s)
 void
 up_write(struct rw_semaphore *s)
 {
+  lockdep_release(s, s->name, LD_SLEEP, CALLER_PC());
   acquire(&s->lk);
   s->writer = 0;
   if(s->waiters)

@@ -6,6 +6,7 @@
 #include "spinlock.h"
 #include "proc.h"
 #include "defs.h"
+#include "lockdep.h"
 
 void
 initlock(struct spinlock *lk, char *name)
@@ -23,20 +24,22 @@ acquire(struct spinlock *lk)
   push_off();
   if(holding(lk))
     panic("acquire %s", lk->name);
+  lockdep_acquire(lk, lk->name, LD_SPIN, CALLER_PC());
   // amoswap.w.aq: atomic exchange with acquire ordering.
   while(__sync_lock_test_and_set(&lk->locked, 1) != 0)
     ;
   // Loads and stores of the critical section stay after the acquire.
   __sync_synchronize();
-  lk->cpu = mycpu();
+  WRITE_ONCE(lk->cpu, mycpu());   // other harts read it in holding()
 }
 
 void
 release(struct spinlock *lk)
 {
+  lockdep_release(lk, lk->name, LD_SPIN, CALLER_PC());
   if(!holding(lk))
     panic("release %s", lk->name);
-  lk->cpu = 0;
+  WRITE_ONCE(lk->cpu, 0);
   __sync_synchronize();
   __sync_lock_release(&lk->locked);
   pop_off();
@@ -46,7 +49,10 @@ release(struct spinlock *lk)
 int
 holding(struct spinlock *lk)
 {
-  return lk->locked && lk->cpu == mycpu();
+  // Racy on purpose: any hart may ask about a lock another hart holds.
+  // lk->cpu equals this cpu only if this cpu set it and still holds the
+  // lock, so a stale value never gives a wrong answer.
+  return READ_ONCE(lk->locked) && READ_ONCE(lk->cpu) == mycpu();
 }
 
 // push_off/pop_off are intr_off/intr_on that nest: two push_off()s need two

@@ -111,6 +111,7 @@ extern uint64 sys_memwrite(void);
 extern uint64 sys_failinject(void);
 extern uint64 sys_trace_ctl(void);
 extern uint64 sys_trace_read(void);
+extern uint64 sys_kcheck(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -158,6 +159,7 @@ static uint64 (*syscalls[])(void) = {
 [SYS_failinject] sys_failinject,
 [SYS_trace_ctl] sys_trace_ctl,
 [SYS_trace_read] sys_trace_read,
+[SYS_kcheck]  sys_kcheck,
 };
 
 void

@@ -47,3 +47,4 @@
 #define SYS_failinject 43
 #define SYS_trace_ctl  44
 #define SYS_trace_read 45
+#define SYS_kcheck   48

@@ -34,6 +34,7 @@
 #include "spinlock.h"
 #include "proc.h"
 #include "defs.h"
+#include "lockdep.h"
 
 struct spinlock tickslock;
 uint ticks;          // timer ticks since boot, TICK_HZ per second
@@ -101,14 +102,12 @@ clockintr(void)
   sbi_set_timer(r_time() + tick_interval);
 }
 
-// Handle an interrupt. Returns 2 for a timer interrupt (the caller yields),
-// 1 for another interrupt, 0 if scause is not an interrupt we know.
+// Handle interrupt irq. Returns 2 for a timer interrupt (the caller
+// yields), 1 for another interrupt, 0 for one we do not know.
 static int
-devintr(uint64 scause)
+handle_interrupt(uint64 cause)
 {
-  if((scause & SCAUSE_INTR) == 0)
-    return 0;
-  switch(scause & ~SCAUSE_INTR){
+  switch(cause){
   case IRQ_S_EXT: {
     int irq = plic_claim();
     if(irq == uart_irq)
@@ -130,6 +129,19 @@ devintr(uint64 scause)
     return 1;
   }
   return 0;
+}
+
+// Handle an interrupt, if scause is one (else 0): handle_interrupt's
+// value. The lock-order checker is told where handlers begin and end.
+static int
+devintr(uint64 scause)
+{
+  if((scause & SCAUSE_INTR) == 0)
+    return 0;
+  lockdep_hardirq_enter();
+  int r = handle_interrupt(scause & ~SCAUSE_INTR);
+  lockdep_hardirq_exit();
+  return r;
 }
 
 static char *

@@ -328,9 +328,10 @@ virtio_blk_intr(void)
   // harmless) or in that next interrupt. Nothing is lost.
   wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS) & 0x3);
   __sync_synchronize();
-  while(disk.used_idx != disk.used->idx){
-    // The device wrote the entry and the status byte before it moved
-    // used->idx; the fence keeps our reads of them after our read of idx.
+  // The device moves used->idx at any time: one load per look. It wrote
+  // the entry and the status byte before it moved used->idx; the fence
+  // keeps our reads of them after our read of idx.
+  while(disk.used_idx != READ_ONCE(disk.used->idx)){
     __sync_synchronize();
     int id = disk.used->ring[disk.used_idx % NUM].id;
     struct blk_req *r = disk.req[id].owner;

@@ -38,7 +38,8 @@ Three ways in (mode=):
 As a command, for manual use:
 
     python3 tools/qemu.py [--cpus N] [--modern] [--extra "ARGS"] [--log F]
-                          [--timeout S] [--uboot [--sd SD.IMG]] CMD...
+                          [--timeout S] [--uboot [--sd SD.IMG]]
+                          [--checker kcsan|lockdep] CMD...
 
 boots, runs each CMD in turn (console output is echoed live), powers off and
 exits 0, or 1 on a panic, a hang or an early exit.  --print-cmd prints the
@@ -70,6 +71,8 @@ MACHINE = machine_env()
 QEMU = MACHINE["QEMU"]
 OPENSBI = MACHINE["OPENSBI"]
 KERNEL = os.path.join(ROOT, "kernel", "Image")  # the flat image: OpenSBI enters it at 0x80200000
+# The checked kernels (make KCSAN=1, make LOCKDEP=1; docs/debugging.md).
+CHECKERS = ("kcsan", "lockdep")
 FSIMG = os.path.join(ROOT, "fs.img")
 SDIMG = os.path.join(ROOT, "sd.img")        # make sd.img (tools/mksdimage.py)
 UBOOT = MACHINE["UBOOT"]
@@ -97,6 +100,13 @@ PANIC = re.compile(r"(?:^|\n)(?:test \S+: )?panic:")
 QUIET = 0.1
 # After a panic, keep reading this long so the log gets the whole message.
 PANIC_GRACE = 1.0
+
+
+def checked_kernel(checker):
+    """The Image of the kernel built with checker (one of CHECKERS)."""
+    if checker not in CHECKERS:
+        raise ValueError("checker %r: not one of %s" % (checker, ", ".join(CHECKERS)))
+    return os.path.join(ROOT, "build", checker, "Image")
 
 
 def boot_timeout(mode):
@@ -450,6 +460,8 @@ def main(argv=None):
                    help="extra QEMU arguments, e.g. \"-cpu rv64,sstc=off\"")
     p.add_argument("--log", help="console log file (default logs/manual.log)")
     p.add_argument("--kernel", default=KERNEL)
+    p.add_argument("--checker", choices=CHECKERS,
+                   help="boot the kernel built with this checker (make KCSAN=1, LOCKDEP=1)")
     p.add_argument("--fs", default=FSIMG, help="file system image (copied)")
     p.add_argument("--uboot", action="store_true",
                    help="boot through U-Boot from an SD-card image, as a board does")
@@ -473,6 +485,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     extra = shlex.split(a.extra)
     mode = "uboot" if a.uboot else "direct"
+    if a.checker:
+        a.kernel = checked_kernel(a.checker)
 
     if a.gdb:
         extra += ["-S", "-gdb", "tcp::%d" % a.gdb]

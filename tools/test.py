@@ -112,6 +112,41 @@ def parse_ok_fail(text):
     return results
 
 
+# A report of the checked kernels (docs/debugging.md): the data-race
+# detector's or the lock-order checker's first line, or the checker giving up.
+CHECKER_REPORT = re.compile(r"^(KCSAN|LOCKDEP): (?!enabled).*$", re.M)
+EXPECTED = re.compile(r"^kchecktest: expected reports begin$.*?"
+                      r"(?:^kchecktest: expected reports end$|\Z)", re.M | re.S)
+
+
+def parse_checker(text):
+    """A session under a checker fails on every report that kchecktest did
+    not ask for (those come between its "expected reports begin" and
+    "end" lines): one test, "no reports", with the reports' first lines
+    (and the first place each names) as its detail.  If kchecktest got
+    reports, one more test checks that they name source lines."""
+    unexpected = []
+    rest = EXPECTED.sub("", text)
+    for m in CHECKER_REPORT.finditer(rest):
+        after = rest[m.end():].split("\n")[1:8]
+        place = next((l.strip() for l in after if re.search(r"\S+\+0x", l)), "")
+        unexpected.append("%s: %s" % (m.group(0), place) if place else m.group(0))
+    results = [("no reports", not unexpected,
+                "%d: %s" % (len(unexpected), " | ".join(unexpected[:3])) if unexpected else "")]
+    # The reports kchecktest asked for name their places by function and
+    # source line: the kernel's symbol table (kernel/ksyms.c) works.
+    expected = "".join(m.group(0) for m in EXPECTED.finditer(text))
+    if CHECKER_REPORT.search(expected):
+        results.append(("reports name source lines",
+                        bool(re.search(r"\w+\+0x[0-9a-f]+ \(kernel/[\w/.-]+\.c:\d+\)", expected)),
+                        "no function+offset (kernel/FILE.c:LINE) in the expected reports"))
+    return results
+
+
+def parse_checked(text):
+    return parse_usertests(text) + parse_checker(text)
+
+
 POWER_CYCLE = qemu.POWER_CYCLE   # in a session's commands
 
 
@@ -152,6 +187,7 @@ class SessionSpec:
     fsck: bool = True               # check the disk after a clean run
     mode: str = "direct"            # "direct" (OpenSBI -> Image) or "uboot"
     boot_timeout: Optional[float] = None   # None: the mode's default
+    checker: Optional[str] = None   # boot the kernel built with it (qemu.CHECKERS)
 
 
 @dataclass
@@ -181,9 +217,18 @@ SESSIONS = [
     SessionSpec("usertests-1cpu", cpus=1, modern=False,
                 commands=["usertests", "torture 10 2"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
-    SessionSpec("usertests-4cpu-modern", cpus=4, modern=True,
-                commands=["usertests"], timeout=900,
-                parser=parse_usertests, finished="ALL TESTS PASSED"),
+    # The checked kernels (docs/debugging.md) under the busiest workloads
+    # at 4 harts: usertests, the mm torture, the fuzzer; a report fails
+    # the session, unless kchecktest's own test of the checker asked for
+    # it. The lock-order checker's run is also the 4-hart usertests.
+    SessionSpec("lockdep-4cpu", cpus=4, modern=True, checker="lockdep",
+                commands=["usertests", "torture 10 3", "fuzz 3 5000",
+                          "kchecktest lock_inversion"], timeout=900,
+                parser=parse_checked, finished="ALL TESTS PASSED"),
+    SessionSpec("kcsan-4cpu", cpus=4, modern=True, checker="kcsan",
+                commands=["usertests -q", "torture 10 3", "fuzz 3 5000",
+                          "kchecktest fpos_race"], timeout=900,
+                parser=parse_checked, finished="ALL TESTS PASSED"),
     SessionSpec("mm-4cpu", cpus=4, modern=True,
                 commands=["cowtest", "threadtest", "pintest", "softdirtytest", "splicetest",
                           "vmmap"], timeout=600,
@@ -242,8 +287,9 @@ def say(*args):
 def describe(spec):
     if isinstance(spec, HostSpec):
         return "host"
-    return "%s%d CPU%s, %s virtio%s" % (
+    return "%s%s%d CPU%s, %s virtio%s" % (
         "U-Boot, " if spec.mode == "uboot" else "",
+        spec.checker.upper() + ", " if spec.checker else "",
         spec.cpus, "" if spec.cpus == 1 else "s",
         "modern" if spec.modern else "legacy",
         (", " + " ".join(spec.extra)) if spec.extra else "")
@@ -303,8 +349,9 @@ def run_session(spec, args):
     """Boot, run the commands, parse.  Returns a list of (name, ok, detail)."""
     if isinstance(spec, HostSpec):
         return run_host(spec, args)
+    kernel = qemu.checked_kernel(spec.checker) if spec.checker else args.kernel
     s = qemu.Session(spec.name, spec.cpus, spec.modern, spec.extra,
-                     kernel=args.kernel, fsimg=args.fs, logdir=args.logdir,
+                     kernel=kernel, fsimg=args.fs, logdir=args.logdir,
                      echo=args.verbose > 1, mode=spec.mode, sdimg=args.sd)
     problem, clean, crashed, text = None, False, False, ""
     try:

@@ -60,6 +60,7 @@ CALLS = [
     ("failinject", "SYS_failinject"),
     ("trace_ctl", "SYS_trace_ctl"),
     ("trace_read", "SYS_trace_read"),
+    ("kcheck", "SYS_kcheck"),
 ]
 
 
