@@ -62,6 +62,18 @@ memwrite_test(void)
   close(fd);
   unlink("histtest.f");
 
+  // Into an untouched page of read-only anonymous memory: the new page
+  // holds the bytes but stays read-only for the process.
+  char *ro = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(ro != MAP_FAILED, "mmap");
+  CHECK(memwrite(0, ro, "ptrace", 6) == 6, "memwrite into untouched read-only memory: %s",
+        strerror(errno));
+  struct page_info pi;
+  CHECK(pageinfo(0, ro, 1, &pi) == 1 && memcmp(ro, "ptrace", 6) == 0,
+        "the forced write into untouched memory is not there");
+  CHECK(!(pi.pte & PTE_W), "a forced write made a page of PROT_READ memory writable");
+  munmap(ro, PGSIZE);
+
   // Another process's memory, by pid: a descendant's only (Yama's
   // ptrace_scope 1), so the child may not write its parent's, nor init's.
   char *p = map_anon(PGSIZE);

@@ -128,10 +128,23 @@ cur_sp(void)
   return sp;
 }
 
+// fork, waiting out a process table that is full only because init has
+// not reaped the orphans of an earlier test yet (EAGAIN, as Linux says
+// when it runs out of processes): on a slow kernel (make LOCKDEP=1) init
+// can fall seconds behind reparent's 200 orphans.
+static int
+fork_patiently(void)
+{
+  int pid;
+  for(int i = 0; (pid = fork()) < 0 && errno == EAGAIN && i < 50; i++)
+    pause(2);
+  return pid;
+}
+
 static int
 xfork(void)
 {
-  int pid = fork();
+  int pid = fork_patiently();
   if(pid < 0)
     FAIL("fork failed (errno %d)", errno);
   return pid;
@@ -745,7 +758,7 @@ reparent(char *s)
   for(int i = 0; i < 200; i++){
     int pid = xfork();
     if(pid == 0){
-      if(fork() < 0){
+      if(fork_patiently() < 0){
         kill(master);   // report the failure the only way we can
         exit(1);
       }

@@ -692,7 +692,11 @@ do_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
   pte_t *pte = walk(mm->pgd, va, 1);
   int err = pte ? 0 : -ENOMEM;
   if(pte && (*pte & PTE_V) == 0){   // else another thread was first
-    err = set_pte(vma, va, pg, make_pte(pg, vma, write));
+    // A forced write (FOLL_FORCE) into a region without PROT_WRITE gets
+    // its page read-only but dirty, as after a COW fault: the region's
+    // protection holds for the process.
+    pte_t val = make_pte(pg, vma, write && (vma->vm_flags & VM_WRITE));
+    err = set_pte(vma, va, pg, val | (write ? PTE_D | PTE_SOFT_DIRTY : 0));
     if(err == 0 && !write)
       count_vm_event(ZERO_PAGE_MAP);
     trace_map_page(vma, va);
