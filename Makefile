@@ -35,6 +35,7 @@ KOBJS = \
   $K/mm/gup.o \
   $K/mm/vmstat.o \
   $K/mm/task_mmu.o \
+  $K/mm/userfaultfd.o \
   $K/proc.o \
   $K/swtch.o \
   $K/kernelvec.o \
@@ -175,7 +176,8 @@ UPROGS = \
   $U/_fuzz \
   $U/_failtest \
   $U/_torture \
-  $U/_crashwork
+  $U/_crashwork \
+  $U/_uffdtest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not

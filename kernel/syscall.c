@@ -109,6 +109,8 @@ extern uint64 sys_vmsplice(void);
 extern uint64 sys_vmknob(void);
 extern uint64 sys_memwrite(void);
 extern uint64 sys_failinject(void);
+extern uint64 sys_userfaultfd(void);
+extern uint64 sys_ioctl(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -154,6 +156,8 @@ static uint64 (*syscalls[])(void) = {
 [SYS_vmknob]  sys_vmknob,
 [SYS_memwrite] sys_memwrite,
 [SYS_failinject] sys_failinject,
+[SYS_userfaultfd] sys_userfaultfd,
+[SYS_ioctl]   sys_ioctl,
 };
 
 void

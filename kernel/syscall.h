@@ -45,3 +45,5 @@
 #define SYS_vmknob   41
 #define SYS_memwrite 42
 #define SYS_failinject 43
+#define SYS_userfaultfd 44
+#define SYS_ioctl    45

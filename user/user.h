@@ -69,6 +69,8 @@ int vmknob(const char *name, int value);
 int memwrite(int pid, void *va, const void *buf, int n);
 struct fault_config;
 int failinject(int which, const struct fault_config *cfg);
+int userfaultfd(int flags);
+int ioctl(int fd, uint cmd, void *arg);
 // thread.c: a thread running fn(arg) on stack[0..size); when fn returns,
 // the thread exits with fn's result. Returns its id, or -1.
 int thread_spawn(int (*fn)(void *), void *arg, void *stack, int size);

@@ -58,6 +58,8 @@ CALLS = [
     ("vmknob", "SYS_vmknob"),
     ("memwrite", "SYS_memwrite"),
     ("failinject", "SYS_failinject"),
+    ("userfaultfd", "SYS_userfaultfd"),
+    ("ioctl", "SYS_ioctl"),
 ]
 
 

@@ -9,10 +9,11 @@
 
 #define MAXVMAS 32
 
+// The PTE's bits; G is userfaultfd's write-protect bit (PTE_UFFD_WP).
 static char *
 bits(uint64 pte, char *buf)
 {
-  static char names[] = "VRWXUGAD";
+  static char names[] = "VRWXUwAD";
   for(int i = 0; i < 8; i++)
     buf[i] = (pte >> i) & 1 ? names[i] : '-';
   buf[8] = pte & PTE_COW ? 'C' : '-';
