@@ -84,7 +84,8 @@ wake(int fd, void *a, uint64 len)
   return io(fd, UFFDIO_WAKE, &r);
 }
 
-// The next fault message: waits for it (polling an O_NONBLOCK descriptor).
+// The next fault message: waits for it (polling an O_NONBLOCK descriptor,
+// for at most 10 s).
 static struct uffd_msg
 get_msg(int fd)
 {
@@ -167,9 +168,21 @@ spawn(struct touch *t, int i)
   CHECK(t->tid > 0, "thread_spawn: %s", strerror(errno));
 }
 
+// Wait (at most 10 s: a broken kernel may never wake a fault) until a
+// thread says it is done. Polls rather than forking a watchdog, whose
+// copy of the descriptor would keep it open.
+static void
+wait_done(volatile int *done, char *what)
+{
+  for(int i = 0; i < 100 && !*done; i++)
+    sleep(1);
+  CHECK(*done, "%s did not finish within 10 s", what);
+}
+
 static void
 join(struct touch *t)
 {
+  wait_done(&t->done, "a faulting thread");
   CHECK(thread_join(t->tid, 0) == 0, "thread_join: %s", strerror(errno));
 }
 
@@ -281,6 +294,7 @@ register_errors(void)
 static void
 missing_copy(void)
 {
+  int dog = watchdog(300, "the blocking read");   // before the descriptor: forks
   int fd = uffd_open(0, UFFD_FEATURE_THREAD_ID);
   char *a = map_anon(2 * PGSIZE);
   CHECK(reg(fd, a, 2 * PGSIZE, UFFDIO_REGISTER_MODE_MISSING) == 0, "REGISTER: %s", strerror(errno));
@@ -313,6 +327,7 @@ missing_copy(void)
   join(&w);
   CHECK(a[PGSIZE + 5] == 'w' && a[PGSIZE + 6] == 'c', "after the write: %c %c", a[PGSIZE + 5], a[PGSIZE + 6]);
   close(fd);
+  watchdog_stop(dog);
 }
 
 // A missing page filled with the zero page (UFFDIO_ZEROPAGE); DONTWAKE
@@ -320,7 +335,7 @@ missing_copy(void)
 static void
 missing_zeropage(void)
 {
-  int fd = uffd_open(0, 0);
+  int fd = uffd_open(O_NONBLOCK, 0);
   char *a = map_anon(2 * PGSIZE);
   CHECK(reg(fd, a, 2 * PGSIZE, UFFDIO_REGISTER_MODE_MISSING) == 0, "REGISTER: %s", strerror(errno));
   struct touch t = { a + 10, 0 };
@@ -547,7 +562,7 @@ many_threads(void)
 static void
 unregister_wakes(void)
 {
-  int fd = uffd_open(0, 0);
+  int fd = uffd_open(O_NONBLOCK, 0);
   char *a = map_anon(PGSIZE);
   CHECK(reg(fd, a, PGSIZE, UFFDIO_REGISTER_MODE_MISSING) == 0, "REGISTER: %s", strerror(errno));
   struct touch t = { a + 5, 0 };
@@ -566,7 +581,7 @@ static void
 close_releases(void)
 {
   int w2 = watchdog(100, "the faults after close");   // before the descriptor: forks
-  int fd = uffd_open(0, 0);
+  int fd = uffd_open(O_NONBLOCK, 0);
   char *a = map_anon(2 * PGSIZE);
   a[PGSIZE] = 'q';
   CHECK(reg(fd, a, 2 * PGSIZE, UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP) == 0,
@@ -609,7 +624,7 @@ exit_outstanding(void)
   int pid = fork();
   CHECK(pid >= 0, "fork");
   if(pid == 0){
-    int fd = uffd_open(0, 0);
+    int fd = uffd_open(O_NONBLOCK, 0);
     char *a = map_anon(3 * PGSIZE);
     a[2 * PGSIZE] = 'p';
     CHECK(reg(fd, a, 3 * PGSIZE, UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP) == 0,
@@ -627,7 +642,7 @@ exit_outstanding(void)
   int w = watchdog(100, "exit with faults outstanding");
   CHECK(reap(pid) == 7, "the process with faults outstanding did not exit(7)");
 
-  int fd = uffd_open(0, 0);
+  int fd = uffd_open(O_NONBLOCK, 0);
   char *a = map_anon(PGSIZE);
   CHECK(reg(fd, a, PGSIZE, UFFDIO_REGISTER_MODE_MISSING) == 0, "REGISTER: %s", strerror(errno));
   pid = fork();
@@ -711,8 +726,7 @@ gup(void)
   expect_msg(fd, a, 0);
   CHECK(!j.done, "pin_user_pages did not wait");
   CHECK(copy(fd, a, src, PGSIZE, 0, 0) == 0, "UFFDIO_COPY: %s", strerror(errno));
-  while(!j.done)
-    sleep(1);
+  wait_done(&j.done, "pin_user_pages");
   CHECK(j.fd >= 0 && device_byte(j.fd, 0) == 'g', "the pin: %d", j.fd);
   close(j.fd);
 
@@ -724,8 +738,7 @@ gup(void)
   CHECK(copy(fd, a + PGSIZE, src, PGSIZE, 0, 0) == 0, "UFFDIO_COPY: %s", strerror(errno));
   char buf[10];
   CHECK(read(p[0], buf, 10) == 10 && buf[9] == 'g', "write() from the page");
-  while(!k.done)
-    sleep(1);
+  wait_done(&k.done, "write() from the page");
   CHECK(k.r == 10, "write: %d", k.r);
 
   CHECK(memwrite(0, a + 2 * PGSIZE, "x", 1) < 0 && errno == EFAULT, "memwrite: not EFAULT");
