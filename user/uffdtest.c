@@ -582,11 +582,12 @@ close_releases(void)
 {
   int w2 = watchdog(100, "the faults after close");   // before the descriptor: forks
   int fd = uffd_open(O_NONBLOCK, 0);
-  char *a = map_anon(2 * PGSIZE);
+  char *a = map_anon(3 * PGSIZE);
   a[PGSIZE] = 'q';
-  CHECK(reg(fd, a, 2 * PGSIZE, UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP) == 0,
+  a[2 * PGSIZE] = 'u';   // protected, and not written
+  CHECK(reg(fd, a, 3 * PGSIZE, UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP) == 0,
         "REGISTER: %s", strerror(errno));
-  CHECK(writeprotect(fd, a + PGSIZE, PGSIZE, UFFDIO_WRITEPROTECT_MODE_WP) == 0, "protect: %s",
+  CHECK(writeprotect(fd, a + PGSIZE, 2 * PGSIZE, UFFDIO_WRITEPROTECT_MODE_WP) == 0, "protect: %s",
         strerror(errno));
   struct touch r = { a, 0 }, w = { a + PGSIZE + 1, 1, 'r' };
   r.seen = 1;
@@ -600,7 +601,7 @@ close_releases(void)
   join(&w);
   watchdog_stop(w2);
   CHECK(r.seen == 0 && a[PGSIZE + 1] == 'r', "after close: read %d, write %d", r.seen, a[PGSIZE + 1]);
-  CHECK(!(pm(a + PGSIZE) & PM_UFFD_WP), "the uffd-wp bit outlived the descriptor");
+  CHECK(!(pm(a + 2 * PGSIZE) & PM_UFFD_WP), "the uffd-wp bit outlived the descriptor");
   fd = uffd_open(0, 0);
   CHECK(reg(fd, a, 2 * PGSIZE, UFFDIO_REGISTER_MODE_MISSING) == 0, "REGISTER after close: %s",
         strerror(errno));
@@ -687,24 +688,34 @@ fork_wp(void)
   close(fd);
 }
 
-struct pinjob {
+// A kernel access to addr in a thread of its own (it may wait for the
+// monitor, or, in a broken kernel, for ever).
+struct kjob {
   char *addr;
-  int fd;         // pin_user_pages' result
-  int pipe;       // or: write() from addr into this pipe
-  int r;
+  enum { PIN, WRITE, MEMWRITE } what;
+  int fd;         // PIN: pin_user_pages' descriptor; WRITE: the pipe
+  int r, err;     // the call's result and errno
   volatile int done;
 };
 
 static int
-pinner(void *arg)
+kaccess(void *arg)
 {
-  struct pinjob *j = arg;
-  if(j->pipe)
-    j->r = write(j->pipe, j->addr, 10);
-  else
-    j->fd = pin_user_pages(j->addr, PGSIZE, 0);
+  struct kjob *j = arg;
+  switch(j->what){
+  case PIN:      j->r = j->fd = pin_user_pages(j->addr, PGSIZE, 0); break;
+  case WRITE:    j->r = write(j->fd, j->addr, 10); break;
+  case MEMWRITE: j->r = memwrite(0, j->addr, "x", 1); break;
+  }
+  j->err = errno;
   j->done = 1;
   return 0;
+}
+
+static void
+kjob(struct kjob *j, int i)
+{
+  CHECK(thread_spawn(kaccess, j, stacks[i], STACK) > 0, "thread_spawn: %s", strerror(errno));
 }
 
 // GUP and kernel copies on a registered range, as in Linux: a pin and
@@ -721,8 +732,8 @@ gup(void)
   CHECK(reg(fd, a, 3 * PGSIZE, UFFDIO_REGISTER_MODE_MISSING) == 0, "REGISTER: %s", strerror(errno));
   CHECK(reg(fd, a + 3 * PGSIZE, PGSIZE, UFFDIO_REGISTER_MODE_WP) == 0, "REGISTER: %s", strerror(errno));
 
-  struct pinjob j = { a };
-  CHECK(thread_spawn(pinner, &j, stacks[0], STACK) > 0, "thread_spawn");
+  struct kjob j = { a, PIN };
+  kjob(&j, 0);
   expect_msg(fd, a, 0);
   CHECK(!j.done, "pin_user_pages did not wait");
   CHECK(copy(fd, a, src, PGSIZE, 0, 0) == 0, "UFFDIO_COPY: %s", strerror(errno));
@@ -732,8 +743,8 @@ gup(void)
 
   int p[2];
   CHECK(pipe(p) == 0, "pipe");
-  struct pinjob k = { a + PGSIZE, 0, p[1] };
-  CHECK(thread_spawn(pinner, &k, stacks[1], STACK) > 0, "thread_spawn");
+  struct kjob k = { a + PGSIZE, WRITE, p[1] };
+  kjob(&k, 1);
   expect_msg(fd, a + PGSIZE, 0);
   CHECK(copy(fd, a + PGSIZE, src, PGSIZE, 0, 0) == 0, "UFFDIO_COPY: %s", strerror(errno));
   char buf[10];
@@ -741,7 +752,10 @@ gup(void)
   wait_done(&k.done, "write() from the page");
   CHECK(k.r == 10, "write: %d", k.r);
 
-  CHECK(memwrite(0, a + 2 * PGSIZE, "x", 1) < 0 && errno == EFAULT, "memwrite: not EFAULT");
+  struct kjob m = { a + 2 * PGSIZE, MEMWRITE };
+  kjob(&m, 2);
+  wait_done(&m.done, "memwrite");
+  CHECK(m.r < 0 && m.err == EFAULT, "memwrite: %d, not EFAULT", m.r);
   no_msg(fd, "after memwrite");
 
   CHECK(writeprotect(fd, a + 3 * PGSIZE, PGSIZE, UFFDIO_WRITEPROTECT_MODE_WP) == 0, "protect");
@@ -753,11 +767,13 @@ gup(void)
 
   fd = uffd_open(O_NONBLOCK | UFFD_USER_MODE_ONLY, 0);
   CHECK(reg(fd, a + 2 * PGSIZE, PGSIZE, UFFDIO_REGISTER_MODE_MISSING) == 0, "REGISTER: %s", strerror(errno));
-  CHECK(write(p[1], a + 2 * PGSIZE, 10) < 0 && errno == EFAULT,
-        "UFFD_USER_MODE_ONLY: the kernel's copy did not fail with EFAULT");
+  struct kjob u = { a + 2 * PGSIZE, WRITE, p[1] };
+  kjob(&u, 3);
+  wait_done(&u.done, "UFFD_USER_MODE_ONLY: write() from the page");
+  CHECK(u.r < 0 && u.err == EFAULT, "UFFD_USER_MODE_ONLY: the kernel's copy did not fail with EFAULT");
   no_msg(fd, "after the kernel's copy");
   struct touch t = { a + 2 * PGSIZE, 0 };
-  spawn(&t, 2);
+  spawn(&t, 4);
   expect_msg(fd, a + 2 * PGSIZE, 0);
   CHECK(zeropage(fd, a + 2 * PGSIZE, PGSIZE, 0, 0) == 0, "UFFDIO_ZEROPAGE: %s", strerror(errno));
   join(&t);
