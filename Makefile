@@ -130,6 +130,10 @@ _%: %.o $(ULIB) $(ULIBA) $U/user.ld
 	$(OBJDUMP) -S $*.debug > $*.asm
 	$(OBJCOPY) --strip-debug $*.debug $@
 
+# stale_tlb under another name shows the race through userfaultfd.
+$U/_uffd_wp_tlb: $U/_stale_tlb
+	cp $< $@
+
 UPROGS = \
   $U/_cat \
   $U/_echo \
@@ -177,7 +181,9 @@ UPROGS = \
   $U/_failtest \
   $U/_torture \
   $U/_crashwork \
-  $U/_uffdtest
+  $U/_uffdtest \
+  $U/_uffd_wp_gup \
+  $U/_uffd_wp_tlb
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not

@@ -411,8 +411,11 @@ void
 change_protection(struct vm_area_struct *vma, uint64 start, uint64 end, int cp_flags)
 {
   struct mm_struct *mm = vma->vm_mm;
+  uint64 faults = race_wp_faults();
   __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
   walk_range(vma, start, end, change_pte, &cp_flags);
+  if(cp_flags)   // userfaultfd's: write faults run meanwhile
+    race_clear_refs(faults);   // uffd_wp_tlb's window (race.c)
   flush_tlb_range(mm, start, end);
   __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
 }
