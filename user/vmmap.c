@@ -74,7 +74,7 @@ main(int argc, char *argv[])
     fprintf(2, "vmmap: %d: %s\n", pid, strerror(errno));
     exit(1);
   }
-  printf("pid %d: %d region%s; pte bits V R W X U G A D, C = copy-on-write\n",
+  printf("pid %d: %d region%s; pte bits V R W X U w A D (w: uffd-wp, kept in G), C = copy-on-write\n",
          pid ? pid : getpid(), n, n == 1 ? "" : "s");
   for(int i = 0; i < n; i++){
     printf("%p-%p %c%c%c %s%s %s", (void *)v[i].start, (void *)v[i].end,
