@@ -7,6 +7,8 @@
 #   make lab LAB=NAME   a lab's starting point (labs/README.md); make grade,
 #                       make handin, make labs-all, make autograder LAB=NAME
 #   make EXTRA="a.c b.c"   also build these user programs into fs.img
+#   make bench      speed against issue 16's goals; XV6=dir also compares
+#                   MIT xv6-riscv's usertests on its kernel and on cowpin
 
 K=kernel
 U=user
@@ -24,6 +26,7 @@ KOBJS = \
   $K/sleeplock.o \
   $K/string.o \
   $K/race.o \
+  $K/trace.o \
   $K/mm/init.o \
   $K/mm/page_alloc.o \
   $K/mm/memory.o \
@@ -175,12 +178,15 @@ UPROGS = \
   $U/_stale_tlb \
   $U/_gup_fast_fork \
   $U/_ro_pin_gupfast \
+  $U/_ro_pin_file \
   $U/_saga \
   $U/_historytest \
   $U/_fuzz \
   $U/_failtest \
   $U/_torture \
   $U/_crashwork \
+  $U/_trace \
+  $U/_tracetest \
   $U/_uffdtest \
   $U/_uffd_wp_gup \
   $U/_uffd_wp_tlb
@@ -189,10 +195,21 @@ UPROGS = \
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not
 # written against cowpin's headers: their warnings stay warnings.
 EXTRA ?=
+# make bench XV6=path/to/xv6-riscv (MIT's, built there): the bench also
+# runs xv6's own usertests on xv6's kernel and on cowpin, where it is the
+# program xv6usertests (a copy, named apart from cowpin's usertests).
+XV6 ?=
+ifneq ($(XV6),)
+override EXTRA += build/xv6/xv6usertests.c
+endif
 EXTRAPROGS = $(foreach f,$(EXTRA),build/extra/_$(basename $(notdir $(f))))
 build/extra/%.o: $(EXTRA)
 	@mkdir -p build/extra
 	$(CC) $(filter-out -Werror,$(CFLAGS)) -c -o $@ $(filter %/$*.c $*.c,$(EXTRA))
+
+build/xv6/xv6usertests.c: $(XV6)/user/usertests.c
+	@mkdir -p build/xv6
+	cp $< $@
 
 mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/types.h $K/stat.h
 	gcc -Wall -Werror -O2 -I. -o mkfs/mkfs mkfs/mkfs.c
@@ -268,7 +285,7 @@ qemu-uboot: deps sd.img
 
 # Benchmarks print a table; speed goals live here, never in tests.
 bench: deps all
-	@python3 tools/bench.py
+	@python3 tools/bench.py $(if $(XV6),--xv6 $(XV6))
 
 # A million random system calls at 4 harts: make fuzz [SEED=n] [CALLS=n].
 # The seed (the time by default) is printed: the same seed, the same run.
@@ -292,6 +309,23 @@ crashtest: deps all
 SOAK ?= 3600
 soak: deps all
 	@python3 tools/soak.py --seconds $(SOAK)
+
+# The mm tracepoints drawn (docs/trace.md): make trace-svg REPRO=dirtycow
+# ERA=4.8 [KNOBS=name=value,...] runs the reproducer traced in that era
+# (knob era, then the knobs) at CPUS harts and writes
+# build/trace/REPRO-ERA.svg and the trace dump it draws (.txt).
+# make lab-pictures [LAB=NAME] records the pictures of the lab handouts,
+# the bug before and after its fix (labs/NAME/trace/); make test checks
+# that they are current.
+REPRO ?= dirtycow
+ERA ?= 6.5
+KNOBS ?=
+trace-svg: deps all
+	@mkdir -p build/trace
+	@python3 tools/tracesvg.py --run "$(REPRO)" --era $(ERA) --knobs "$(KNOBS)" --cpus $(CPUS) -o "build/trace/$(REPRO)-$(ERA).svg"
+
+lab-pictures: deps all
+	@python3 tools/tracesvg.py --lab-pictures $(LAB)
 
 # Every reproducer of docs/history.md, 100 times at 1 and 4 harts.
 saga-stress: deps all
@@ -323,4 +357,5 @@ handin:
 autograder:
 	@python3 tools/lab.py autograder $(or $(LAB),$(error make autograder LAB=NAME: which lab? make lab lists them))
 
+.PHONY: trace-svg lab-pictures
 .PHONY: all clean deps qemu qemu-gdb qemu-uboot sdimage test bench saga-stress fuzz torture crashtest soak lab labs-all grade handin autograder FORCE

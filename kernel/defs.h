@@ -222,14 +222,17 @@ int             should_fail(int which);
 // history.c: the history knobs (docs/history.md)
 enum knob {
   K_FOLL_COW, K_COW_REUSE, K_GUP_READ_BREAKS_COW, K_FORK_COPIES_PINNED,
-  K_FORK_GUP_FAST_SEQ, K_CLEAR_REFS_SKIPS_PINNED, K_CLEAR_REFS_MMAP_WRITE, K_WP_FLUSHES_TLB, K_RO_PIN_UNSHARES, K_DIO_PINS, K_LONGTERM_FILE_WRITE_PIN,
-  K_GUP_WAITS_WRITEBACK, K_COW, K_RACE_DELAY_MS, NKNOBS
+  K_FORK_GUP_FAST_SEQ, K_CLEAR_REFS_SKIPS_PINNED, K_CLEAR_REFS_MMAP_WRITE,
+  K_WP_FLUSHES_TLB, K_RO_PIN_UNSHARES, K_RO_LONGTERM_UNSHARES_ANY, K_DIO_PINS,
+  K_LONGTERM_FILE_WRITE_PIN, K_GUP_WAITS_WRITEBACK, K_COW, K_RACE_DELAY_MS, NKNOBS
 };
 void            knobs_init(void);
 int             knob(enum knob);
 
-// race.c: the reproducers' race windows (knob race_delay_ms)
-void            race_delay(int n);
+// race.c: the reproducers' race windows (knob race_delay_ms). A window
+// of race_delay is named after the function that opens it (trace.h).
+#define race_delay(n) race_delay_at(n, __func__)
+void            race_delay_at(int n, const char *window);
 int             race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte);
 void            race_gup_fast_fork(struct mm_struct *mm, uint64 va, int flags);
 void            race_gup_fast_pin(struct mm_struct *mm, uint64 va);
@@ -245,3 +248,4 @@ void            race_clear_refs(uint64 faults);
 // Kernel-internal errors use the same numbers as user space sees.
 #include "errno.h"
 #include "mm/mm.h"
+#include "tracepoint.h"

@@ -103,12 +103,14 @@ dio_blocks(struct inode *ip, struct page **pages, uint poff, uint off, uint n, i
         k += c;
       }
       submit_bio(r);
+      trace_dio(r, 0);
       done += len;
     }
     if(nreq == DIO_REQS || done == n){
       for(int i = 0; i < nreq; i++){
         if(wait_bio(&req[i]) < 0)
           err = -EIO;
+        trace_dio(&req[i], 1);
         if(write)   // the cached copy is stale now
           bwait_idle(ip->dev, req[i].sector / (BSIZE / SECTOR), 1);
       }

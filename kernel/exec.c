@@ -182,6 +182,7 @@ kexec(char *path, char **argv)
   asm volatile("fence.i");   // the new program was written by stores
   if(oldmm)   // the first process has none
     mmput(oldmm);
+  trace_task_exec(p);
   return argc;
 
  bad:

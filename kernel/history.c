@@ -18,20 +18,21 @@ struct knob_def {
 };
 
 static const struct knob_def defs[NKNOBS] = {
-  [K_FOLL_COW]                = { "foll_cow", 2, 2 },
-  [K_COW_REUSE]               = { "cow_reuse", 2, 2 },
-  [K_GUP_READ_BREAKS_COW]     = { "gup_read_breaks_cow", 1, 0 },
-  [K_FORK_COPIES_PINNED]      = { "fork_copies_pinned", 1, 1 },
-  [K_FORK_GUP_FAST_SEQ]       = { "fork_gup_fast_seq", 1, 1 },
-  [K_CLEAR_REFS_SKIPS_PINNED] = { "clear_refs_skips_pinned", 1, 1 },
-  [K_CLEAR_REFS_MMAP_WRITE]   = { "clear_refs_mmap_write", 1, 1 },
-  [K_WP_FLUSHES_TLB]          = { "wp_flushes_tlb", 1, 1 },
-  [K_RO_PIN_UNSHARES]         = { "ro_pin_unshares", 1, 1 },
-  [K_DIO_PINS]                = { "dio_pins", 1, 1 },
-  [K_LONGTERM_FILE_WRITE_PIN] = { "longterm_file_write_pin", 1, 0 },
-  [K_GUP_WAITS_WRITEBACK]     = { "gup_waits_writeback", 1, 1 },
-  [K_COW]                     = { "cow", 1, 1 },
-  [K_RACE_DELAY_MS]           = { "race_delay_ms", 1000, 0 },
+  [K_FOLL_COW]                 = { "foll_cow", 2, 2 },
+  [K_COW_REUSE]                = { "cow_reuse", 2, 2 },
+  [K_GUP_READ_BREAKS_COW]      = { "gup_read_breaks_cow", 1, 0 },
+  [K_FORK_COPIES_PINNED]       = { "fork_copies_pinned", 1, 1 },
+  [K_FORK_GUP_FAST_SEQ]        = { "fork_gup_fast_seq", 1, 1 },
+  [K_CLEAR_REFS_SKIPS_PINNED]  = { "clear_refs_skips_pinned", 1, 1 },
+  [K_CLEAR_REFS_MMAP_WRITE]    = { "clear_refs_mmap_write", 1, 1 },
+  [K_WP_FLUSHES_TLB]           = { "wp_flushes_tlb", 1, 1 },
+  [K_RO_PIN_UNSHARES]          = { "ro_pin_unshares", 1, 1 },
+  [K_RO_LONGTERM_UNSHARES_ANY] = { "ro_longterm_unshares_any", 1, 1 },
+  [K_DIO_PINS]                 = { "dio_pins", 1, 1 },
+  [K_LONGTERM_FILE_WRITE_PIN]  = { "longterm_file_write_pin", 1, 0 },
+  [K_GUP_WAITS_WRITEBACK]      = { "gup_waits_writeback", 1, 1 },
+  [K_COW]                      = { "cow", 1, 1 },
+  [K_RACE_DELAY_MS]            = { "race_delay_ms", 1000, 0 },
 };
 
 static int values[NKNOBS];

@@ -10,7 +10,14 @@
 //   4. write a header with count 0.
 // At boot, recover_from_log() replays a committed but uninstalled log.
 // end_op() returns once its operation's transaction is on the disk, so a
-// system call that returns has its changes there.
+// system call that returns has its changes there. That costs some
+// grouping: in xv6, a process whose operation ended goes on to start the
+// next one in the same open transaction while another process is stuck
+// in the middle of its own (say, preempted holding a directory's lock),
+// so many operations share one commit. Here it waits for the commit
+// first. Two processes writing one file through a shared descriptor
+// (usertests sharedfd) commit once per write, also because f->pos_lock
+// keeps their writes apart (file.c).
 //
 // A disk error in the log, or a write that an operation makes after one of
 // its reads failed (it may be built on zeros, bread), aborts the journal,

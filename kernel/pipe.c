@@ -1,10 +1,32 @@
 // Pipes: a bounded buffer between a writing and a reading file.
 //
-// What a pipe holds is a queue of segments, read in order: bytes that
-// write() copied into the pipe's ring (xv6's 512-byte buffer), or a piece
-// of a user page that vmsplice() took a reference to, without copying
-// (Linux: struct pipe_buffer). A reader of a page segment gets the page's
-// contents as they are when it reads, not when vmsplice ran.
+// The first part of this file is xv6's pipe. write() copies bytes into a
+// ring of PIPESIZE bytes and read() copies them out. nwrite and nread
+// count every byte ever written and read; they are never reset, so the
+// ring holds nwrite - nread bytes, byte k sits at data[k % PIPESIZE], the
+// ring is empty when the two are equal and full when nwrite is PIPESIZE
+// ahead. A writer that finds it full sleeps on &pi->nwrite; a reader that
+// finds it empty sleeps on &pi->nread; each wakes the other.
+//
+// The second part, marked below, is vmsplice(): it puts a user's page in
+// the pipe by reference, without copying (Linux: struct pipe_buffer).
+// The pipe keeps a reference (get_user_pages) until a reader has taken
+// the page's bytes, and a reader gets the page's contents as they are
+// when it reads, not as they were when vmsplice ran: that reference is
+// what CVE-2020-29374 (vmsplice_leak) abuses after fork.
+//
+// One pipe, two kinds of data, one order. Whoever reads must get the
+// data in the order it went in, whichever kind it is. The ring keeps its
+// own bytes in order by itself; what needs saying is where a page goes
+// among them. vmsplice stamps each page buffer with the ring's nwrite at
+// that moment: the page comes after every byte written before it and
+// before every byte written after it. So a reader looks at the oldest
+// page buffer first. If its stamp equals nread, every byte in front of
+// it has been read and it is the page's turn; otherwise the reader takes
+// ring bytes, but only up to the stamp. Pages spliced with no write in
+// between share a stamp and come out in the order they were queued.
+// Each kind has its own room (PIPESIZE bytes, NPIPEBUF pages): a write
+// waits only for ring space and a vmsplice only for a free page buffer.
 
 #include "types.h"
 #include "riscv.h"
@@ -17,65 +39,39 @@
 #include "file.h"
 
 #define PIPESIZE 512
+#define NPIPEBUF 16   // vmsplice'd pages a pipe can hold
+
+// A piece of a page that vmsplice put in the pipe.
+struct pipe_buffer {
+  struct page *page;   // a get_user_pages reference, dropped once read
+  uint off;            // where the unread bytes start in the page
+  uint len;            // bytes left
+  uint at;             // its place in the ring's order: nwrite when queued
+};
+
+struct pipe {
+  struct spinlock lock;   // protects everything below
+  char data[PIPESIZE];
+  uint nread;     // number of ring bytes read
+  uint nwrite;    // number of ring bytes written
+  int readopen;   // read fd is still open
+  int writeopen;  // write fd is still open
+  // vmsplice's page buffers, a queue in the second part of this file.
+  struct pipe_buffer bufs[NPIPEBUF];
+  uint bhead, btail;   // buffers taken and added (grow forever; modulo NPIPEBUF)
+};
+
+static int bufs_full(struct pipe*);
+static struct pipe_buffer *page_turn(struct pipe*);
+static uint ring_turn(struct pipe*);
+static uint read_page_buf(struct pipe*, struct pipe_buffer*, char*, uint);
+static void drop_page_bufs(struct pipe*);
 
 static uint
 min3(uint a, uint b, uint c)
 {
   uint m = a < b ? a : b;
   return m < c ? m : c;
-}
-
-#define NSEG 16   // segments a pipe can queue
-
-struct segment {
-  struct page *page;   // vmsplice'd page (a GUP reference), or 0: ring bytes
-  uint off;            // in the page
-  uint len;            // bytes left in this segment
-};
-
-struct pipe {
-  struct spinlock lock;
-  char data[PIPESIZE];
-  uint nread;     // ring bytes read (grows forever; index modulo PIPESIZE)
-  uint nwrite;    // ring bytes written
-  struct segment seg[NSEG];
-  uint shead, stail;   // segments taken and added (grow forever; modulo NSEG)
-  int readopen;   // read fd is still open
-  int writeopen;  // write fd is still open
-};
-
-static int
-empty(struct pipe *pi)
-{
-  return pi->shead == pi->stail;
-}
-
-static struct segment*
-tail(struct pipe *pi)
-{
-  return empty(pi) ? 0 : &pi->seg[(pi->stail - 1) % NSEG];
-}
-
-// Queue a segment: page 0 for c more ring bytes (joined to a ring
-// segment at the tail), else a page piece. The caller made room.
-static void
-push(struct pipe *pi, struct page *page, uint off, uint c)
-{
-  struct segment *t = tail(pi);
-  if(page == 0 && t && t->page == 0){
-    t->len += c;
-    return;
-  }
-  pi->seg[pi->stail++ % NSEG] = (struct segment){ page, off, c };
-}
-
-static int
-full(struct pipe *pi, int page)
-{
-  struct segment *t = tail(pi);
-  if(pi->stail - pi->shead == NSEG)
-    return page || t->page != 0 || pi->nwrite == pi->nread + PIPESIZE;
-  return !page && pi->nwrite == pi->nread + PIPESIZE;
 }
 
 int
@@ -94,7 +90,7 @@ pipealloc(struct file **f0, struct file **f1)
   pi->writeopen = 1;
   pi->nwrite = 0;
   pi->nread = 0;
-  pi->shead = pi->stail = 0;
+  pi->bhead = pi->btail = 0;
   initlock(&pi->lock, "pipe");
   (*f0)->type = FD_PIPE;
   (*f0)->readable = 1;
@@ -127,9 +123,7 @@ pipeclose(struct pipe *pi, int writable)
   }
   if(pi->readopen == 0 && pi->writeopen == 0){
     release(&pi->lock);
-    for(; pi->shead != pi->stail; pi->shead++)   // unread vmsplice'd pages
-      if(pi->seg[pi->shead % NSEG].page)
-        put_page(pi->seg[pi->shead % NSEG].page);
+    drop_page_bufs(pi);
     kfree((char*)pi);
   } else
     release(&pi->lock);
@@ -138,13 +132,14 @@ pipeclose(struct pipe *pi, int writable)
 // Pipes copy to and from user memory outside pi->lock, through a bounce
 // buffer: a fault on a user page may sleep, which a spinlock forbids.
 
-// Wait (pi->lock held) until the pipe has room for a segment of this
-// kind. 0, or -EPIPE (no reader) or -EINTR (killed).
+// Wait (pi->lock held) until there is room for ring bytes (page 0) or
+// for a page buffer (page 1). 0, or -EPIPE (no reader) or -EINTR
+// (killed).
 static int
 wait_room(struct pipe *pi, int page)
 {
   struct proc *pr = myproc();
-  while(full(pi, page)){
+  while(page ? bufs_full(pi) : pi->nwrite == pi->nread + PIPESIZE){
     if(pi->readopen == 0 || killed(pr))
       break;
     wakeup(&pi->nread);
@@ -182,7 +177,6 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
       uint c = min3(m - k, PIPESIZE - (pi->nwrite - pi->nread), PIPESIZE - idx);
       memmove(&pi->data[idx], kbuf + k, c);
       pi->nwrite += c;
-      push(pi, 0, 0, c);
       k += c;
     }
     wakeup(&pi->nread);
@@ -194,9 +188,108 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
   return i;
 }
 
+// Returns bytes read (0 at end of file), -EINTR if killed while waiting,
+// -EFAULT for a bad buffer.
+int
+piperead(struct pipe *pi, uint64 addr, int n)
+{
+  char kbuf[PIPESIZE];
+  struct proc *pr = myproc();
+
+  acquire(&pi->lock);
+  while(pi->nread == pi->nwrite && pi->bhead == pi->btail && pi->writeopen){
+    if(killed(pr)){
+      release(&pi->lock);
+      return -EINTR;
+    }
+    sleep(&pi->nread, &pi->lock);
+  }
+  uint m = 0;
+  while(m < (uint)n && m < PIPESIZE){
+    struct pipe_buffer *b = page_turn(pi);
+    uint c;
+    if(b){
+      c = read_page_buf(pi, b, kbuf + m, min3(n - m, PIPESIZE - m, b->len));
+    } else {
+      uint idx = pi->nread % PIPESIZE;
+      c = min3(n - m, ring_turn(pi), PIPESIZE - idx);
+      if(c == 0)
+        break;   // the pipe is empty
+      memmove(kbuf + m, &pi->data[idx], c);
+      pi->nread += c;
+    }
+    m += c;
+  }
+  wakeup(&pi->nwrite);
+  release(&pi->lock);
+  if(m > 0 && copyout(pr->mm->pgd, addr, kbuf, m) < 0)
+    return -EFAULT;
+  return m;
+}
+
+// ---------------------------------------------------------------------
+// vmsplice's page buffers. A queue of NPIPEBUF, oldest at bhead; every
+// function here runs with pi->lock held, except pipe_vmsplice (which
+// takes it) and drop_page_bufs (the pipe's last user, as it is freed).
+// ---------------------------------------------------------------------
+
+static int
+bufs_full(struct pipe *pi)
+{
+  return pi->btail - pi->bhead == NPIPEBUF;
+}
+
+// The oldest page buffer if it is its turn to be read: every ring byte
+// written before it has been read. Else 0.
+static struct pipe_buffer*
+page_turn(struct pipe *pi)
+{
+  struct pipe_buffer *b = &pi->bufs[pi->bhead % NPIPEBUF];
+  return pi->bhead != pi->btail && b->at == pi->nread ? b : 0;
+}
+
+// Ring bytes a reader may take now: those in front of the oldest page
+// buffer, or all of them if there is none. (Counts wrap as uints, so
+// differences stay right.)
+static uint
+ring_turn(struct pipe *pi)
+{
+  uint n = pi->nwrite - pi->nread;
+  if(pi->bhead == pi->btail)
+    return n;
+  uint before = pi->bufs[pi->bhead % NPIPEBUF].at - pi->nread;
+  return before < n ? before : n;
+}
+
+// Copy c bytes of b's page, as the page is now (whoever still maps it may
+// have written it since vmsplice), and drop the page once all is read.
+static uint
+read_page_buf(struct pipe *pi, struct pipe_buffer *b, char *dst, uint c)
+{
+  memmove(dst, (char *)page_address(b->page) + b->off, c);
+  b->off += c;
+  if((b->len -= c) == 0){
+    trace_vmsplice(b->page, 0, 0);
+    put_page(b->page);
+    pi->bhead++;
+  }
+  return c;
+}
+
+// The pipe is being freed: drop the references of unread pages.
+static void
+drop_page_bufs(struct pipe *pi)
+{
+  for(; pi->bhead != pi->btail; pi->bhead++){
+    trace_vmsplice(pi->bufs[pi->bhead % NPIPEBUF].page, 0, 0);
+    put_page(pi->bufs[pi->bhead % NPIPEBUF].page);
+  }
+}
+
 // vmsplice(fd, addr, len, flags): queue the user pages of [addr, addr+len)
-// in the pipe by reference (get_user_pages, FOLL_GET), one segment per
-// page. Returns bytes queued, or an errno if none were.
+// in the pipe by reference (get_user_pages, FOLL_GET), one buffer per
+// page, after the ring bytes written so far. Returns bytes queued, or an
+// errno if none were.
 int
 pipe_vmsplice(struct pipe *pi, uint64 addr, uint64 len)
 {
@@ -210,7 +303,8 @@ pipe_vmsplice(struct pipe *pi, uint64 addr, uint64 len)
     if(err >= 0){
       acquire(&pi->lock);
       if((err = wait_room(pi, 1)) == 0){
-        push(pi, pg, off, c);
+        pi->bufs[pi->btail++ % NPIPEBUF] = (struct pipe_buffer){ pg, off, c, pi->nwrite };
+        trace_vmsplice(pg, va, c);
         wakeup(&pi->nread);
       }
       release(&pi->lock);
@@ -222,49 +316,4 @@ pipe_vmsplice(struct pipe *pi, uint64 addr, uint64 len)
     done += c;
   }
   return done;
-}
-
-// Returns bytes read (0 at end of file), -EINTR if killed while waiting,
-// -EFAULT for a bad buffer.
-int
-piperead(struct pipe *pi, uint64 addr, int n)
-{
-  char kbuf[PIPESIZE];
-  struct proc *pr = myproc();
-
-  acquire(&pi->lock);
-  while(empty(pi) && pi->writeopen){
-    if(killed(pr)){
-      release(&pi->lock);
-      return -EINTR;
-    }
-    sleep(&pi->nread, &pi->lock);
-  }
-  uint m = 0;
-  while(m < (uint)n && m < PIPESIZE && !empty(pi)){
-    struct segment *sg = &pi->seg[pi->shead % NSEG];
-    uint c;
-    if(sg->page){
-      // The page as it is now: whoever still maps it may have written it.
-      c = min3(n - m, sg->len, PIPESIZE - m);
-      memmove(kbuf + m, (char *)page_address(sg->page) + sg->off, c);
-      sg->off += c;
-    } else {
-      uint idx = pi->nread % PIPESIZE;
-      c = min3(n - m, sg->len, PIPESIZE - idx);
-      memmove(kbuf + m, &pi->data[idx], c);
-      pi->nread += c;
-    }
-    m += c;
-    if((sg->len -= c) == 0){
-      if(sg->page)
-        put_page(sg->page);
-      pi->shead++;
-    }
-  }
-  wakeup(&pi->nwrite);
-  release(&pi->lock);
-  if(m > 0 && copyout(pr->mm->pgd, addr, kbuf, m) < 0)
-    return -EFAULT;
-  return m;
 }

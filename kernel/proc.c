@@ -248,6 +248,7 @@ kfork(void)
   safestrcpy(np->name, p->name, sizeof(p->name));
   np->make_it_fail = p->leader->make_it_fail;
   int pid = np->pid;
+  trace_task_fork(np, 0);
 
   acquire(&wait_lock);
   np->parent = p->leader;   // the process, whichever thread forked
@@ -288,6 +289,7 @@ kclone(uint64 entry, uint64 arg, uint64 stack)
   np->fp_used = 0;
   safestrcpy(np->name, p->name, sizeof(p->name));
   int tid = np->pid;
+  trace_task_fork(np, 1);
   start_proc(np);
   return tid;
 }

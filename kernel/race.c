@@ -37,24 +37,30 @@ window_end(int n)
 }
 
 // Wait until *word is no longer val (word 0: never), for at most n times
-// race_delay_ms; 1 if it changed.
+// race_delay_ms; 1 if it changed. The trace shows the window by name.
 static int
-race_wait(uint64 *word, uint64 val, int n)
+race_wait(const char *window, uint64 *word, uint64 val, int n)
 {
+  int ms = n * knob(K_RACE_DELAY_MS), changed = 0;
+  if(ms == 0)
+    return 0;
+  trace_race(window, ms, 0);
   uint64 end = window_end(n);
-  while(r_time() < end)
-    if(word && __atomic_load_n(word, __ATOMIC_SEQ_CST) != val)
-      return 1;
-  return 0;
+  while(r_time() < end && !changed)
+    changed = word && __atomic_load_n(word, __ATOMIC_SEQ_CST) != val;
+  trace_race(window, ms, 1);
+  return changed;
 }
 
-// Widen a race window to n times race_delay_ms: dirtycow's (after the COW
-// fault of a forced write), clear_refs_dio's (O_DIRECT between taking the
-// pages and the I/O), diotest stable_pages' (a slow disk under writeback).
+// Widen a race window to n times race_delay_ms (race_delay in defs.h
+// names it after its caller): dirtycow's (after the COW fault of a forced
+// write, in __get_user_pages), clear_refs_dio's (O_DIRECT between taking
+// the pages and the I/O, in direct_rw), diotest stable_pages' (a slow disk
+// under writeback, in write_one_page).
 void
-race_delay(int n)
+race_delay_at(int n, const char *window)
 {
-  race_wait(0, 0, n);
+  race_wait(window, 0, 0, n);
 }
 
 // gup_fast_fork's window in fork (copy_one_pte), between deciding to
@@ -73,7 +79,7 @@ race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t 
   release(&child->page_table_lock);
   release(&mm->page_table_lock);
   __atomic_store_n(&fork_va, va, __ATOMIC_SEQ_CST);
-  race_delay(1);
+  race_delay_at(1, "fork_share");
   __atomic_store_n(&fork_va, 0, __ATOMIC_SEQ_CST);
   acquire(&mm->page_table_lock);
   acquire(&child->page_table_lock);
@@ -92,7 +98,7 @@ race_gup_fast_fork(struct mm_struct *mm, uint64 va, int flags)
     return;
   __atomic_store_n(&pin_va, va, __ATOMIC_SEQ_CST);
   __atomic_store_n(&pin_mm, mm, __ATOMIC_SEQ_CST);
-  if(race_wait(&fork_va, 0, 4))
+  if(race_wait("gup_fast_fork", &fork_va, 0, 4))
     __atomic_store_n(&pin_mm, 0, __ATOMIC_SEQ_CST);
 }
 
@@ -105,7 +111,7 @@ race_gup_fast_pin(struct mm_struct *mm, uint64 va)
   if(va == 0 || __atomic_load_n(&pin_mm, __ATOMIC_SEQ_CST) != mm ||
      __atomic_load_n(&pin_va, __ATOMIC_SEQ_CST) != va)
     return;
-  race_wait(&fork_va, 0, 4);
+  race_wait("gup_fast_pin", &fork_va, 0, 4);
   __atomic_store_n(&pin_mm, 0, __ATOMIC_SEQ_CST);
 }
 
@@ -125,8 +131,10 @@ race_gup_fast_grab(struct mm_struct *mm, pte_t pte, struct page *pg, int flags)
     return;
   uint done = (__atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST) + 2) & ~1U;
   uint64 end = window_end(4);
+  trace_race("gup_fast_grab", 4 * knob(K_RACE_DELAY_MS), 0);
   while(r_time() < end && (int)(__atomic_load_n(&mm->write_protect_seq, __ATOMIC_SEQ_CST) - done) < 0)
     ;
+  trace_race("gup_fast_grab", 4 * knob(K_RACE_DELAY_MS), 1);
 }
 
 // stale_tlb's window in a COW copy: while a write-protect's TLB flush is
@@ -139,7 +147,7 @@ race_cow_copy(struct page *new, struct page *old, int pending)
   if(!pending || !knob(K_RACE_DELAY_MS))
     return 0;
   memmove(page_address(new), page_address(old), PGSIZE / 2);
-  race_delay(1);
+  race_delay_at(1, "cow_copy");
   memmove(page_address(new) + PGSIZE / 2, page_address(old) + PGSIZE / 2, PGSIZE / 2);
   return 1;
 }
@@ -165,5 +173,5 @@ race_wp_faults(void)
 void
 race_clear_refs(uint64 faults)
 {
-  race_wait(&wp_faults, faults, 3);
+  race_wait("clear_refs", &wp_faults, faults, 3);
 }

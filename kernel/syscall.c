@@ -109,6 +109,8 @@ extern uint64 sys_vmsplice(void);
 extern uint64 sys_vmknob(void);
 extern uint64 sys_memwrite(void);
 extern uint64 sys_failinject(void);
+extern uint64 sys_trace_ctl(void);
+extern uint64 sys_trace_read(void);
 extern uint64 sys_userfaultfd(void);
 extern uint64 sys_ioctl(void);
 
@@ -156,6 +158,8 @@ static uint64 (*syscalls[])(void) = {
 [SYS_vmknob]  sys_vmknob,
 [SYS_memwrite] sys_memwrite,
 [SYS_failinject] sys_failinject,
+[SYS_trace_ctl] sys_trace_ctl,
+[SYS_trace_read] sys_trace_read,
 [SYS_userfaultfd] sys_userfaultfd,
 [SYS_ioctl]   sys_ioctl,
 };

@@ -45,5 +45,7 @@
 #define SYS_vmknob   41
 #define SYS_memwrite 42
 #define SYS_failinject 43
-#define SYS_userfaultfd 46   // 44 and 45 are main's trace_ctl and trace_read
+#define SYS_trace_ctl  44
+#define SYS_trace_read 45
+#define SYS_userfaultfd 46
 #define SYS_ioctl    47

@@ -34,7 +34,15 @@ command; booting and powering off are not counted):
       counters are the vmstat differences around that run, and "qemu cpu
       s" is the host CPU time QEMU used in that boot (boot included):
       harts that spin instead of sleeping show there even when other
-      work on the host blurs the wall times.
+      work on the host blurs the wall times.  Each test's own time comes
+      from when its lines reached the console (best of the runs): the
+      slowest are listed under the table, all of them in
+      logs/bench-tests.txt.
+  xv6's usertests -q   (1 CPU, only with --xv6 DIR, make bench XV6=DIR)
+      MIT xv6-riscv's own usertests, on its own kernel (DIR, built there)
+      and on cowpin (built into fs.img as xv6usertests by make XV6=DIR),
+      in turns, on the same QEMU: the totals and each test's time side
+      by side, with the goal that cowpin be no slower than xv6.
 
 Speed goals live here, not in `make test`: a slow result is a line in the
 table, not a failure.  The exit status is 1 only if a run failed: a kernel
@@ -45,6 +53,7 @@ and repeats are skipped when the last run of that kind would not fit.
 Console logs: logs/bench-*.log (the disk copies of clean runs are removed).
 """
 import argparse
+import bisect
 import glob
 import os
 import re
@@ -66,14 +75,23 @@ FORKBENCH_TIMEOUT = 60
 USERTESTS_TIMEOUT = 300                 # about 45 s on a 2-core host
 VMSTAT_TIMEOUT = 20
 SLOWER = 1.10                           # 4 CPUs may take 10% longer at most
+SLOWEST = 10                            # cowpin's slowest tests listed under the table
+TEST_TIMES = "bench-tests.txt"          # every test's time, in the log directory
+BUDGET = 600                            # seconds for the whole bench (--budget)
+XV6_BUDGET = 300                        # and for the xv6 comparison (--xv6)
+XV6_SHOWN = 0.2                         # xv6 comparison: tests that take this long (s)
+XV6_UT = "xv6usertests"                 # xv6's usertests.c as make XV6=... builds it
 SMP_CPUS = (1, 2, 4)
 SMP_WORK = (2, 300)                     # iobench cpu: 2 processes of 300 ms each
 SMP_SPEEDUP = 1.8                       # goal: 2 harts finish them this much sooner
 DIO_SPEEDUP = 1.5                       # goal: O_DIRECT this much faster than buffered I/O
 MODERN = True                           # virtio-mmio as `make qemu` boots it
+# A command's first word -> its timeout; else VMSTAT_TIMEOUT.
 STEP_TIMEOUTS = {"forkbench": FORKBENCH_TIMEOUT, "iobench": FORKBENCH_TIMEOUT,
-                 "usertests": USERTESTS_TIMEOUT}   # a command's first word; else VMSTAT_TIMEOUT
+                 "usertests": USERTESTS_TIMEOUT, XV6_UT: USERTESTS_TIMEOUT}
 COUNTERS = ("cow_fault", "cow_copy", "cow_reuse")
+# What ends a test's line (MIT xv6's tests may print lines before it).
+VERDICT = re.compile(r"(?m)(?:OK|FAILED)\s*$")
 # A run is not started with less than this left.
 MIN_LEFT = 10
 # Time kept back from the budget for powering off and printing.
@@ -113,6 +131,7 @@ class Row:
         self.verdict = ""
         self.failure = None     # why the run failed, or None
         self.runs = []          # wall times of all runs (usertests)
+        self.tests = {}         # test name -> its best time in s (usertests)
 
 
 def parse_vmstat(text):
@@ -136,10 +155,40 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 
-def session(name, cpus, args, memory=None):
+def session(name, cpus, args, memory=None, xv6=False, stamps=None):
+    """A boot of cowpin, or with xv6 of MIT xv6 (args.xv6, built)."""
+    if xv6:
+        return qemu.Session("bench-" + name, cpus=cpus, mode="xv6", logdir=args.logdir,
+                            kernel=os.path.join(args.xv6, "kernel", "kernel"),
+                            fsimg=os.path.join(args.xv6, "fs.img"),
+                            echo=args.verbose, stamps=stamps)
     return qemu.Session("bench-" + name, cpus=cpus, modern=MODERN,
                         kernel=args.kernel, fsimg=args.fs, logdir=args.logdir,
-                        echo=args.verbose, memory=memory)
+                        echo=args.verbose, memory=memory, stamps=stamps)
+
+
+def test_times(stamps):
+    """Each test's seconds, from a usertests run's console stream (a
+    Session's stamps): from `PROG: running NAME` (cowpin; MIT xv6 prints
+    none, so there from `test NAME: `) to the OK or FAILED that ends
+    `test NAME: ...`.  {name: seconds}; the first run of a name counts."""
+    text, ends = "", []
+    for t, chunk in stamps:
+        text += chunk
+        ends.append(len(text))
+
+    def when(pos):   # when the character at pos reached the console
+        return stamps[min(bisect.bisect_right(ends, pos), len(stamps) - 1)][0]
+    times, running = {}, {}
+    for m in re.finditer(r"(?m)^(?:\w+: running ([\w.-]+)$|test ([\w.-]+): )", text):
+        if m.group(1):
+            running[m.group(1)] = m.start()
+            continue
+        name = m.group(2)
+        verdict = VERDICT.search(text, m.end())
+        if verdict and name not in times:
+            times[name] = when(verdict.start()) - when(running.pop(name, m.start()))
+    return times
 
 
 def run(s, commands, budget):
@@ -282,25 +331,36 @@ def machine_goals(got):
     return out
 
 
+def passed(row, out, secs, n, stamps):
+    """Did run n of usertests (its output out, secs long) pass?  If so,
+    count its time and its tests' times in row, else say why in row."""
+    if "ALL TESTS PASSED" not in out:
+        failed = re.findall(r"^test ([\w.-]+): FAILED", out, re.M)
+        row.failure = "tests failed (run %d%s)" % (n, ": " + " ".join(failed[:3]) if failed else "")
+        return False
+    say("  %s %-12s %6.2f s" % (row.bench, row.config, secs))
+    row.runs.append(secs)
+    for name, t in test_times(stamps).items():
+        row.tests[name] = min(t, row.tests.get(name, t))
+    return True
+
+
 def run_usertests(row, cpus, n, args, budget):
     """One boot: vmstat, usertests -q (timed), vmstat.  Fills row if this
     run is the best so far.  Returns the session's whole duration, or None
     if the run failed (row.failure says why)."""
     t_start = time.monotonic()
     cpu0 = children_cpu()
-    s = session("usertests-%dcpu-%d" % (cpus, n), cpus, args)
+    stamps = []
+    s = session("usertests-%dcpu-%d" % (cpus, n), cpus, args, stamps=stamps)
     say("bench: usertests -q (%s) run %d, log %s" % (row.config, n, shortpath(s.log_path)))
     steps, _, failure = run(s, ["vmstat", "usertests -q", "vmstat"], budget)
     if len(steps) < 3:
         row.failure = "%s (run %d)" % (failure, n)
         return None
     before, (_, out, secs), after = parse_vmstat(steps[0][1]), steps[1], parse_vmstat(steps[2][1])
-    if "ALL TESTS PASSED" not in out:
-        failed = re.findall(r"^test ([\w.-]+): FAILED", out, re.M)
-        row.failure = "tests failed (run %d%s)" % (n, ": " + " ".join(failed[:3]) if failed else "")
+    if not passed(row, out, secs, n, stamps):
         return None
-    say("  usertests -q %-12s %6.2f s" % (row.config, secs))
-    row.runs.append(secs)
     if row.wall is None or secs < row.wall:
         row.wall = secs
         row.cpu = children_cpu() - cpu0
@@ -309,28 +369,92 @@ def run_usertests(row, cpus, n, args, budget):
     return time.monotonic() - t_start
 
 
-def run_usertests_all(args, budget):
-    """usertests -q at 1 and at 4 CPUs, alternating, up to --repeat each."""
-    configs = [(1, Row("usertests -q", "1 CPU")), (4, Row("usertests -q", "4 CPUs"))]
-    last = {}           # cpus -> how long that kind of run took
+def in_turns(kinds, args, budget):
+    """kinds: [(row, go)], go(n) does run n of row's kind and returns how
+    long it took, or None if it failed (row.failure says why).  Up to
+    --repeat runs of each kind, in turns, while the budget lasts."""
+    last = {}           # row -> how long its kind of run took
     for n in range(1, args.repeat + 1):
-        for cpus, row in configs:
+        for row, go in kinds:
             if row.failure:
                 continue
-            if n > 1 and last[cpus] * 1.25 > budget.left():
-                say("bench: no time left for run %d of usertests -q (%s)" % (n, row.config))
+            if n > 1 and last[row] * 1.25 > budget.left():
+                say("bench: no time left for run %d of %s (%s)" % (n, row.bench, row.config))
                 continue
             if budget.left() < MIN_LEFT:
                 row.failure = "no time left (--budget)"
                 continue
-            took = run_usertests(row, cpus, n, args, budget)
+            took = go(n)
             if took is not None:
-                last[cpus] = took
-    one, four = configs[0][1], configs[1][1]
+                last[row] = took
+
+
+def run_usertests_all(args, budget):
+    """usertests -q at 1 and at 4 CPUs, alternating, up to --repeat each."""
+    one, four = Row("usertests -q", "1 CPU"), Row("usertests -q", "4 CPUs")
+    in_turns([(one, lambda n: run_usertests(one, 1, n, args, budget)),
+              (four, lambda n: run_usertests(four, 4, n, args, budget))], args, budget)
     if not one.failure and not four.failure:
         ratio = four.wall / one.wall
         four.verdict = "%s (%.2fx)" % ("ok" if ratio <= SLOWER else "slower", ratio)
     return [one, four]
+
+
+def run_xv6_usertests(row, xv6, n, args, budget):
+    """One boot running MIT xv6's usertests -q, on xv6's kernel (xv6) or on
+    cowpin.  Returns the session's whole duration, or None if it failed."""
+    t_start = time.monotonic()
+    stamps = []
+    s = session("xv6-usertests-%s-%d" % ("xv6" if xv6 else "cowpin", n), 1, args,
+                xv6=xv6, stamps=stamps)
+    say("bench: xv6's usertests -q (%s) run %d, log %s" % (row.config, n, shortpath(s.log_path)))
+    steps, _, failure = run(s, ["usertests -q" if xv6 else XV6_UT + " -q"], budget)
+    if not steps:
+        row.failure = "%s (run %d)" % (failure, n)
+        return None
+    _, out, secs = steps[0]
+    if not passed(row, out, secs, n, stamps):
+        return None
+    row.wall = min(row.runs)
+    return time.monotonic() - t_start
+
+
+def run_xv6_all(args, budget):
+    """xv6's usertests -q on xv6 and on cowpin (1 CPU), in turns."""
+    xv6 = Row("xv6's usertests -q", "1 CPU, on xv6")
+    cow = Row("xv6's usertests -q", "1 CPU, on cowpin")
+    in_turns([(xv6, lambda n: run_xv6_usertests(xv6, True, n, args, budget)),
+              (cow, lambda n: run_xv6_usertests(cow, False, n, args, budget))], args, budget)
+    if not xv6.failure and not cow.failure:
+        ratio = cow.wall / xv6.wall
+        cow.verdict = "%s (%.2fx xv6's)" % ("ok" if ratio <= 1 else "slower", ratio)
+    return [xv6, cow]
+
+
+def xv6_table(xv6, cow):
+    """Each test of xv6's usertests that takes XV6_SHOWN s or more on
+    either kernel: its best time on both, slowest on cowpin (by ratio)
+    first."""
+    names = [t for t in xv6.tests if t in cow.tests and
+             max(xv6.tests[t], cow.tests[t]) >= XV6_SHOWN]
+    names.sort(key=lambda t: -cow.tests[t] / max(xv6.tests[t], 1e-3))
+    lines = ["xv6's usertests -q at 1 CPU, each test's best time (s) on xv6 and on cowpin"
+             " (tests under %.1f s on both left out):" % XV6_SHOWN,
+             "  %-16s %8s %8s %8s" % ("test", "xv6", "cowpin", "ratio")]
+    lines += ["  %-16s %8.2f %8.2f %7.2fx" % (t, xv6.tests[t], cow.tests[t],
+                                             cow.tests[t] / max(xv6.tests[t], 1e-3))
+              for t in names]
+    return lines
+
+
+def test_lists(rows):
+    """Every per-test time, for logs/bench-tests.txt."""
+    out = []
+    for r in rows:
+        if r.tests:
+            out.append("%s (%s), best of %d runs:" % (r.bench, r.config, len(r.runs)))
+            out += ["  %-24s %7.3f" % (t, secs) for t, secs in r.tests.items()]
+    return out
 
 
 def goals(rows):
@@ -410,8 +534,12 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--repeat", type=int, default=3,
                    help="runs of usertests -q per CPU count; the best counts (default 3)")
-    p.add_argument("--budget", type=float, default=600,
-                   help="seconds the whole bench may take (default 600)")
+    p.add_argument("--budget", type=float, default=None,
+                   help="seconds the whole bench may take (default %d, with --xv6 %d)"
+                   % (BUDGET, BUDGET + XV6_BUDGET))
+    p.add_argument("--xv6", metavar="DIR",
+                   help="an MIT xv6-riscv tree, built: compare its usertests on both kernels "
+                   "(fs.img needs %s: make XV6=DIR)" % XV6_UT)
     p.add_argument("-v", "--verbose", action="store_true", help="echo the consoles")
     p.add_argument("--kernel", default=qemu.KERNEL)
     p.add_argument("--fs", default=qemu.FSIMG)
@@ -419,32 +547,49 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
+    if args.budget is None:
+        args.budget = BUDGET + (XV6_BUDGET if args.xv6 else 0)
 
     # Logs of an earlier bench would pass for this one's.
     for old in glob.glob(os.path.join(args.logdir, "bench-*.log")) + \
-            glob.glob(os.path.join(args.logdir, "bench-*.img")):
-        os.remove(old)
+            glob.glob(os.path.join(args.logdir, "bench-*.img")) + \
+            [os.path.join(args.logdir, TEST_TIMES)]:
+        if os.path.exists(old):
+            os.remove(old)
     t0 = time.monotonic()
     load0 = os.getloadavg()[0]
     budget = Budget(args.budget)
     rows = run_forkbench(args, budget)
     more, got = run_machine(args, budget)
     rows += more
-    rows += run_usertests_all(args, budget)
+    usertests = run_usertests_all(args, budget)
+    rows += usertests
+    xv6 = run_xv6_all(args, budget) if args.xv6 else []
+    rows += xv6
 
     print(table(rows))
     for line in goals(rows) + machine_goals(got):
         print(line)
-    runs = ["%s: %s" % (r.config, ", ".join("%.2f" % t for t in r.runs))
+    runs = ["%s (%s): %s" % (r.bench, r.config, ", ".join("%.2f" % t for t in r.runs))
             for r in rows if len(r.runs) > 1]
     if runs:
-        print("usertests -q runs (the best counts): %s" % "; ".join(runs))
+        print("usertests runs (the best counts): %s" % "; ".join(runs))
+    slow = sorted(usertests[0].tests.items(), key=lambda x: -x[1])[:SLOWEST]
+    if slow:
+        print("usertests -q at 1 CPU, the slowest tests (s): %s"
+              % ", ".join("%s %.2f" % x for x in slow))
+    if xv6 and xv6[0].tests and xv6[1].tests:
+        print("\n".join(xv6_table(*xv6)))
+    if any(r.tests for r in rows):
+        os.makedirs(args.logdir, exist_ok=True)
+        with open(os.path.join(args.logdir, TEST_TIMES), "w") as f:
+            f.write("\n".join(test_lists(rows)) + "\n")
     # Other QEMUs on the host slow the runs down: say how busy it was.
     print("QEMU virt, %s, %s virtio-mmio; host: %d CPUs, load %.1f at start, %.1f at end;"
           " %.0f s in all; logs %s"
           % (qemu.MEMORY["direct"], "modern" if MODERN else "legacy",
              os.cpu_count() or 0, load0, os.getloadavg()[0], time.monotonic() - t0,
-             shortpath(os.path.join(args.logdir, "bench-*.log"))), flush=True)
+             shortpath(os.path.join(args.logdir, "bench-*"))), flush=True)
     return 1 if any(r.failure for r in rows) else 0
 
 

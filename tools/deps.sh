@@ -9,12 +9,15 @@ set -euo pipefail
 # shellcheck source=machine.env
 . "$(dirname "$0")/machine.env"   # OPENSBI, UBOOT, QEMU
 PACKAGES=(gcc-riscv64-unknown-elf qemu-system-misc opensbi u-boot-qemu
-          device-tree-compiler mtools dosfstools python3 python3-yaml gdb-multiarch)
+          device-tree-compiler mtools dosfstools python3 python3-yaml gdb-multiarch
+          librsvg2-bin)
 
 # Print what is missing, one item a line.
 missing() {
   local cmd
-  for cmd in "$QEMU" riscv64-unknown-elf-gcc dtc mcopy python3; do
+  # rsvg-convert (librsvg, a small SVG renderer) renders the labs' trace
+  # pictures in make test (tools/tracesvg.py --check-labs).
+  for cmd in "$QEMU" riscv64-unknown-elf-gcc dtc mcopy python3 rsvg-convert; do
     command -v "$cmd" >/dev/null 2>&1 || echo "$cmd"
   done
   # mkfs.vfat lives in /sbin or /usr/sbin, which a non-root PATH may lack.

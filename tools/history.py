@@ -122,13 +122,22 @@ def md_row(cells):
     return "| " + " | ".join(cells) + " |"
 
 
+def sources_cell(sources):
+    links = [s for s in sources if s.startswith("http")]
+    ids = [s for s in sources if not s.startswith("http")]
+    return ", ".join(ids + ["<%s>" % l for l in links]) or "—"
+
+
 def era_table():
     out = [md_row(["era", "what changed", "sources"]), md_row(["---"] * 3)]
-    for e in H["eras"]:
-        links = [s for s in e["sources"] if s.startswith("http")]
-        ids = [s for s in e["sources"] if not s.startswith("http")]
-        src = ", ".join(ids + ["<%s>" % l for l in links]) or "—"
-        out.append(md_row([e["name"], e["what"], src]))
+    out += [md_row([e["name"], e["what"], sources_cell(e["sources"])]) for e in H["eras"]]
+    return out
+
+
+def repro_table():
+    out = [md_row(["reproducer", "what it shows", "sources"]), md_row(["---"] * 3)]
+    out += [md_row(["**%s**" % r["name"], r["shows"], sources_cell(r["sources"])])
+            for r in H["reproducers"]]
     return out
 
 
@@ -141,6 +150,7 @@ def saga_table(cols):
 
 TABLES = {
     "eras": lambda: era_table(),
+    "reproducers": lambda: repro_table(),
     "saga": lambda: saga_table([n for n, _, _ in eras()]),
     "steps": lambda: saga_table([n for n, _ in columns()][len(eras()):]),
 }
@@ -210,6 +220,10 @@ def check():
         results.append((True, "history: every bug column and since era exists", ""))
     except ValueError as e:
         results.append((False, "history: every bug column and since era exists", str(e)))
+    unsourced = [x["name"] for x in H["eras"] + H["reproducers"]
+                 if not any(s.startswith("http") for s in x.get("sources", []))]
+    results.append((not unsourced, "history: every era and reproducer has a public source",
+                    "no address for %s" % unsourced))
     with open(DOC) as f:
         text = f.read()
     results.append((doc_with_tables(text) == text and len(MARK.findall(text)) == len(TABLES),

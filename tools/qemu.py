@@ -22,7 +22,7 @@ to logs/NAME.log as it arrives, so the log is complete even after a hang.
 QEMU's console is a pair of pipes (no pty): nothing here depends on, or
 changes, the terminal the tests were started from.
 
-Two ways in (mode=):
+Three ways in (mode=):
   "direct"  OpenSBI enters kernel/Image itself; the disk is a copy of fs.img.
   "uboot"   OpenSBI starts U-Boot (S-mode), whose distro boot reads
             extlinux.conf from a copy of sd.img and boots Image with fs.img
@@ -30,6 +30,10 @@ Two ways in (mode=):
             qemu-uboot`).  The kernel's root is then a RAM disk, so the disk
             copy is not an xv6 file system afterwards.  U-Boot's 2 s
             countdown and the loading make the boot slower: BOOT_TIMEOUT_UBOOT.
+  "xv6"     not cowpin: an MIT xv6-riscv kernel (its ELF kernel/kernel,
+            loaded by QEMU itself with -bios none, as xv6's Makefile does)
+            on a copy of its fs.img, for comparisons on the same QEMU
+            (make bench XV6=...).  It has no poweroff: QEMU is killed.
 
 As a command, for manual use:
 
@@ -71,10 +75,11 @@ SDIMG = os.path.join(ROOT, "sd.img")        # make sd.img (tools/mksdimage.py)
 UBOOT = MACHINE["UBOOT"]
 LOGDIR = os.path.join(ROOT, "logs")
 
-MODES = ("direct", "uboot")
+MODES = ("direct", "uboot", "xv6")
 # Memory: U-Boot's kernel, fdt and ramdisk load addresses on QEMU's virt
-# need 256 MiB; the direct boot keeps the smaller machine it always had.
-MEMORY = {"direct": "128M", "uboot": "256M"}
+# need 256 MiB; the direct boot keeps the smaller machine it always had,
+# which is also xv6's.
+MEMORY = {"direct": "128M", "uboot": "256M", "xv6": "128M"}
 
 BOOT_TIMEOUT = 60
 BOOT_TIMEOUT_UBOOT = 120    # U-Boot: countdown, virtio scan, loading Image and fs.img
@@ -105,7 +110,8 @@ def qemu_command(disk, cpus=1, modern=False, extra=(), kernel=KERNEL,
     machine is run, for make qemu as for the tools.  mode "direct":
     OpenSBI enters kernel, disk is the xv6 file system.  mode "uboot":
     OpenSBI enters U-Boot (kernel is ignored), disk is an SD-card image
-    (sd.img) that holds the kernel and the file system.  interactive: the
+    (sd.img) that holds the kernel and the file system.  mode "xv6": QEMU
+    loads kernel, an MIT xv6 ELF, with no firmware.  interactive: the
     console on this terminal with QEMU's monitor behind Ctrl-a (Ctrl-a x
     quits); else a plain serial line on stdio for a Session."""
     if mode not in MODES:
@@ -113,7 +119,7 @@ def qemu_command(disk, cpus=1, modern=False, extra=(), kernel=KERNEL,
     cmd = [
         QEMU,
         "-machine", "virt",
-        "-bios", OPENSBI,
+        "-bios", "none" if mode == "xv6" else OPENSBI,
         "-kernel", UBOOT if mode == "uboot" else kernel,
         "-m", memory or MEMORY[mode],
         "-smp", str(cpus),
@@ -122,7 +128,7 @@ def qemu_command(disk, cpus=1, modern=False, extra=(), kernel=KERNEL,
         "-drive", "file=%s,if=none,format=raw,id=x0" % disk,
         "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
     ]
-    if modern:
+    if modern or mode == "xv6":   # MIT xv6 drives only the modern transport
         cmd += ["-global", "virtio-mmio.force-legacy=false"]
     return cmd + list(extra)
 
@@ -138,11 +144,13 @@ class QemuError(Exception):
 
 class Session:
     """One QEMU boot of cowpin on a private copy of fs.img (mode "direct")
-    or of sd.img (mode "uboot")."""
+    or of sd.img (mode "uboot"), or of MIT xv6 (mode "xv6").  stamps: if
+    a list, read_some appends (time.monotonic(), text) for what it reads,
+    for timing what a command prints as it runs (bench.py)."""
 
     def __init__(self, name, cpus=1, modern=False, extra=(), kernel=KERNEL,
                  fsimg=FSIMG, logdir=LOGDIR, log=None, echo=False,
-                 mode="direct", sdimg=SDIMG, memory=None):
+                 mode="direct", sdimg=SDIMG, memory=None, stamps=None):
         if mode not in MODES:
             raise ValueError("boot mode %r: not one of %s" % (mode, ", ".join(MODES)))
         self.name = name
@@ -159,6 +167,7 @@ class Session:
         # after the run, and it helps when reading a failure's log.
         self.disk = os.path.splitext(self.log_path)[0] + ".img"
         self.echo = echo
+        self.stamps = stamps
         self.proc = None
         self.log = None
         self.powered_off = False  # QEMU exited because we asked it to
@@ -248,7 +257,10 @@ class Session:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         # The kernel may end lines with "\r\n"; callers only want "\n".
-        return data.decode("utf-8", "replace").replace("\r", "")
+        text = data.decode("utf-8", "replace").replace("\r", "")
+        if self.stamps is not None:
+            self.stamps.append((time.monotonic(), text))
+        return text
 
     def send(self, text):
         self.log.flush()
@@ -338,6 +350,10 @@ class Session:
         """Ask the kernel to power off; kill QEMU if it does not stop within
         timeout seconds.  Returns True if QEMU stopped by itself.  A panic
         on the way down still raises QemuError."""
+        if self.mode == "xv6":
+            self.note("xv6 has no poweroff: killing QEMU")
+            self.kill()
+            return False
         self.note("run: poweroff")
         self.send("poweroff\n")
         out = ""

@@ -174,6 +174,10 @@ SESSIONS = [
     HostSpec("history", ["python3", "tools/history.py", "check"]),
     # make EXTRA= with a program written MIT xv6's way (warnings, not errors).
     HostSpec("extra", ["sh", "tests/extra/run.sh"]),
+    # The labs' trace pictures: drawn from their committed dumps by today's
+    # tools/tracesvg.py, in today's trace format, with the verdicts the
+    # labs expect, labels apart, renderable (docs/trace.md).
+    HostSpec("trace-pictures", ["python3", "tools/tracesvg.py", "--check-labs"]),
     SessionSpec("usertests-1cpu", cpus=1, modern=False,
                 commands=["usertests", "torture 10 2"], timeout=900,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
@@ -199,6 +203,10 @@ SESSIONS = [
     SessionSpec("robust-4cpu", cpus=4, modern=True,
                 commands=["fuzz 1 20000", "torture 20 1", "failtest", "failtest make_request",
                           POWER_CYCLE, "failtest after_requests"], timeout=600,
+                parser=parse_usertests, finished="ALL TESTS PASSED"),
+    # The mm tracepoints: each event where it is documented, the buffers
+    # wrapping at 4 harts, the trace program's dump (user/tracetest.c).
+    SessionSpec("trace-4cpu", cpus=4, modern=True, commands=["tracetest"], timeout=300,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The history engine: every reproducer in every era, at 1 and 4 harts.
     SessionSpec("saga-1cpu", cpus=1, modern=False, commands=["historytest", "saga"],

@@ -2,8 +2,8 @@
 // knobs and refuses unknown names and values; eras set every knob;
 // memwrite writes into a process's memory like /proc/PID/mem (FOLL_FORCE:
 // a read-only private file mapping gets a private copy, never the file);
-// knob cow 0 makes fork copy eagerly; knob ro_pin_unshares 0 makes a
-// read-only pin take the page as it is.
+// knob cow 0 makes fork copy eagerly; knobs ro_pin_unshares and
+// ro_longterm_unshares_any 0 make a read-only pin take the page as it is.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
@@ -126,32 +126,49 @@ eager_fork(void)
   CHECK(PM_PFN(e0) == PM_PFN(map_of_self(p)), "the parent's page moved");
 }
 
-// Knob ro_pin_unshares 0 (before 5.19): a read-only pin takes the page
-// as it is, also where GUP-fast leaves it to the slow path: a pin of the
-// zero page takes no unshare fault and stays on the zero page.
-static void
-ro_pin_unshares_off(void)
+// Unshare faults taken by a read-only pin (flags) of len bytes at p with
+// knob name set to 0.
+static int
+unshares_without(char *name, char *p, uint64 len, int flags)
 {
-  char *p = map_anon(PGSIZE);
-  (void)*(volatile char *)p;
-  struct page_info pi;
-  int old = vmknob("ro_pin_unshares", 0);
+  int old = vmknob(name, 0);
   uint64 unshare = counter("unshare_fault");
-  int fd = pin_user_pages(p, PGSIZE, 0);
+  int fd = pin_user_pages(p, len, flags);
   int n = counter("unshare_fault") - unshare;
-  int got = pageinfo(0, p, 1, &pi);
-  vmknob("ro_pin_unshares", old);
-  CHECK(fd >= 0 && got == 1, "pin_user_pages or pageinfo: %s", strerror(errno));
-  CHECK(n == 0, "with ro_pin_unshares 0 a read-only pin of the zero page took %d unshare faults", n);
-  CHECK(pi.zero, "with ro_pin_unshares 0 a read-only pin replaced the zero page");
+  vmknob(name, old);
+  CHECK(fd >= 0, "pin_user_pages with %s 0: %s", name, strerror(errno));
   close(fd);
+  return n;
+}
+
+// The read-only pin knobs at 0 take the page as it is, also in the slow
+// path (GUP-fast stops at p[0], not present yet, and at the zero page):
+// before 5.19 (ro_pin_unshares) a pin of an anonymous page shared with a
+// child, before 6.2 (ro_longterm_unshares_any) a long-term pin of the zero
+// page, which stays the zero page.
+static void
+ro_pin_knobs_off(void)
+{
+  char *p = map_anon(3 * PGSIZE);
+  p[PGSIZE] = 'a';
+  (void)*(volatile char *)(p + 2 * PGSIZE);   // the zero page
+  int go, pid = fork_holder(&go);
+  int n = unshares_without("ro_pin_unshares", p, 2 * PGSIZE, 0);
+  CHECK(n == 0, "with ro_pin_unshares 0 a read-only pin of a shared page took %d unshare faults", n);
+  n = unshares_without("ro_longterm_unshares_any", p + 2 * PGSIZE, PGSIZE, FOLL_LONGTERM);
+  CHECK(n == 0, "with ro_longterm_unshares_any 0 a long-term pin of the zero page took %d "
+        "unshare faults", n);
+  struct page_info pi;
+  CHECK(pageinfo(0, p + 2 * PGSIZE, 1, &pi) == 1 && pi.zero,
+        "with ro_longterm_unshares_any 0 a long-term pin replaced the zero page");
+  CHECK(let_go(pid, go) == 0, "child failed");
 }
 
 static struct test tests[] = {
   { knobs, "knobs" },
   { eager_fork, "eager_fork" },
   { memwrite_test, "memwrite" },
-  { ro_pin_unshares_off, "ro_pin_unshares_off" },
+  { ro_pin_knobs_off, "ro_pin_knobs_off" },
 };
 
 int

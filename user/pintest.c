@@ -186,38 +186,72 @@ pin_fork_file(void)
   unlink("pintest.f");
 }
 
-// Two pages that a pin must not take as they are: p[0] shared with a
-// child (fork_holder's: *pid, *go for let_go), p[PGSIZE] the zero page.
+// Three pages for read-only GUPs: p[0] untouched (no PTE: GUP-fast stops
+// there and leaves the rest to the slow path), p[PGSIZE] shared with a
+// child (fork_holder's: *pid, *go for let_go), p[2 * PGSIZE] the zero page.
 static char *
-shared_and_zero(int *pid, int *go)
+three_pages(int *pid, int *go)
 {
-  char *p = map_anon(2 * PGSIZE);
-  p[0] = 'a';
-  (void)*(volatile char *)(p + PGSIZE);   // read, never written: the zero page
-  CHECK(info(p + PGSIZE)->zero, "an untouched page read is not the zero page");
-  *pid = fork_holder(go);                 // keeps p[0] shared
+  char *p = map_anon(3 * PGSIZE);
+  p[PGSIZE] = 'a';
+  (void)*(volatile char *)(p + 2 * PGSIZE);   // read, never written: the zero page
+  CHECK(info(p + 2 * PGSIZE)->zero, "an untouched page read is not the zero page");
+  *pid = fork_holder(go);                     // keeps p[PGSIZE] shared
   return p;
 }
 
-// A read-only pin of a page shared after fork (and of the zero page)
-// first gets a page of its own, so it sees the process's later writes
-// (Linux 5.19, FAULT_FLAG_UNSHARE).
+// A read-only pin of a page shared after fork first gets a page of its
+// own, so it sees the process's later writes (Linux 5.19,
+// FAULT_FLAG_UNSHARE).
 static void
 ro_pin_shared(void)
 {
   int go, pid;
-  char *p = shared_and_zero(&pid, &go);
+  char *p = three_pages(&pid, &go) + PGSIZE;
   uint64 unshare = counter("unshare_fault");
-  int fd = pin(p, 2 * PGSIZE, FOLL_LONGTERM);
-  CHECK(counter("unshare_fault") - unshare == 2, "%d unshare faults for 2 shared pages",
+  int fd = pin(p, PGSIZE, 0);
+  CHECK(counter("unshare_fault") - unshare == 1, "%d unshare faults for a shared page",
         (int)(counter("unshare_fault") - unshare));
-  CHECK(!info(p + PGSIZE)->zero, "the zero page got pinned");
   p[0] = 'b';
-  p[PGSIZE] = 'z';
   CHECK(device_byte(fd, 0) == 'b', "a read-only pin does not see the process's later write");
-  CHECK(device_byte(fd, PGSIZE) == 'z', "a pin of the zero page does not see the later write");
   CHECK(let_go(pid, go) == 0, "child failed");
   close(fd);
+}
+
+// A long-term read-only pin of any page of a private writable mapping
+// that the process's next write would replace, the zero page or a page of
+// a private file mapping, gets a page of its own first (Linux 6.2); a
+// short-term pin (O_DIRECT's) does not care about later writes and takes
+// the page as it is.
+static void
+ro_pin_cow_any(void)
+{
+  int fd = page_file("pintest.p", 'f');
+  char *f = mmap(0, PGSIZE, RW, MAP_PRIVATE, fd, 0);
+  char *z = map_anon(PGSIZE);
+  CHECK(f != MAP_FAILED, "mmap: %s", strerror(errno));
+  (void)*(volatile char *)f;
+  (void)*(volatile char *)z;
+  uint64 unshare = counter("unshare_fault");
+  int sf = pin(f, PGSIZE, 0), sz = pin(z, PGSIZE, 0);
+  CHECK(counter("unshare_fault") == unshare && info(f)->cache && info(z)->zero,
+        "a short-term read-only pin replaced the page (%d unshare faults)",
+        (int)(counter("unshare_fault") - unshare));
+  int lf = pin(f, PGSIZE, FOLL_LONGTERM), lz = pin(z, PGSIZE, FOLL_LONGTERM);
+  CHECK(counter("unshare_fault") - unshare == 2, "%d unshare faults for the file and zero pages",
+        (int)(counter("unshare_fault") - unshare));
+  CHECK(!info(z)->zero && !info(f)->cache, "a long-term pin kept the zero or the file page");
+  f[0] = 'w';
+  z[0] = 'z';
+  CHECK(device_byte(lf, 0) == 'w', "a pin of a private file page does not see the later write");
+  CHECK(device_byte(lz, 0) == 'z', "a pin of the zero page does not see the later write");
+  CHECK(device_byte(sf, 0) == 'f', "the short-term pin's file page changed");
+  close(sf);
+  close(sz);
+  close(lf);
+  close(lz);
+  close(fd);
+  unlink("pintest.p");
 }
 
 // A read-only pin of memory that the process shares on purpose
@@ -251,22 +285,23 @@ ro_pin_shared_map(void)
 }
 
 // A plain reference (FOLL_GET: vmsplice) promises nothing about the
-// process's later writes, so it costs no copy: vmsplice of a page shared
-// with a child and of the zero page takes no unshare fault, and both stay
-// shared.
+// process's later writes, so it costs no copy: vmsplice of an untouched
+// page, of a page shared with a child and of the zero page takes no
+// unshare fault, and the pages stay shared.
 static void
 get_no_unshare(void)
 {
   int pfd[2];
   CHECK(pipe(pfd) == 0, "pipe");
   int go, pid;
-  char *p = shared_and_zero(&pid, &go);
-  uint64 pfn = info(p)->pfn, unshare = counter("unshare_fault");
-  CHECK(vmsplice(pfd[1], p, 2 * PGSIZE, 0) == 2 * PGSIZE, "vmsplice: %s", strerror(errno));
+  char *p = three_pages(&pid, &go);
+  uint64 pfn = info(p + PGSIZE)->pfn, unshare = counter("unshare_fault");
+  CHECK(vmsplice(pfd[1], p, 3 * PGSIZE, 0) == 3 * PGSIZE, "vmsplice: %s", strerror(errno));
   CHECK(counter("unshare_fault") == unshare, "vmsplice (FOLL_GET) took %d unshare faults",
         (int)(counter("unshare_fault") - unshare));
-  CHECK(info(p)->pfn == pfn, "vmsplice gave the process a copy of the page shared with its child");
-  CHECK(info(p + PGSIZE)->zero, "vmsplice replaced the zero page");
+  CHECK(info(p + PGSIZE)->pfn == pfn,
+        "vmsplice gave the process a copy of the page shared with its child");
+  CHECK(info(p + 2 * PGSIZE)->zero, "vmsplice replaced the zero page");
   CHECK(let_go(pid, go) == 0, "child failed");
 }
 
@@ -362,6 +397,7 @@ static struct test tests[] = {
   { pin_fork, "pin_fork" },
   { pin_fork_file, "pin_fork_file" },
   { ro_pin_shared, "ro_pin_shared" },
+  { ro_pin_cow_any, "ro_pin_cow_any" },
   { ro_pin_shared_map, "ro_pin_shared_map" },
   { get_no_unshare, "get_no_unshare" },
   { longterm_file, "longterm_file" },

@@ -457,7 +457,9 @@ shared_offset(void)
 // again while the copy runs).
 #define SPAGES 8
 #define SWORDS (SPAGES * PGSIZE / 8)
-#define SSYNCS 100     // msyncs, or
+#define SSYNCS 100     // msyncs and
+#define SROUNDS 20     // rounds of stores (a busy host may run the syncer
+                       // alone for a while: both must happen), or
 #define STICKS 60      // ticks: at 1 hart the threads take turns, slowly
 
 static volatile int storing, syncs;
@@ -487,13 +489,14 @@ msync_stores(void)
   int lost = 0;
   uint64 r = 0;
   int t0 = uptime();
-  while(__atomic_load_n(&syncs, __ATOMIC_SEQ_CST) < SSYNCS && uptime() - t0 < STICKS){
+  do {
     r++;
     for(int w = 0; w < SWORDS; w++)
       p[w] = r << 32 | w;
     for(int w = 0; w < SWORDS; w++)
       lost += p[w] != (r << 32 | w);
-  }
+  } while((__atomic_load_n(&syncs, __ATOMIC_SEQ_CST) < SSYNCS || r < SROUNDS) &&
+          uptime() - t0 < STICKS);
   storing = 0;
   CHECK(join(tid) == 0, "the msync thread failed");
   CHECK(lost == 0, "%d stores were undone during %d msyncs", lost, syncs);

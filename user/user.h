@@ -69,6 +69,9 @@ int vmknob(const char *name, int value);
 int memwrite(int pid, void *va, const void *buf, int n);
 struct fault_config;
 int failinject(int which, const struct fault_config *cfg);
+struct trace_entry;
+int trace_ctl(int op, uint64 arg);
+int trace_read(int cpu, struct trace_entry *buf, int n);
 int userfaultfd(int flags);
 int ioctl(int fd, uint cmd, void *arg);
 // thread.c: a thread running fn(arg) on stack[0..size); when fn returns,

@@ -58,6 +58,8 @@ CALLS = [
     ("vmknob", "SYS_vmknob"),
     ("memwrite", "SYS_memwrite"),
     ("failinject", "SYS_failinject"),
+    ("trace_ctl", "SYS_trace_ctl"),
+    ("trace_read", "SYS_trace_read"),
     ("userfaultfd", "SYS_userfaultfd"),
     ("ioctl", "SYS_ioctl"),
 ]

@@ -9,10 +9,11 @@
 // instead of sharing it (copy_page_range), and page_maybe_dma_pinned()
 // answers from the count. The modern rules (Linux 5.19-6.5):
 // - a write GUP breaks COW first: it gets a page exclusive to this process;
-// - a read-only pin of a page that may be shared (an anonymous page that
-//   is not exclusive, the zero page, a page of a private file mapping)
-//   first gets a page of its own (FAULT_FLAG_UNSHARE), so that later writes
-//   by this process land on the pinned frame;
+// - a read-only pin of an anonymous page that may be shared (not
+//   exclusive), and a read-only long-term pin of any other page in a
+//   private writable region (the zero page, a page of a private file
+//   mapping), first get a page of their own (FAULT_FLAG_UNSHARE), so that
+//   later writes by this process land on the pinned frame;
 // - FOLL_FORCE (ptrace, /proc/PID/mem) may write through a read-only PTE
 //   only in a private region and only to an exclusive anonymous page;
 // - FOLL_LONGTERM|FOLL_WRITE pins of shared file mappings are refused:
@@ -39,6 +40,7 @@ grab_page(struct mm_struct *mm, struct page *pg, uint64 va, int flags)
     __atomic_add_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST);
     mm->has_pinned = 1;
     count_vm_event(NR_FOLL_PIN_ACQUIRED);
+    trace_pin(va, pg);
   }
 }
 
@@ -49,6 +51,7 @@ unpin_user_page(struct page *pg)
   if(__atomic_sub_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST) < 0)
     panic("unpin_user_page: not pinned");
   count_vm_event(NR_FOLL_PIN_RELEASED);
+  trace_unpin(pg);
   put_page(pg);
 }
 
@@ -79,14 +82,26 @@ check_vma_flags(struct vm_area_struct *vma, int flags)
   return 0;
 }
 
-// Must a read-only pin of pg in vma get a page of its own first?
+// Must a read-only pin of pg in vma get a page of its own first (an
+// unshare fault), so that it keeps seeing the process's memory after the
+// process's next write? Only where that write would replace the page: in
+// a private region. GUP-fast asks with vma 0: it knows no region, and
+// leaves every page it cannot judge to the slow path. History:
+// - ro_pin_unshares (5.19, a7f226604170): an anonymous page that may be
+//   shared (not PageAnonExclusive), for every pin.
+// - ro_longterm_unshares_any (6.2, 84209e87c696 and 8d6a0ac09a16): for a
+//   long-term pin also any page that is not anonymous, a page-cache page
+//   of a private file mapping or the shared zero page; the process's
+//   first write would copy it. A short-term pin (O_DIRECT) does not care
+//   about later writes.
 static int
 must_unshare(struct vm_area_struct *vma, struct page *pg, int flags)
 {
-  if(!knob(K_RO_PIN_UNSHARES) || !(flags & FOLL_PIN) || (flags & FOLL_WRITE) ||
-     (vma->vm_flags & VM_SHARED))
+  if(!(flags & FOLL_PIN) || (flags & FOLL_WRITE) || (vma && !is_cow_mapping(vma->vm_flags)))
     return 0;
-  return !PageAnon(pg) || !PageAnonExclusive(pg);
+  if(!PageAnon(pg))
+    return (flags & FOLL_LONGTERM) && knob(K_RO_LONGTERM_UNSHARES_ANY);
+  return knob(K_RO_PIN_UNSHARES) && !PageAnonExclusive(pg);
 }
 
 // May a FOLL_FORCE write (ptrace, memwrite) go through the read-only PTE
@@ -208,6 +223,7 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
           race_delay(1);   // the window a racing MADV_DONTNEED needs (once: then it may win)
       }
     }
+    trace_gup_slow(va, flags, err, err ? 0 : pages[i]);
     flags = iflags;
     if(err){
       release_pages(pages, i, flags);
@@ -274,11 +290,11 @@ gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
     release_pages(&pg, 1, flags);
     return 0;
   }
-  // A read-only pin wants an exclusive page (5.19): a shared one is left
-  // to the slow path to unshare. Asked only now: before the pin counted, a
-  // fork could share the page and clear the bit without changing a
-  // read-only PTE, and from now on fork copies the page instead.
-  if((flags & FOLL_PIN) && !PageAnonExclusive(pg) && knob(K_RO_PIN_UNSHARES)){
+  // A page a read-only pin must not take as it is: left to the slow path
+  // to unshare. Asked only now: before the pin counted, a fork could share
+  // the page and clear its exclusive bit without changing a read-only PTE,
+  // and from now on fork copies the page instead.
+  if(must_unshare(0, pg, flags)){
     release_pages(&pg, 1, flags);
     return 0;
   }
@@ -299,6 +315,7 @@ gup_fast(uint64 start, int npages, int flags, struct page **pages)
       break;
     count_vm_event(GUP_FAST_PAGES);
   }
+  trace_gup_fast(start, npages, flags, n);
   if(n == npages)
     return n;
   count_vm_event(GUP_FAST_FALLBACK);

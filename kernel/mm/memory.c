@@ -356,6 +356,7 @@ static void
 zap_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 {
   struct page *pg = pte_page(*pte);
+  trace_zap_page(va, *pte);
   *pte = 0;
   page_remove_rmap(pg);
   tlb_remove_page(arg, va, pg);
@@ -502,6 +503,7 @@ copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, 
     copy_user_page(copy, pg);
     count_vm_event(COW_COPY);
     *val = make_pte(copy, dst, (*pte & PTE_W) != 0) | (*pte & PTE_SOFT_DIRTY);
+    trace_fork_copy(va, *val, pg);
     return 0;
   }
   if(!race_fork_share(smm, dst->vm_mm, va, pte))   // gup_fast_fork's window (race.c)
@@ -514,6 +516,7 @@ copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, 
   // The child's region is not registered (dup_userfaultfd): its PTE
   // forgets the uffd-wp bit, as Linux's does without UFFD_FEATURE_EVENT_FORK.
   *val = (dst->vm_flags & VM_UFFD_WP) ? *pte : (*pte & ~PTE_UFFD_WP);
+  trace_fork_share(va, *pte);
   return 0;
 }
 
@@ -658,6 +661,7 @@ wp_page_copy(struct vm_area_struct *vma, uint64 va, pte_t *pte, int mode)
     page_remove_rmap(old);
     put_page(old);   // the PTE's reference
     count_vm_event(COW_COPY);
+    trace_cow_copy(va, *pte, old, new, mode);
     new = 0;
   }
   put_page(old);
@@ -687,6 +691,7 @@ do_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pte, int unshare)
       *pte = make_pte(old, vma, write) | (write ? 0 : (*pte & PTE_D));
     sfence_vma_page(va);
     count_vm_event(COW_REUSE);
+    trace_cow_reuse(va, *pte, unshare);
   } else
     err = wp_page_copy(vma, va, pte, write ? PTE_W : (unshare ? 0 : PTE_D));
   // Done (copied, reused, or lost to another thread or to ENOMEM): ends
@@ -732,6 +737,7 @@ do_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
     err = set_pte(vma, va, pg, make_pte(pg, vma, write));
     if(err == 0 && !write)
       count_vm_event(ZERO_PAGE_MAP);
+    trace_map_page(vma, va);
     pg = err ? pg : 0;
   }
   release(&mm->page_table_lock);
@@ -782,6 +788,7 @@ do_fault(struct vm_area_struct *vma, uint64 va, int write)
   // out of the cache meanwhile (then the next fault finds the new state).
   if(pte && (*pte & PTE_V) == 0 && (PageAnon(pg) || pg->mapping == mapping)){
     err = set_pte(vma, va, pg, make_pte(pg, vma, writable) | (proof ? PTE_D : 0));
+    trace_map_page(vma, va);
     pg = err ? pg : 0;
   }
   release(&mm->page_table_lock);
@@ -814,6 +821,7 @@ __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags)
   struct mm_struct *mm = vma->vm_mm;
   int write = (flags & FAULT_FLAG_WRITE) != 0, err;
 
+  trace_mm_fault(vma, va, flags);
   va = PGROUNDDOWN(va);
   acquire(&mm->page_table_lock);
   pte_t *pte = walk(mm->pgd, va, 0);
@@ -856,6 +864,7 @@ handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause)
                                      (scause == EXC_STORE_PAGE_FAULT ? FAULT_FLAG_WRITE : 0));
   if(err == VM_FAULT_RETRY)
     return 0;   // mmap_lock is dropped already
+  trace_mm_fault_error(va, scause == EXC_STORE_PAGE_FAULT ? FAULT_FLAG_WRITE : 0, err);
   mmap_read_unlock(mm);
   return err;
 }

@@ -20,6 +20,14 @@
 #define VM_SOFTDIRTY 0x8000000 // new since the last clear_refs: all soft-dirty
 #define VM_PROT_MASK (VM_READ | VM_WRITE | VM_EXEC)
 
+// A private region that may be written: a write fault there copies (or
+// reuses) the page instead of writing a shared one (Linux: is_cow_mapping).
+static inline int
+is_cow_mapping(uint vm_flags)
+{
+  return (vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
 // One region of an address space: pages with the same protection and the
 // same backing (anonymous memory, a file, a shared anonymous object).
 struct vm_area_struct {

@@ -43,6 +43,7 @@ end_page_writeback(struct page *pg)
 {
   acquire(&writeback_lock);
   ClearPageWriteback(pg);
+  trace_writeback(pg, 1);
   wakeup(pg);
   release(&writeback_lock);
   count_vm_event(PGWRITEBACK);
@@ -80,6 +81,7 @@ write_one_page(struct page *pg)
     ClearPageDirty(pg);
     page_mkclean(pg);
     SetPageWriteback(pg);
+    trace_writeback(pg, 0);
     started = 1;
     uint off = pg->index * PGSIZE;
     uint n = off < ip->size ? ip->size - off : 0;   // not past the end of the file

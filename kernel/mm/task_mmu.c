@@ -188,14 +188,6 @@ task_pageinfo(int pid, uint64 va, int npages, uint64 uout)
 // A read-only PTE faults on the next write anyway: clear_refs cleans it
 // like any other.
 
-// A private region that may be written: a write fault there copies (or
-// reuses) the page instead of writing a shared one.
-static int
-is_cow_mapping(uint vm_flags)
-{
-  return (vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
-}
-
 // May a device be writing the page of this writable PTE? has_pinned first:
 // it spares the pin count of every page of a process that never pinned,
 // but it says nothing about this page.
@@ -217,6 +209,7 @@ clear_soft_dirty_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *ar
   *pte &= ~(PTE_SOFT_DIRTY | PTE_W);
   if((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
     *pte |= PTE_COW;   // the next write resolves in do_wp_page (reusing the page)
+  trace_clear_refs_wp(va, *pte);
 }
 
 int
@@ -243,6 +236,7 @@ task_clear_refs(int pid, int mode)
     mmap_read_lock(mm);
   uint64 faults = race_wp_faults();
   __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
+  trace_tlb_flush_deferred(mm, 0);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next){
     __atomic_fetch_and(&vma->vm_flags, ~VM_SOFTDIRTY, __ATOMIC_SEQ_CST);
     walk_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte, 0);
@@ -251,6 +245,7 @@ task_clear_refs(int pid, int mode)
     race_clear_refs(faults);   // stale_tlb's window (race.c)
   flush_tlb_range(mm, 0, MAXVA);
   __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
+  trace_tlb_flush_deferred(mm, 1);
   if(exclusive)
     mmap_write_unlock(mm);
   else

@@ -31,6 +31,7 @@ flush_tlb_range(struct mm_struct *mm, uint64 start, uint64 end)
   else
     for(uint64 va = start; va < end; va += PGSIZE)
       sfence_vma_page(va);
+  trace_tlb_flush_local(start, end);
   // Order the PTE stores before reading which cpus use mm: a cpu that
   // starts using it after this read flushes its TLB as it does so.
   uint64 others = __atomic_load_n(&mm->cpumask, __ATOMIC_SEQ_CST) & ~(1UL << me);
@@ -39,6 +40,7 @@ flush_tlb_range(struct mm_struct *mm, uint64 start, uint64 end)
     if(others & (1UL << c)){
       sbi_remote_sfence_vma(c, start, end - start);
       count_vm_event(TLB_SHOOTDOWN);
+      trace_tlb_flush_remote(c, start, end);
     }
   }
 }

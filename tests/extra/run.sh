@@ -1,6 +1,7 @@
 #!/bin/sh
 # make EXTRA with a program from elsewhere (tests/extra/mitstyle.c): it
-# must build despite its warnings, land in fs.img and run. In a copy of
+# must build despite its warnings, land in fs.img and run; so must a
+# program that make XV6=dir takes from an MIT xv6 tree. In a copy of
 # the tree, so that this tree's fs.img stays as it is. Prints ok/FAIL lines.
 cd "$(dirname "$0")/../.." || exit 2
 TMP=$(mktemp -d) || exit 2
@@ -28,9 +29,13 @@ if make -C "$TMP" -s EXTRA="$TMP/b/mitstyle.c" fs.img >"$TMP/build2.log" 2>&1; t
 else
   echo "FAIL extra-stale-deps"; sed 's/^/    /' "$TMP/build2.log" | tail -5
 fi
-make -C "$TMP" -s EXTRA=tests/extra/mitstyle.c fs.img >/dev/null 2>&1
+# make bench XV6=dir: dir's user/usertests.c becomes xv6usertests, next to
+# cowpin's usertests and to what EXTRA names.
+mkdir -p "$TMP/xv6/user"
+cp tests/extra/mitstyle.c "$TMP/xv6/user/usertests.c"
+make -C "$TMP" -s EXTRA=tests/extra/mitstyle.c XV6="$TMP/xv6" fs.img >/dev/null 2>&1
 if python3 tools/qemu.py --fs "$TMP/fs.img" --timeout 30 --log "$TMP/qemu.log" mitstyle \
-     >/dev/null 2>&1 && grep -q "^mitstyle: OK" "$TMP/qemu.log"; then
+     xv6usertests >/dev/null 2>&1 && [ "$(grep -c "^mitstyle: OK" "$TMP/qemu.log")" = 2 ]; then
   echo "ok extra-runs"
 else
   echo "FAIL extra-runs"; tail -5 "$TMP/qemu.log" | sed 's/^/    /'
