@@ -821,7 +821,7 @@ __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags)
   struct mm_struct *mm = vma->vm_mm;
   int write = (flags & FAULT_FLAG_WRITE) != 0, err;
 
-  trace_mm_fault(vma, va, flags);
+  trace_mm_fault(vma, va, flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE));   // the access, as trace shows it
   va = PGROUNDDOWN(va);
   acquire(&mm->page_table_lock);
   pte_t *pte = walk(mm->pgd, va, 0);
