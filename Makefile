@@ -41,6 +41,7 @@ KOBJS = \
   $K/mm/gup.o \
   $K/mm/vmstat.o \
   $K/mm/task_mmu.o \
+  $K/mm/userfaultfd.o \
   $K/proc.o \
   $K/swtch.o \
   $K/kernelvec.o \
@@ -174,6 +175,10 @@ _%: %.o $(ULIB) $(ULIBA) $U/user.ld
 	$(OBJDUMP) -S $*.debug > $*.asm
 	$(OBJCOPY) --strip-debug $*.debug $@
 
+# stale_tlb under another name shows the race through userfaultfd.
+$U/_uffd_wp_tlb: $U/_stale_tlb
+	cp $< $@
+
 UPROGS = \
   $U/_cat \
   $U/_echo \
@@ -224,7 +229,10 @@ UPROGS = \
   $U/_crashwork \
   $U/_trace \
   $U/_tracetest \
-  $U/_kchecktest
+  $U/_kchecktest \
+  $U/_uffdtest \
+  $U/_uffd_wp_gup \
+  $U/_uffd_wp_tlb
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not

@@ -45,6 +45,7 @@ int             fileread(struct file*, uint64, int n);
 int             filestat(struct file*, uint64 addr);
 int             filewrite(struct file*, uint64, int n);
 int             filelseek(struct file*, int, int);
+int             fileioctl(struct file*, uint, uint64);
 
 // pinfd.c
 struct pinned;

@@ -5,6 +5,7 @@
 #define O_CREATE  0x200
 #define O_TRUNC   0x400
 #define O_DIRECT  0x4000   // Linux's value: read/write go straight to the disk
+#define O_NONBLOCK 0x800   // Linux's value; only userfaultfd() takes it
 
 // lseek's whence
 #define SEEK_SET  0

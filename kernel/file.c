@@ -74,6 +74,8 @@ fileclose(struct file *f)
     pipeclose(ff.pipe, ff.writable);
   } else if(ff.type == FD_PIN){
     pin_release(ff.pin);
+  } else if(ff.type == FD_UFFD){
+    userfaultfd_release(ff.uffd);
   } else if(ff.type == FD_INODE || ff.type == FD_DEVICE){
     // Dirty page-cache pages go to the disk before the last reference to
     // the inode can drop them: pages dirtied through a private mapping by
@@ -224,6 +226,8 @@ fileread(struct file *f, uint64 addr, int n)
   case FD_INODE:
   case FD_PIN:
     return pos_rw(f, addr, n, 0);
+  case FD_UFFD:
+    return userfaultfd_read(f->uffd, addr, n);
   default:
     panic("fileread");
   }
@@ -244,9 +248,22 @@ filewrite(struct file *f, uint64 addr, int n)
   case FD_INODE:
   case FD_PIN:
     return pos_rw(f, addr, n, 1);
+  case FD_UFFD:
+    return -EINVAL;   // Linux's answer: it has no write
   default:
     panic("filewrite");
   }
+}
+
+// ioctl(fd, cmd, arg): a command for the object behind the file. Only a
+// userfaultfd has any; other files say ENOTTY, as Linux's do for a
+// command they do not know.
+int
+fileioctl(struct file *f, uint cmd, uint64 arg)
+{
+  if(f->type == FD_UFFD)
+    return userfaultfd_ioctl(f->uffd, cmd, arg);
+  return -ENOTTY;
 }
 
 // lseek(fd, off, whence): a new offset in a file (not past its end: xv6

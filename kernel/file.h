@@ -3,7 +3,7 @@
 
 // Set when the file is opened and fixed after, unless said otherwise.
 struct file {
-  enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE, FD_PIN } type;
+  enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE, FD_PIN, FD_UFFD } type;
   int ref; // reference count; ftable.lock
   char readable;
   char writable;
@@ -11,6 +11,7 @@ struct file {
   struct pipe *pipe; // FD_PIPE
   struct inode *ip;  // FD_INODE and FD_DEVICE
   struct pinned *pin; // FD_PIN: pinned user memory (pinfd.c)
+  struct userfaultfd_ctx *uffd; // FD_UFFD (mm/userfaultfd.c)
   // Linux's f_pos_lock: held across a whole read, write or lseek of a file
   // with an offset, so that threads and forked processes sharing this
   // file move the offset atomically with the transfer.

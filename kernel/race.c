@@ -159,10 +159,11 @@ race_wp_fault_done(void)
   __atomic_add_fetch(&wp_faults, 1, __ATOMIC_SEQ_CST);
 }
 
-// stale_tlb's window in clear_refs, between write-protecting and the
-// deferred flush: until a write fault has run its course in it (a copy it
-// made is mapped by then), or three times wp_page_copy's window. faults:
-// race_wp_faults() when the write-protect began.
+// stale_tlb's window in clear_refs, and uffd_wp_tlb's in
+// UFFDIO_WRITEPROTECT (change_protection), between write-protecting and
+// the deferred flush: until a write fault has run its course in it (a copy
+// it made is mapped by then), or three times wp_page_copy's window.
+// faults: race_wp_faults() when the write-protect began.
 uint64
 race_wp_faults(void)
 {

@@ -98,6 +98,15 @@ typedef uint64 *pagetable_t; // 512 PTEs, a kernel virtual address
 // a copy-on-write fault (do_wp_page), not a protection error.
 #define PTE_COW (1L << 8)
 #define PTE_SOFT_DIRTY (1L << 9)   // RSW: written since the last clear_refs
+// The userfaultfd write-protect bit (Linux: _PAGE_UFFD_WP), a software bit
+// on a read-only PTE: a write must go to the monitor. RSW has no third
+// bit, and Linux's choice on RISC-V, bit 60 of Svrsw60t59b, faults on
+// harts without that extension (QEMU 7.2, the U74). So it borrows G:
+// cowpin gives every address space ASID 0 and every sfence.vma (local,
+// or SBI's remote one) flushes all address spaces, global entries
+// included, and a hart flushes its whole TLB whenever it loads a page
+// table (switch_mm). No hart can keep a "global" user entry past a flush.
+#define PTE_UFFD_WP PTE_G
 
 // shift a physical address to the right place for a PTE.
 #define PA2PTE(pa) ((((uint64)pa) >> 12) << 10)

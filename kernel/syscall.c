@@ -111,6 +111,8 @@ extern uint64 sys_memwrite(void);
 extern uint64 sys_failinject(void);
 extern uint64 sys_trace_ctl(void);
 extern uint64 sys_trace_read(void);
+extern uint64 sys_userfaultfd(void);
+extern uint64 sys_ioctl(void);
 extern uint64 sys_kcheck(void);
 
 static uint64 (*syscalls[])(void) = {
@@ -159,6 +161,8 @@ static uint64 (*syscalls[])(void) = {
 [SYS_failinject] sys_failinject,
 [SYS_trace_ctl] sys_trace_ctl,
 [SYS_trace_read] sys_trace_read,
+[SYS_userfaultfd] sys_userfaultfd,
+[SYS_ioctl]   sys_ioctl,
 [SYS_kcheck]  sys_kcheck,
 };
 

@@ -47,4 +47,6 @@
 #define SYS_failinject 43
 #define SYS_trace_ctl  44
 #define SYS_trace_read 45
+#define SYS_userfaultfd 46
+#define SYS_ioctl    47
 #define SYS_kcheck   48

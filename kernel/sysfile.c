@@ -620,6 +620,22 @@ sys_lseek(void)
   return err;
 }
 
+// ioctl(fd, cmd, arg): see fileioctl.
+uint64
+sys_ioctl(void)
+{
+  struct file *f;
+  int cmd, err;
+  uint64 arg;
+  argint(1, &cmd);
+  argaddr(2, &arg);
+  if((err = argfd(0, &f)) < 0)
+    return err;
+  err = fileioctl(f, cmd, arg);
+  fileclose(f);
+  return err;
+}
+
 // pin_user_pages(addr, len, flags): see pinfd.c.
 uint64
 sys_pin_user_pages(void)

@@ -12,7 +12,8 @@ struct vma_info {
 
 struct page_info {
   uint64 va;
-  uint64 pte;           // the raw PTE (0 if none): V R W X U G A D, bit 8 COW
+  uint64 pte;           // the raw PTE (0 if none): V R W X U G A D, bit 8 COW;
+                        // G is the uffd-wp bit (PTE_UFFD_WP)
   uint64 pfn;           // physical frame number, if present
   int refcount;         // page_count()
   int mapcount;         // page_mapcount(): PTEs mapping the frame
@@ -37,5 +38,6 @@ struct page_info {
 #define PM_PFN(e)        ((e) & ((1UL << 55) - 1))
 #define PM_SOFT_DIRTY    (1UL << 55)   // written since clear_refs (or a new mapping)
 #define PM_MMAP_EXCLUSIVE (1UL << 56)  // mapped by one PTE only
+#define PM_UFFD_WP       (1UL << 57)   // write-protected by userfaultfd (the PTE's uffd-wp bit)
 #define PM_FILE          (1UL << 61)   // a file page or shared anonymous memory (page cache)
 #define PM_PRESENT       (1UL << 63)

@@ -74,7 +74,26 @@ def bugs():
     return out
 
 
+@functools.lru_cache(maxsize=None)   # H does not change
+def since():
+    """{reproducer: index of the first era that has what it uses}: a
+    reproducer's 'since' (the era whose Linux brought the feature it needs,
+    userfaultfd-wp for instance), else 0. Earlier columns are n/a."""
+    names = [n for n, _, _ in eras()]
+    out = {}
+    for r in H["reproducers"]:
+        if r.get("since", names[0]) not in names:
+            raise ValueError("reproducer %s: no era %s" % (r["name"], r["since"]))
+        out[r["name"]] = names.index(r.get("since", names[0]))
+    return out
+
+
 def verdict(repro, column):
+    """BUG, ok, or n/a for a column (an era, or a step "ERA+knob=v") before
+    the era the reproducer needs."""
+    names = [n for n, _, _ in eras()]
+    if names.index(column.split("+")[0]) < since()[repro]:
+        return "n/a"
     return "BUG" if column in bugs()[repro] else "ok"
 
 
@@ -92,7 +111,8 @@ def c_source():
         lines.append("  { %s, %s, { %s } }," % (q(n), q(what), ", ".join(str(v[k]) for k in KNOBS)))
     lines += ["};", "int neras = sizeof(eras) / sizeof(eras[0]);", "",
               "char *repro_names[] = {"] + ["  %s," % q(r) for r in REPROS] + \
-             ["};", "int nrepros = sizeof(repro_names) / sizeof(repro_names[0]);", ""]
+             ["};", "int nrepros = sizeof(repro_names) / sizeof(repro_names[0]);", "",
+              "int repro_since[] = { %s };" % ", ".join(str(since()[r]) for r in REPROS), ""]
     return "\n".join(lines)
 
 
@@ -196,9 +216,10 @@ def check():
                     "last era: %s" % last))
     try:
         bugs()
-        results.append((True, "history: every bug column exists", ""))
+        since()
+        results.append((True, "history: every bug column and since era exists", ""))
     except ValueError as e:
-        results.append((False, "history: every bug column exists", str(e)))
+        results.append((False, "history: every bug column and since era exists", str(e)))
     unsourced = [x["name"] for x in H["eras"] + H["reproducers"]
                  if not any(s.startswith("http") for s in x.get("sources", []))]
     results.append((not unsourced, "history: every era and reproducer has a public source",

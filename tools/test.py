@@ -152,8 +152,8 @@ POWER_CYCLE = qemu.POWER_CYCLE   # in a session's commands
 
 # The saga's columns (the eras, then the one-knob steps between eras that
 # change several knobs) and where each reproducer shows its bug (saga
-# prints BUG there, ok everywhere else): docs/history.json, the history's
-# one home.
+# prints BUG there, n/a before the era that has what it needs, ok
+# everywhere else): docs/history.json, the history's one home.
 SAGA_COLUMNS = [name for name, _ in history.columns()]
 SAGA_BUGS = history.bugs()
 
@@ -162,11 +162,11 @@ def parse_saga(text):
     """saga prints `saga NAME COLUMN BUG|ok|??` per run.  Each reproducer is
     one test: it passes if its verdicts in all columns are the history's."""
     got = {}
-    for m in re.finditer(r"^saga (\w+) (\S+) (BUG|ok|\?\?)\s*$", text, re.M):
+    for m in re.finditer(r"^saga (\w+) (\S+) (BUG|ok|n/a|\?\?)\s*$", text, re.M):
         got.setdefault(m.group(1), {})[m.group(2)] = m.group(3)
     results = []
-    for name, bug_cols in SAGA_BUGS.items():
-        want = {col: "BUG" if col in bug_cols else "ok" for col in SAGA_COLUMNS}
+    for name in SAGA_BUGS:
+        want = {col: history.verdict(name, col) for col in SAGA_COLUMNS}
         have = got.get(name, {})
         wrong = ["%s: %s, want %s" % (col, have.get(col, "missing"), want[col])
                  for col in SAGA_COLUMNS if have.get(col) != want[col]]
@@ -231,7 +231,7 @@ SESSIONS = [
                 parser=parse_checked, finished="ALL TESTS PASSED"),
     SessionSpec("mm-4cpu", cpus=4, modern=True,
                 commands=["cowtest", "threadtest", "pintest", "softdirtytest", "splicetest",
-                          "vmmap"], timeout=600,
+                          "uffdtest", "vmmap"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # mmaptest, then data written through a shared mapping and msync'd must
     # survive pulling the plug; O_DIRECT; fsck checks the disk after.

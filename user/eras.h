@@ -16,6 +16,7 @@ extern struct era eras[];
 extern int neras;
 extern char *repro_names[];   // the saga's reproducers, in its order
 extern int nrepros;
+extern int repro_since[];     // each one's first era (index in eras): n/a before
 
 // Set every era knob to era e's value. 0, or -1 (a knob was refused).
 int set_era(struct era *e);

@@ -1,6 +1,6 @@
-// gup_softdirty: a real effect of 5.8's "GUP breaks COW", standing in
-// for the breakage that got it reverted (userfaultfd-wp and strace on DAX,
-// which cowpin lacks). After clear_refs, a read-only GUP (vmsplice) of a
+// gup_softdirty: a real effect of 5.8's "GUP breaks COW", beside the
+// breakage that got it reverted (userfaultfd-wp: uffd_wp_gup; strace on
+// DAX, which cowpin lacks). After clear_refs, a read-only GUP (vmsplice) of a
 // page that nobody writes makes the page soft-dirty (and writable),
 // because the GUP took a write fault: a soft-dirty tracker (CRIU) sees a
 // write that never was.

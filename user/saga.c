@@ -18,13 +18,15 @@
 struct column {
   char name[48];
   struct era era;
+  int base;   // the era it is, or steps from (an index in eras)
 };
 static struct column cols[MAXCOLS];
 static int ncols, nsteps;
 static int selected[NREPRO];
 static char verdict[NREPRO][MAXCOLS];
 
-// Run a reproducer; its verdict: 'B' (BUG), 'o' (OK) or '?' (anything else).
+// Run a reproducer; its verdict: 'B' (BUG), 'o' (OK) or '?' (anything
+// else). 'n' (n/a) is for a column before the era the reproducer needs.
 static char
 run(char *name)
 {
@@ -62,7 +64,7 @@ run(char *name)
 static char *
 word(char v)
 {
-  return v == 'B' ? "BUG" : v == 'o' ? "ok" : "??";
+  return v == 'B' ? "BUG" : v == 'o' ? "ok" : v == 'n' ? "n/a" : "??";
 }
 
 // The columns: the eras, then the one-knob steps between eras that differ
@@ -73,6 +75,7 @@ make_columns(void)
 {
   for(int e = 0; e < neras; e++){
     strcpy(cols[ncols].name, eras[e].name);
+    cols[ncols].base = e;
     cols[ncols++].era = eras[e];
   }
   for(int e = 0; e + 1 < neras; e++){
@@ -84,6 +87,7 @@ make_columns(void)
         continue;
       struct column *c = &cols[ncols++];
       c->era = eras[e];
+      c->base = e;
       c->era.v[k] = eras[e + 1].v[k];
       snprintf(c->name, sizeof(c->name), "%s+%s=%d", eras[e].name, knob_names[k], c->era.v[k]);
       nsteps++;
@@ -136,7 +140,7 @@ main(int argc, char *argv[])
     for(int r = 0; r < nrepros; r++){
       if(!selected[r])
         continue;
-      verdict[r][c] = run(repro_names[r]);
+      verdict[r][c] = cols[c].base < repro_since[r] ? 'n' : run(repro_names[r]);
       printf("saga %s %s %s\n", repro_names[r], cols[c].name, word(verdict[r][c]));
     }
   }

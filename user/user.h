@@ -72,6 +72,8 @@ int failinject(int which, const struct fault_config *cfg);
 struct trace_entry;
 int trace_ctl(int op, uint64 arg);
 int trace_read(int cpu, struct trace_entry *buf, int n);
+int userfaultfd(int flags);
+int ioctl(int fd, uint cmd, void *arg);
 int kcheck(int op, int arg);
 // thread.c: a thread running fn(arg) on stack[0..size); when fn returns,
 // the thread exits with fn's result. Returns its id, or -1.

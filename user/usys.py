@@ -60,6 +60,8 @@ CALLS = [
     ("failinject", "SYS_failinject"),
     ("trace_ctl", "SYS_trace_ctl"),
     ("trace_read", "SYS_trace_read"),
+    ("userfaultfd", "SYS_userfaultfd"),
+    ("ioctl", "SYS_ioctl"),
     ("kcheck", "SYS_kcheck"),
 ]
 

@@ -9,10 +9,11 @@
 
 #define MAXVMAS 32
 
+// The PTE's bits; G is userfaultfd's write-protect bit (PTE_UFFD_WP).
 static char *
 bits(uint64 pte, char *buf)
 {
-  static char names[] = "VRWXUGAD";
+  static char names[] = "VRWXUwAD";
   for(int i = 0; i < 8; i++)
     buf[i] = (pte >> i) & 1 ? names[i] : '-';
   buf[8] = pte & PTE_COW ? 'C' : '-';
@@ -73,7 +74,7 @@ main(int argc, char *argv[])
     fprintf(2, "vmmap: %d: %s\n", pid, strerror(errno));
     exit(1);
   }
-  printf("pid %d: %d region%s; pte bits V R W X U G A D, C = copy-on-write\n",
+  printf("pid %d: %d region%s; pte bits V R W X U w A D (w: uffd-wp, kept in G), C = copy-on-write\n",
          pid ? pid : getpid(), n, n == 1 ? "" : "s");
   for(int i = 0; i < n; i++){
     printf("%p-%p %c%c%c %s%s %s", (void *)v[i].start, (void *)v[i].end,

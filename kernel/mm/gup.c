@@ -166,17 +166,29 @@ follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
   return pg;
 }
 
+// The region of va, in *vma, if GUP with flags may use it: 0 or -EFAULT.
+static int
+gup_vma(struct mm_struct *mm, uint64 va, int flags, struct vm_area_struct **vma)
+{
+  *vma = find_vma(mm, va);
+  return (*vma == 0 || va < (*vma)->vm_start) ? -EFAULT : check_vma_flags(*vma, flags);
+}
+
 // The slow path: mmap_lock held for reading. Fills pages[0..npages) for
 // the pages from start, faulting them in as needed. Returns npages, or a
-// negative errno with nothing held.
+// negative errno with nothing held. With FOLL_UNLOCKABLE a fault on a
+// userfaultfd range waits for the monitor, dropping mmap_lock meanwhile
+// (Linux: the caller passed `locked'); without it, such a fault fails
+// with EFAULT (access_remote_vm, as Linux's /proc/PID/mem).
 int
 __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages)
 {
   int iflags = flags;
+  int retry = (flags & FOLL_UNLOCKABLE) ? FAULT_FLAG_ALLOW_RETRY : 0;
   for(int i = 0; i < npages; i++){
     uint64 va = start + (uint64)i * PGSIZE;
-    struct vm_area_struct *vma = find_vma(mm, va);
-    int err = (vma == 0 || va < vma->vm_start) ? -EFAULT : check_vma_flags(vma, flags);
+    struct vm_area_struct *vma;
+    int err = gup_vma(mm, va, flags, &vma);
     int delayed = 0;
     while(err == 0){
       // A fault that does not make the PTE allow the access would loop
@@ -195,7 +207,12 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
         put_page(pages[i]);
       } else if(pages[i])
         break;
-      else if((err = __handle_mm_fault(vma, va, fault)) == 0 && (flags & FOLL_FORCE) &&
+      else if((err = __handle_mm_fault(vma, va, fault | retry)) == VM_FAULT_RETRY){
+        // It waited for userfaultfd's monitor without mmap_lock: the
+        // region may have changed or gone meanwhile.
+        mmap_read_lock(mm);
+        err = gup_vma(mm, va, flags, &vma);
+      } else if(err == 0 && (flags & FOLL_FORCE) &&
               (fault & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_WRITE)){
         // The COW fault is done; the retry must still find the copy.
         if(knob(K_FOLL_COW) == 0)
@@ -233,7 +250,7 @@ static int
 gup_locked(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages)
 {
   mmap_read_lock(mm);
-  int r = __get_user_pages(mm, start, npages, flags, pages);
+  int r = __get_user_pages(mm, start, npages, flags | FOLL_UNLOCKABLE, pages);
   mmap_read_unlock(mm);
   return r;
 }

@@ -218,7 +218,7 @@ uvmcreate(void)
 
 // A new anonymous page, exclusive to the one PTE that will map it:
 // zeroed, unless the caller is about to overwrite all of it (a copy).
-static struct page*
+struct page*
 alloc_anon_page(int zero)
 {
   struct page *pg = __alloc_page(zero);
@@ -308,6 +308,26 @@ populate_range(struct vm_area_struct *vma, uint64 start, uint64 end)
   return 0;
 }
 
+// UFFDIO_COPY and UFFDIO_ZEROPAGE (userfaultfd.c): map pg, a new
+// anonymous page or the zero page, at va, whose PTE must be empty: the
+// monitor fills in a missing page. A copy is writable if the region is,
+// unless wp (UFFDIO_COPY_MODE_WP) maps it read-only and uffd-wp. The PTE
+// takes over the caller's reference. 0, -EEXIST if a page is there, or
+// -ENOMEM. mmap_lock held for reading.
+int
+mfill_atomic_install_pte(struct vm_area_struct *vma, uint64 va, struct page *pg, int wp)
+{
+  struct mm_struct *mm = vma->vm_mm;
+  int write = !wp && pg != zero_page && (vma->vm_flags & VM_WRITE);
+  acquire(&mm->page_table_lock);
+  pte_t *pte = walk(mm->pgd, va, 1);
+  int err = pte == 0 ? -ENOMEM : (*pte & PTE_V) ? -EEXIST : 0;
+  if(err == 0)
+    install_pte(mm, va, pte, pg, make_pte(pg, vma, write) | (wp ? PTE_UFFD_WP : 0));
+  release(&mm->page_table_lock);
+  return err;
+}
+
 // Call fn on every present PTE of [start, end) in vma, with the
 // page_table_lock held. Page-table pages that do not exist are skipped
 // 2 MiB at a time: a lazily grown heap can be huge and mostly untouched.
@@ -367,21 +387,38 @@ unmap_vmas(struct mm_struct *mm)
 }
 
 // New protection for a mapped page: vma's current flags. Writable stays
-// writable only if it was (a COW or clean shared page must still fault).
+// writable only if it was (a COW or clean shared page must still fault),
+// and only for mprotect: userfaultfd's write-protect and un-protect
+// (MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE) map every page read-only, as
+// Linux's pte_modify with the region's private protection did until 6.0
+// (a writable page too: the next write reuses it in do_wp_page). The
+// uffd-wp bit stays unless one of them changes it.
 static void
 change_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 {
-  int write = (*pte & PTE_W) && (vma->vm_flags & VM_WRITE);
-  *pte = make_pte(pte_page(*pte), vma, write) | (*pte & (PTE_D | PTE_SOFT_DIRTY));
+  int cp_flags = *(int *)arg;
+  int write = (*pte & PTE_W) && (vma->vm_flags & VM_WRITE) && cp_flags == 0;
+  pte_t uffd_wp = (cp_flags & MM_CP_UFFD_WP) ? PTE_UFFD_WP :
+                  (cp_flags & MM_CP_UFFD_WP_RESOLVE) ? 0 : (*pte & PTE_UFFD_WP);
+  *pte = make_pte(pte_page(*pte), vma, write) | (*pte & (PTE_D | PTE_SOFT_DIRTY)) | uffd_wp;
 }
 
-// mprotect: make the PTEs of [start, end) follow vma->vm_flags, then
-// flush every hart that may cache the old ones.
+// mprotect (cp_flags 0) and UFFDIO_WRITEPROTECT: make the PTEs of
+// [start, end) follow vma->vm_flags, then flush every hart that may cache
+// the old ones. Until then mm says a flush is pending: UFFDIO_WRITEPROTECT
+// holds mmap_lock only for reading, so write faults run meanwhile, and
+// other harts may still write through stale writable TLB entries.
 void
-change_protection(struct vm_area_struct *vma, uint64 start, uint64 end)
+change_protection(struct vm_area_struct *vma, uint64 start, uint64 end, int cp_flags)
 {
-  walk_range(vma, start, end, change_pte, 0);
-  flush_tlb_range(vma->vm_mm, start, end);
+  struct mm_struct *mm = vma->vm_mm;
+  uint64 faults = race_wp_faults();
+  __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
+  walk_range(vma, start, end, change_pte, &cp_flags);
+  if(cp_flags)   // userfaultfd's: write faults run meanwhile
+    race_clear_refs(faults);   // uffd_wp_tlb's window (race.c)
+  flush_tlb_range(mm, start, end);
+  __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
 }
 
 // Free the page-table pages below pagetable; the leaves must be gone.
@@ -476,7 +513,9 @@ copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, 
   if(PageAnon(pg))
     ClearPageAnonExclusive(pg);
   get_page(pg);
-  *val = *pte;
+  // The child's region is not registered (dup_userfaultfd): its PTE
+  // forgets the uffd-wp bit, as Linux's does without UFFD_FEATURE_EVENT_FORK.
+  *val = (dst->vm_flags & VM_UFFD_WP) ? *pte : (*pte & ~PTE_UFFD_WP);
   trace_fork_share(va, *pte);
   return 0;
 }
@@ -614,7 +653,10 @@ wp_page_copy(struct vm_area_struct *vma, uint64 va, pte_t *pte, int mode)
   int err = new ? 0 : -ENOMEM;
   if(new && *pte == orig){
     page_add_rmap(new);
-    *pte = make_pte(new, vma, mode == PTE_W) | (mode == PTE_D ? PTE_D : 0);
+    // An unshared copy stays write-protected for userfaultfd, as the
+    // page it replaces was.
+    *pte = make_pte(new, vma, mode == PTE_W) | (mode == PTE_D ? PTE_D : 0) |
+           (mode == 0 ? (orig & PTE_UFFD_WP) : 0);
     flush_tlb_range(mm, va, va + PGSIZE);
     page_remove_rmap(old);
     put_page(old);   // the PTE's reference
@@ -773,17 +815,22 @@ access_flags(uint64 scause)
 // Resolve a fault at va in vma (mmap_lock held; the caller has checked
 // that the region allows the access). flags: FAULT_FLAG_WRITE for a
 // write, FAULT_FLAG_UNSHARE for a read-only pin that needs a page of its
-// own (gup.c). Returns 0 if the access may be retried, or a negative errno.
+// own (gup.c), FAULT_FLAG_ALLOW_RETRY if the fault may drop mmap_lock to
+// wait for a userfaultfd monitor, FAULT_FLAG_USER in user mode. Returns 0
+// if the access may be retried, VM_FAULT_RETRY if it may be retried but
+// mmap_lock was dropped, or a negative errno.
 int
 __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags)
 {
   struct mm_struct *mm = vma->vm_mm;
   int write = (flags & FAULT_FLAG_WRITE) != 0, err;
 
-  trace_mm_fault(vma, va, flags);
+  trace_mm_fault(vma, va, flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE));   // the access, as trace shows it
   va = PGROUNDDOWN(va);
   acquire(&mm->page_table_lock);
   pte_t *pte = walk(mm->pgd, va, 0);
+  if(handle_userfault(vma, va, pte, flags, &err))
+    return err;   // the monitor's (userfaultfd.c); page_table_lock was released
   if(pte && (*pte & PTE_V)){
     if((write && (*pte & PTE_W) == 0) || (flags & FAULT_FLAG_UNSHARE))
       err = (vma->vm_flags & VM_SHARED) ? (write ? do_shared_wp(vma, va, pte) : 0)
@@ -817,7 +864,10 @@ handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause)
   mmap_read_lock(mm);
   struct vm_area_struct *vma = find_vma(mm, va);
   if(vma && va >= vma->vm_start && (vma->vm_flags & access_flags(scause)))
-    err = __handle_mm_fault(vma, va, scause == EXC_STORE_PAGE_FAULT ? FAULT_FLAG_WRITE : 0);
+    err = __handle_mm_fault(vma, va, FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY |
+                                     (scause == EXC_STORE_PAGE_FAULT ? FAULT_FLAG_WRITE : 0));
+  if(err == VM_FAULT_RETRY)
+    return 0;   // mmap_lock is dropped already
   trace_mm_fault_error(va, scause == EXC_STORE_PAGE_FAULT ? FAULT_FLAG_WRITE : 0, err);
   mmap_read_unlock(mm);
   return err;
@@ -870,8 +920,12 @@ user_addr(pagetable_t pagetable, struct mm_struct *mm, uint64 va, int write)
       release(&mm->page_table_lock);
     struct vm_area_struct *vma = mm ? find_vma(mm, va) : 0;
     if(vma == 0 || va < vma->vm_start ||
-       !(vma->vm_flags & access_flags(write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT)) ||
-       __handle_mm_fault(vma, va, write ? FAULT_FLAG_WRITE : 0) != 0)
+       !(vma->vm_flags & access_flags(write ? EXC_STORE_PAGE_FAULT : EXC_LOAD_PAGE_FAULT)))
+      return 0;
+    int err = __handle_mm_fault(vma, va, FAULT_FLAG_ALLOW_RETRY | (write ? FAULT_FLAG_WRITE : 0));
+    if(err == VM_FAULT_RETRY)
+      mmap_read_lock(mm);   // it waited for userfaultfd's monitor without the lock
+    else if(err)
       return 0;
   }
   return 0;

@@ -137,7 +137,9 @@ pagetable_t uvmcreate(void);
 int populate_range(struct vm_area_struct *vma, uint64 start, uint64 end);
 void zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end);
 void unmap_vmas(struct mm_struct *mm);
-void change_protection(struct vm_area_struct *vma, uint64 start, uint64 end);
+void change_protection(struct vm_area_struct *vma, uint64 start, uint64 end, int cp_flags);
+#define MM_CP_UFFD_WP         0x1   // change_protection: write-protect for userfaultfd
+#define MM_CP_UFFD_WP_RESOLVE 0x2   // ... un-protect
 void walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
                 void (*fn)(struct vm_area_struct *, uint64, pte_t *, void *), void *arg);
 int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
@@ -149,7 +151,12 @@ int copyinstr(pagetable_t, char *, uint64, uint64);
 int handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause);
 #define FAULT_FLAG_WRITE   0x1
 #define FAULT_FLAG_UNSHARE 0x2   // a read-only pin needs an exclusive page
+#define FAULT_FLAG_ALLOW_RETRY 0x4   // the fault may drop mmap_lock to wait (userfaultfd)
+#define FAULT_FLAG_USER    0x8   // taken in user mode
+#define VM_FAULT_RETRY     1     // mmap_lock was dropped: take it again, look up the region anew
 int __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags);
+struct page *alloc_anon_page(int zero);
+int mfill_atomic_install_pte(struct vm_area_struct *vma, uint64 va, struct page *pg, int wp);
 
 // mm/mmap.c: regions
 void vma_init(void);
@@ -161,6 +168,7 @@ int dup_mmap(struct mm_struct *dst, struct mm_struct *src);
 void exit_mmap(struct mm_struct *mm);
 int64 do_brk(struct mm_struct *mm, int64 incr, int populate);
 int vma_writeback(struct vm_area_struct *vma, uint64 start, uint64 end);
+int split_range(struct mm_struct *mm, uint64 start, uint64 end);
 
 // mm/filemap.c: the page cache
 void filemap_init(void);
@@ -182,6 +190,7 @@ struct address_space *shmem_alloc(void);
 #define FOLL_LONGTERM 0x100    // held indefinitely (a device), not for one I/O
 #define FOLL_PIN      0x40000  // a pin: counted in page->pincount
 #define FOLL_COW      0x4000   // GUP-internal (4.9-5.19): the COW fault was done
+#define FOLL_UNLOCKABLE 0x200000 // GUP-internal: a fault may drop mmap_lock (the caller took it)
 int get_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
 int pin_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
 int __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages);
@@ -189,6 +198,14 @@ void release_pages(struct page **pages, int n, int flags);
 void unpin_user_page(struct page *pg);
 int page_maybe_dma_pinned(struct page *pg);
 int access_remote_vm(struct mm_struct *mm, uint64 va, char *buf, int n, int write);
+
+// mm/userfaultfd.c: page faults handled by a user-space monitor
+struct userfaultfd_ctx;
+int handle_userfault(struct vm_area_struct *vma, uint64 va, pte_t *pte, int flags, int *err);
+void dup_userfaultfd(struct vm_area_struct *vma);
+void userfaultfd_release(struct userfaultfd_ctx *ctx);
+int userfaultfd_read(struct userfaultfd_ctx *ctx, uint64 addr, int n);
+int userfaultfd_ioctl(struct userfaultfd_ctx *ctx, uint cmd, uint64 arg);
 
 // mm/page-writeback.c
 void wait_on_page_writeback(struct page *pg);

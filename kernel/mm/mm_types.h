@@ -4,7 +4,8 @@
 #define MM_TYPES_H
 #include "../sleeplock.h"
 
-// vm_flags: the PROT_ bits, what mprotect may grant later, and advice.
+// vm_flags: the PROT_ bits, what mprotect may grant later, advice, and
+// userfaultfd's modes.
 // The values are Linux's.
 #define VM_READ      0x0001
 #define VM_WRITE     0x0002
@@ -13,6 +14,8 @@
 #define VM_MAYREAD   0x0010
 #define VM_MAYWRITE  0x0020
 #define VM_MAYEXEC   0x0040
+#define VM_UFFD_MISSING 0x0200 // userfaultfd: a fault on a missing page goes to the monitor
+#define VM_UFFD_WP   0x1000    // userfaultfd: a write to a uffd-wp PTE goes to the monitor
 #define VM_DONTCOPY  0x20000   // MADV_DONTFORK: fork leaves it out
 #define VM_SOFTDIRTY 0x8000000 // new since the last clear_refs: all soft-dirty
 #define VM_PROT_MASK (VM_READ | VM_WRITE | VM_EXEC)
@@ -37,6 +40,8 @@ struct vm_area_struct {
   struct mm_struct *vm_mm;
   struct vm_area_struct *vm_next;   // the mm's next region, by address
   struct vm_area_struct *shared_next; // next in vm_mapping->i_mmap
+  struct userfaultfd_ctx *vm_userfaultfd_ctx; // registered with it (VM_UFFD_*), or 0;
+                                    // set and cleared with mmap_lock held for writing
 };
 
 // An address space, shared by the threads of a process.

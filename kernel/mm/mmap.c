@@ -152,7 +152,7 @@ split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64 addr)
 
 // Split the regions around [start, end) so that each region is wholly in
 // or out of it. 0 or -ENOMEM.
-static int
+int
 split_range(struct mm_struct *mm, uint64 start, uint64 end)
 {
   struct vm_area_struct *vma = find_vma(mm, start);
@@ -430,7 +430,7 @@ static int
 mprotect_one(struct vm_area_struct *vma, uint64 start, uint64 end, int prot)
 {
   vma->vm_flags = (vma->vm_flags & ~VM_PROT_MASK) | prot;
-  change_protection(vma, start, end);
+  change_protection(vma, start, end, 0);
   return 0;
 }
 
@@ -549,6 +549,7 @@ dup_mmap(struct mm_struct *dst, struct mm_struct *src)
       err = -ENOMEM;
       break;
     }
+    dup_userfaultfd(new);
     vma_link(dst, new);
     err = copy_page_range(new, vma);
   }

@@ -270,6 +270,8 @@ pagemap_entry(struct mm_struct *mm, uint64 va)
   e |= PM_PRESENT | PM_PFN(PTE2PA(*pte) >> PGSHIFT);
   if(*pte & PTE_SOFT_DIRTY)
     e |= PM_SOFT_DIRTY;
+  if(*pte & PTE_UFFD_WP)
+    e |= PM_UFFD_WP;
   if(pg == zero_page)
     return e;   // not a page of anyone's (Linux: vm_normal_page is NULL)
   if(page_mapcount(pg) == 1)
