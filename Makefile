@@ -176,7 +176,8 @@ UPROGS = \
   $U/_fuzz \
   $U/_failtest \
   $U/_torture \
-  $U/_crashwork
+  $U/_crashwork \
+  $U/_thptest
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not

@@ -182,7 +182,7 @@ SESSIONS = [
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     SessionSpec("mm-4cpu", cpus=4, modern=True,
                 commands=["cowtest", "threadtest", "pintest", "softdirtytest", "splicetest",
-                          "vmmap"], timeout=600,
+                          "vmmap", "thptest"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # mmaptest, then data written through a shared mapping and msync'd must
     # survive pulling the plug; O_DIRECT; fsck checks the disk after.

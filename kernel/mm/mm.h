@@ -8,7 +8,9 @@ struct page {
   int _refcount;       // references: page tables, kernel users; 0 = free
   int _mapcount;       // number of PTEs mapping the frame
   int pincount;        // FOLL_PIN pins (later issues)
-  struct page *next;   // free list link while free; page-cache hash link
+  struct page *next;   // free list link while free (zone.lock); page-cache hash link
+  struct page *prev;   // free list back link while free (zone.lock)
+  uint order;          // a free block's first page: the block's order (zone.lock)
   struct address_space *mapping;   // page-cache pages: whose they are
   uint64 index;        // ... and which page of it
 };
@@ -22,6 +24,7 @@ enum pageflags {
   PG_writeback,        // being written to the disk
   PG_anon,             // anonymous memory (not the page cache)
   PG_anon_exclusive,   // mapped by exactly one process, which may write it
+  PG_buddy,            // the first page of a free block (page_alloc.c)
 };
 
 // TestPageX/SetPageX/ClearPageX for each flag, as Linux names them.
@@ -37,6 +40,7 @@ PAGEFLAG(Dirty, PG_dirty)
 PAGEFLAG(Writeback, PG_writeback)
 PAGEFLAG(Anon, PG_anon)
 PAGEFLAG(AnonExclusive, PG_anon_exclusive)
+PAGEFLAG(Buddy, PG_buddy)
 
 extern struct page *mem_map;   // indexed by pfn - min_pfn
 extern uint64 min_pfn, max_pfn;
@@ -106,13 +110,16 @@ struct mm_struct *get_task_mm(int pid);
 int task_memwrite(int pid, uint64 va, uint64 ubuf, int n);
 int task_pagemap(int pid, uint64 va, int npages, uint64 uout);
 
-// mm/page_alloc.c
+// mm/page_alloc.c: the buddy allocator
+#define MAX_ORDER 11                 // free blocks of 2^0 .. 2^10 frames (Linux's value)
+struct page *alloc_pages(int order, int zero);   // 2^order aligned frames, or 0
 struct page *alloc_page(void);       // a zeroed frame with refcount 1, or 0
 struct page *__alloc_page(int zero); // the same, cleared only if zero
 void put_page(struct page *pg);      // drop a reference; the last one frees
 void *kalloc(void);                  // page_address(alloc_page()), or 0
 void kfree(void *va);                // put_page(virt_to_page(va))
 uint64 nr_free_pages(void);
+uint64 buddy_info(uint64 nr_blocks[MAX_ORDER]);   // free frames; free blocks per order
 void free_boot_memory(struct fdt_machine *m, uint64 dtb_pa, uint64 boot_lo, uint64 boot_hi);
 
 // mm/memory.c: address spaces (struct mm_struct is in mm_types.h)
