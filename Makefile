@@ -27,6 +27,7 @@ KOBJS = \
   $K/mm/init.o \
   $K/mm/page_alloc.o \
   $K/mm/memory.o \
+  $K/mm/huge_memory.o \
   $K/mm/rmap.o \
   $K/mm/mmap.o \
   $K/mm/filemap.o \

@@ -138,6 +138,12 @@ alloc_pages(int order, int zero)
     p->flags = 0;
     p->_mapcount = 0;
     p->pincount = 0;
+    p->compound_head = i ? pg : 0;
+  }
+  if(order > 0){
+    pg->order = order;
+    pg->compound_mapcount = 0;
+    SetPageHead(pg);
   }
   pg->_refcount = 1;
   if(zero)
@@ -157,14 +163,33 @@ alloc_page(void)
   return __alloc_page(1);
 }
 
+// The last reference to a compound page is gone: its pages become plain
+// frames again, and the block goes back whole (Linux: free_compound_page).
+static void
+free_compound_page(struct page *head)
+{
+  int order = compound_order(head);
+  if(compound_mapcount(head) != 0)
+    panic("free_compound_page: %p still mapped", page_address(head));
+  for(uint64 i = 1; i < (1UL << order); i++)
+    head[i].compound_head = 0;
+  ClearPageHead(head);
+  free_block(head, order);
+}
+
+// Drop a reference to pg, or to the compound page it is part of; the last
+// one frees it.
 void
 put_page(struct page *pg)
 {
-  int r = __atomic_sub_fetch(&pg->_refcount, 1, __ATOMIC_SEQ_CST);
+  struct page *head = compound_head(pg);
+  int r = __atomic_sub_fetch(&head->_refcount, 1, __ATOMIC_SEQ_CST);
   if(r < 0)
-    panic("put_page: refcount underflow on %p", page_address(pg));
-  if(r == 0)
-    free_block(pg, 0);
+    panic("put_page: refcount underflow on %p", page_address(head));
+  if(r == 0 && PageHead(head))
+    free_compound_page(head);
+  else if(r == 0)
+    free_block(head, 0);
 }
 
 void*

@@ -27,6 +27,10 @@ const char *vm_event_names[NR_VM_EVENTS] = {
   [GUP_WRITEBACK_WAIT] = "gup_writeback_wait",
   [NR_FOLL_PIN_ACQUIRED] = "nr_foll_pin_acquired",
   [NR_FOLL_PIN_RELEASED] = "nr_foll_pin_released",
+  [THP_FAULT_ALLOC] = "thp_fault_alloc",
+  [THP_FAULT_FALLBACK] = "thp_fault_fallback",
+  [THP_SPLIT_PMD] = "thp_split_pmd",
+  [THP_ZERO_PAGE_ALLOC] = "thp_zero_page_alloc",
 };
 
 void
