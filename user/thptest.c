@@ -413,6 +413,11 @@ thp_split(void)
   check_fill(h, 0, 10);
   CHECK(info(h + 11 * PGSIZE)->pfn == pfn + 11 && !info(h)->huge, "the split moved pages");
   CHECK(info(h + 10 * PGSIZE)->pte == 0, "the unmapped page is still mapped");
+  // The pages of a split exclusive huge page are exclusive: a write after
+  // clear_refs write-protected them reuses the page in place.
+  CHECK(clear_refs(0, CLEAR_REFS_SOFT_DIRTY) == 0, "clear_refs: %s", strerror(errno));
+  h[12 * PGSIZE] = 12;
+  CHECK(info(h + 12 * PGSIZE)->pfn == pfn + 12, "a write after the split copied the page");
 
   char *y = h + HPAGE;
   CHECK(mprotect(y + 3 * PGSIZE, PGSIZE, PROT_READ) == 0, "mprotect: %s", strerror(errno));
@@ -461,7 +466,8 @@ thp_fork_cow(void)
     exit(0);
   }
   char c;
-  CHECK(read(fds[0], &c, 1) == 1, "read");
+  close(fds[1]);   // a child that fails closes the pipe
+  CHECK(read(fds[0], &c, 1) == 1, "the child failed");
   CHECK(counter("thp_split_pmd") == split + 1, "the child's write did not split its PMD");
   CHECK(h[3 * PGSIZE] == 3, "the parent sees the child's write");
   CHECK(is_huge(h), "the parent's huge page was split");
@@ -506,14 +512,18 @@ thp_pin(void)
   CHECK(info(h)->pincount == 0, "close did not unpin");
 }
 
-// The slow path of GUP on a huge PMD: a read-only pin of a huge page
-// shared with a child unshares one page of it; read() into and write()
-// from huge-page memory go through the kernel's copies.
+// The slow path of GUP on a huge PMD: a forced write (memwrite) lands in
+// the page of its address; a read-only pin of a huge page shared with a
+// child unshares one page of it; read() into and write() from huge-page
+// memory go through the kernel's copies.
 static void
 thp_gup_slow(void)
 {
   char *h = map_huge(1);
   fill(h, 0);
+  CHECK(memwrite(0, h + 33 * PGSIZE + 1, "mw", 2) == 2, "memwrite: %s", strerror(errno));
+  CHECK(h[33 * PGSIZE + 1] == 'm' && h[33 * PGSIZE + 2] == 'w' && h[1] == 0 && is_huge(h),
+        "memwrite into a huge page missed its page");
   int go, pid = fork_holder(&go);
   uint64 unshare = counter("unshare_fault");
   int fd = pin_user_pages(h + 9 * PGSIZE, PGSIZE, 0);
