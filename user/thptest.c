@@ -333,17 +333,22 @@ thp_policy_knob(void)
   CHECK(madvise(h, 8, 14) == 0 && madvise(h, 8, 15) == 0, "MADV_HUGEPAGE is 14, MADV_NOHUGEPAGE 15");
 }
 
-// A read fault maps the huge zero page: no memory used, zeros read; a
-// write then splits it and copies one page.
+// A read fault maps the huge zero page: zeros read, and 2 MiB used once
+// for all (thp_zero_page_alloc; it goes with its last mapping); a write
+// then splits it and copies one page.
 static void
 thp_zero(void)
 {
-  char *h = map_huge(1);
-  uint64 free0 = counter("nr_free_pages"), split = counter("thp_split_pmd");
+  char *h = map_huge(2);
+  uint64 zalloc = counter("thp_zero_page_alloc");
   for(int i = 0; i < HPAGE; i += PGSIZE)
     CHECK(h[i] == 0, "byte %d of untouched memory is %d", i, h[i]);
-  CHECK(counter("thp_zero_page_alloc") == 1, "%ld huge zero pages were allocated, not one",
-        counter("thp_zero_page_alloc"));
+  CHECK(counter("thp_zero_page_alloc") == zalloc + 1, "the huge zero page was allocated %ld "
+        "times", counter("thp_zero_page_alloc") - zalloc);
+  uint64 free0 = counter("nr_free_pages"), split = counter("thp_split_pmd");
+  for(int i = HPAGE; i < 2 * HPAGE; i += PGSIZE)
+    CHECK(h[i] == 0, "byte %d of untouched memory is %d", i, h[i]);
+  CHECK(counter("thp_zero_page_alloc") == zalloc + 1, "a second read allocated another");
   struct page_info *pi = info(h + 7 * PGSIZE);
   CHECK(pi->huge && pi->zero && !(pi->pte & PTE_W), "a read did not map the huge zero page "
         "read-only (huge %d zero %d pte %lx)", pi->huge, pi->zero, pi->pte);
@@ -357,6 +362,10 @@ thp_zero(void)
   CHECK(!pi->huge && pi->zero, "its neighbour is not the zero page");
   for(int i = 0; i < HPAGE; i += PGSIZE)
     CHECK(h[i] == (i == 7 * PGSIZE ? 7 : 0), "byte %d is %d after the split", i, h[i]);
+  free0 = counter("nr_free_pages");
+  CHECK(munmap(h, 2 * HPAGE) == 0, "munmap: %s", strerror(errno));
+  CHECK(counter("nr_free_pages") >= free0 + HNR, "the huge zero page stayed after its last "
+        "mapping went (%ld frames back)", counter("nr_free_pages") - free0);
 }
 
 // Take every free 2 MiB block (4 KiB pages of a big region), then give
@@ -413,11 +422,6 @@ thp_split(void)
   check_fill(h, 0, 10);
   CHECK(info(h + 11 * PGSIZE)->pfn == pfn + 11 && !info(h)->huge, "the split moved pages");
   CHECK(info(h + 10 * PGSIZE)->pte == 0, "the unmapped page is still mapped");
-  // The pages of a split exclusive huge page are exclusive: a write after
-  // clear_refs write-protected them reuses the page in place.
-  CHECK(clear_refs(0, CLEAR_REFS_SOFT_DIRTY) == 0, "clear_refs: %s", strerror(errno));
-  h[12 * PGSIZE] = 12;
-  CHECK(info(h + 12 * PGSIZE)->pfn == pfn + 12, "a write after the split copied the page");
 
   char *y = h + HPAGE;
   CHECK(mprotect(y + 3 * PGSIZE, PGSIZE, PROT_READ) == 0, "mprotect: %s", strerror(errno));
@@ -436,6 +440,11 @@ thp_split(void)
   CHECK(madvise(y, HPAGE, MADV_DONTNEED) == 0, "madvise: %s", strerror(errno));
   CHECK(counter("nr_free_pages") >= free0 + HNR, "MADV_DONTNEED of a split huge page freed "
         "only %ld frames", counter("nr_free_pages") - free0);
+  // The pages of a split exclusive huge page are exclusive: a write after
+  // clear_refs write-protected them reuses the page in place.
+  CHECK(clear_refs(0, CLEAR_REFS_SOFT_DIRTY) == 0, "clear_refs: %s", strerror(errno));
+  h[12 * PGSIZE] = 12;
+  CHECK(info(h + 12 * PGSIZE)->pfn == pfn + 12, "a write after the split copied the page");
 }
 
 // fork shares a huge page at 2 MiB, copy-on-write; a write by the child
@@ -629,10 +638,5 @@ int
 main(int argc, char *argv[])
 {
   thp_policy = vmknob("transparent_hugepage", -1);
-  // The huge zero page, allocated by the first read of huge-page memory,
-  // stays (as Linux's does while memory lasts): have it before counting.
-  volatile char *z = map_huge(1);
-  (void)z[0];
-  munmap((char *)z, HPAGE);
   exit(run_tests("thptest", tests, NELEM(tests), argc, argv, restore_policy) != 0);
 }

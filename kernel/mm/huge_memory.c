@@ -33,15 +33,80 @@
 #include "mm_types.h"
 
 // 2 MiB of zeros, mapped read-only (and COW) where untouched huge-page
-// memory is read. Allocated by the first fault that wants it and kept,
-// like zero_page, by its allocation's reference. Set once, atomically.
-static struct page *huge_zero_page;
+// memory is read. Allocated by the first fault that wants it, and given
+// back when the last PMD that maps it goes (Linux frees it later, when
+// memory runs short), so that free memory comes back exactly, and a
+// huge zero page that a bug wrote into (huge_dirtycow) dies with its
+// mappings. It has a reference of its own while it is the huge zero page,
+// and each PMD that maps it another.
+static struct spinlock huge_zero_lock;
+static struct page *huge_zero_page;   // huge_zero_lock (read without it by those that map it)
+static int huge_zero_mappings;        // PMDs that map it; huge_zero_lock
+
+void
+huge_memory_init(void)
+{
+  initlock(&huge_zero_lock, "huge_zero");
+}
 
 int
 is_huge_zero_page(struct page *pg)
 {
   struct page *z = __atomic_load_n(&huge_zero_page, __ATOMIC_SEQ_CST);
   return z && compound_head(pg) == z;
+}
+
+// The huge zero page, allocated if there is none, with a reference and a
+// mapping counted for the PMD about to map it; 0 if it cannot be had.
+static struct page*
+get_huge_zero_page(void)
+{
+  struct page *new = 0, *z;
+  acquire(&huge_zero_lock);
+  while((z = huge_zero_page) == 0 && new == 0){
+    release(&huge_zero_lock);
+    if((new = alloc_pages(HPAGE_PMD_ORDER, 1)) == 0)
+      return 0;
+    acquire(&huge_zero_lock);
+  }
+  if(z == 0){
+    z = huge_zero_page = new;
+    new = 0;
+    count_vm_event(THP_ZERO_PAGE_ALLOC);
+  }
+  huge_zero_mappings++;
+  get_page(z);
+  release(&huge_zero_lock);
+  if(new)   // another fault made one meanwhile
+    put_page(new);
+  return z;
+}
+
+// Another PMD maps it (fork).
+static void
+dup_huge_zero_page(struct page *z)
+{
+  acquire(&huge_zero_lock);
+  huge_zero_mappings++;
+  get_page(z);
+  release(&huge_zero_lock);
+}
+
+// A PMD no longer maps it: after the last, it is the huge zero page no
+// more, and goes when the PMDs' references do (the caller drops this
+// one's, after the TLB flush).
+static void
+put_huge_zero_page(void)
+{
+  struct page *z = 0;
+  acquire(&huge_zero_lock);
+  if(--huge_zero_mappings == 0){
+    z = huge_zero_page;
+    huge_zero_page = 0;
+  }
+  release(&huge_zero_lock);
+  if(z)
+    put_page(z);
 }
 
 // The leaf entry that maps user va: a PTE, or a huge PMD (*huge set); 0
@@ -116,23 +181,6 @@ pte_alloc(pte_t *pmd)
   return FAULT_FALLBACK;
 }
 
-// The huge zero page, allocated if it is not there yet; 0 if that fails.
-static struct page*
-get_huge_zero_page(void)
-{
-  struct page *z = __atomic_load_n(&huge_zero_page, __ATOMIC_SEQ_CST), *none = 0;
-  if(z)
-    return z;
-  if((z = alloc_pages(HPAGE_PMD_ORDER, 1)) == 0)
-    return 0;
-  if(!__atomic_compare_exchange_n(&huge_zero_page, &none, z, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)){
-    put_page(z);   // another fault was first
-    return none;
-  }
-  count_vm_event(THP_ZERO_PAGE_ALLOC);
-  return z;
-}
-
 // A new huge page, zeroed, exclusive to the PMD that will map it. Every
 // page of it is anonymous; only the head's PageAnonExclusive counts while
 // a PMD maps it.
@@ -159,8 +207,6 @@ do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
   struct mm_struct *mm = vma->vm_mm;
   pagetable_t pt = kalloc();
   struct page *pg = pt == 0 ? 0 : write ? alloc_thp() : get_huge_zero_page();
-  if(pg && !write)
-    get_page(pg);
   if(pg == 0)
     count_vm_event(THP_FAULT_FALLBACK);
   acquire(&mm->page_table_lock);
@@ -180,6 +226,8 @@ do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
     err = pte_alloc(pmd);
   // else another thread was first: the access is retried
   release(&mm->page_table_lock);
+  if(pg && !write)
+    put_huge_zero_page();
   if(pg)
     put_page(pg);
   if(pt)
@@ -219,8 +267,10 @@ __split_huge_pmd_locked(struct vm_area_struct *vma, pte_t *pmd, uint64 haddr)
   // The PTEs are in place before GUP-fast can find the table.
   __atomic_store_n(pmd, PA2PTE(__pa(pt)) | PTE_V, __ATOMIC_SEQ_CST);
   flush_tlb_range(mm, haddr, haddr + HPAGE_PMD_SIZE);
-  if(zero)
+  if(zero){
+    put_huge_zero_page();
     put_page(head);
+  }
   count_vm_event(THP_SPLIT_PMD);
 }
 
@@ -265,6 +315,8 @@ zap_huge_pmd(struct vm_area_struct *vma, uint64 va, pte_t *pmd, void *tlb)
   struct page *head = pte_page(*pmd);
   *pmd = 0;
   page_remove_compound_rmap(head);
+  if(is_huge_zero_page(head))
+    put_huge_zero_page();
   kfree(withdraw_pgtable(vma->vm_mm));
   tlb_remove_page_size(tlb, va, head, HPAGE_PMD_SIZE);
 }
@@ -398,7 +450,10 @@ copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va,
       *pmd = (*pmd & ~(PTE_W | PTE_D)) | PTE_COW;
     if(PageAnon(head))
       ClearPageAnonExclusive(head);
-    get_page(head);
+    if(is_huge_zero_page(head))
+      dup_huge_zero_page(head);
+    else
+      get_page(head);
     page_add_compound_rmap(head);
     *dpmd = *pmd;
     deposit_pgtable(dmm, pt);

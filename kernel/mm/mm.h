@@ -209,6 +209,7 @@ int __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags);
 #define FAULT_FALLBACK 1   // huge_pmd_fault, copy_huge_pmd: no huge PMD here, do it 4 KiB at a time
 static inline int pmd_trans_huge(pte_t pmd) { return (pmd & PTE_V) && (pmd & (PTE_R | PTE_W | PTE_X)); }
 pte_t *walk_leaf(pagetable_t pgd, uint64 va, int *huge);
+void huge_memory_init(void);
 int is_huge_zero_page(struct page *pg);
 int huge_pmd_fault(struct vm_area_struct *vma, uint64 va, int flags);
 int walk_huge_pmd(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn, void *arg);
