@@ -178,7 +178,9 @@ UPROGS = \
   $U/_failtest \
   $U/_torture \
   $U/_crashwork \
-  $U/_thptest
+  $U/_thptest \
+  $U/_huge_dirtycow \
+  $U/_thp_vmsplice
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not

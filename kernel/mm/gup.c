@@ -158,7 +158,10 @@ follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
     *fault = FAULT_FLAG_UNSHARE;
     return 0;
   }
-  pg += huge ? PX(0, va) : 0;
+  if(huge){
+    touch_pmd(pte, flags);   // huge_memory.c
+    pg += PX(0, va);
+  }
   if((flags & FOLL_WRITE) && PageWriteback(pg) && knob(K_GUP_WAITS_WRITEBACK)){
     *fault = -1;
     get_page(pg);

@@ -181,13 +181,13 @@ pte_alloc(pte_t *pmd)
   return FAULT_FALLBACK;
 }
 
-// A new huge page, zeroed, exclusive to the PMD that will map it. Every
-// page of it is anonymous; only the head's PageAnonExclusive counts while
-// a PMD maps it.
+// A new huge page, exclusive to the PMD that will map it, zeroed unless
+// the caller is about to overwrite it. Every page of it is anonymous; only
+// the head's PageAnonExclusive counts while a PMD maps it.
 static struct page*
-alloc_thp(void)
+alloc_thp(int zero)
 {
-  struct page *head = alloc_pages(HPAGE_PMD_ORDER, 1);
+  struct page *head = alloc_pages(HPAGE_PMD_ORDER, zero);
   if(head == 0)
     return 0;
   for(int i = 0; i < HPAGE_PMD_NR; i++)
@@ -206,14 +206,16 @@ do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
 {
   struct mm_struct *mm = vma->vm_mm;
   pagetable_t pt = kalloc();
-  struct page *pg = pt == 0 ? 0 : write ? alloc_thp() : get_huge_zero_page();
+  struct page *pg = pt == 0 ? 0 : write ? alloc_thp(1) : get_huge_zero_page();
   if(pg == 0)
     count_vm_event(THP_FAULT_FALLBACK);
   acquire(&mm->page_table_lock);
   pte_t *pmd = walk_pmd(mm->pgd, va, 0);
   int err = 0;
   if(*pmd == 0 && pg){
-    *pmd = make_pte(pg, vma, write);
+    // A forced write (FOLL_FORCE) into a read-only region maps it
+    // read-only but dirty, the mark FOLL_COW looks for (4.9-5.19).
+    *pmd = make_pte(pg, vma, write && (vma->vm_flags & VM_WRITE)) | (write ? PTE_D : 0);
     page_add_compound_rmap(pg);
     deposit_pgtable(mm, pt);
     if(__atomic_load_n(&mm->cpumask, __ATOMIC_SEQ_CST) & (1UL << cpuid()))
@@ -307,6 +309,18 @@ walk_huge_pmd(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn,
   return 0;
 }
 
+// GUP found a huge PMD (page_table_lock held; Linux: touch_pmd with
+// FOLL_TOUCH). cowpin sets A and D when it maps a page, so only a write
+// needs to make it dirty; until 4.14 (knob touch_pmd_dirty) any access
+// did, so a read made a read-only PMD look like a COW copy to FOLL_COW's
+// dirty test (huge_dirtycow, CVE-2017-1000405; a8f97366452e, 4.15).
+void
+touch_pmd(pte_t *pmd, int flags)
+{
+  if((flags & FOLL_WRITE) || knob(K_TOUCH_PMD_DIRTY))
+    *pmd |= PTE_A | PTE_D;
+}
+
 // Unmap a whole huge PMD (Linux: zap_huge_pmd): its page is freed after
 // the TLB flush, its deposited page table at once (no hart can reach it).
 void
@@ -334,17 +348,22 @@ thp_mapcount(struct page *head)
   return compound_mapcount(head) + most;
 }
 
-// May a write fault reuse the huge page in place? As wp_can_reuse for
-// small pages, by knob cow_reuse: from 5.19 (2) if it is exclusive, or no
-// one else holds a reference; before, if one mapping maps it (Linux kept
-// the mapcount rule for huge pages until 5.18 even where small pages
-// counted references).
+// May a write fault reuse the huge page in place? From 5.19 (knob
+// cow_reuse 2) as for small pages: if it is exclusive, or no one else
+// holds a reference. Before, by knob thp_reuse_refcount: Linux kept the
+// mapcount rule (reuse_swap_page) for huge pages until 5.17, where small
+// pages had counted references since 5.9: a page vmspliced into a pipe
+// by a fork child that then unmapped it was reused, and the pipe saw the
+// parent's writes (thp_vmsplice); 5.18 (3bff7e3f1f16) reuses only at
+// refcount 1.
 static int
 thp_can_reuse(struct page *head)
 {
   int reuse;
   if(knob(K_COW_REUSE) == 2)
     reuse = PageAnonExclusive(head) || page_count(head) == 1;
+  else if(knob(K_THP_REUSE_REFCOUNT))
+    reuse = page_count(head) == 1;
   else
     reuse = thp_mapcount(head) == 1;
   if(reuse)
@@ -352,24 +371,68 @@ thp_can_reuse(struct page *head)
   return reuse;
 }
 
+// Until 5.7 (knob thp_cow_huge) a COW fault on a huge PMD that could not
+// reuse the page copied all of it to a new huge page (zeroed, for the huge
+// zero page), mapped dirty, writable if the region is (Linux 4.x's
+// do_huge_pmd_wp_page). The copy is made with page_table_lock dropped;
+// the PMD is replaced only if it is still the one copied, else the access
+// is retried. Without a free 2 MiB block it splits (FAULT_FALLBACK).
+// page_table_lock held. 5.8 (3917c80280c9) always splits instead.
+static int
+huge_pmd_copy(struct vm_area_struct *vma, uint64 va, pte_t *pmd, int write)
+{
+  struct mm_struct *mm = vma->vm_mm;
+  pte_t orig = *pmd;
+  struct page *old = pte_page(orig);
+  int zero = is_huge_zero_page(old);
+  get_page(old);
+  release(&mm->page_table_lock);
+  struct page *new = alloc_thp(zero);
+  if(new && !zero)
+    memmove(page_address(new), page_address(old), HPAGE_PMD_SIZE);
+  acquire(&mm->page_table_lock);
+  int err = 0;
+  if(*pmd == orig && new){
+    page_add_compound_rmap(new);
+    *pmd = make_pte(new, vma, write) | PTE_D;
+    flush_tlb_range(mm, va & HPAGE_PMD_MASK, (va & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE);
+    page_remove_compound_rmap(old);
+    if(zero)
+      put_huge_zero_page();
+    put_page(old);   // the PMD's reference
+    count_vm_event(COW_COPY);
+    count_vm_event(THP_FAULT_ALLOC);
+    new = 0;
+  } else if(*pmd == orig){
+    __split_huge_pmd_locked(vma, pmd, va & HPAGE_PMD_MASK);
+    err = FAULT_FALLBACK;
+  }   // else the PMD changed meanwhile: the access is retried
+  put_page(old);
+  if(new)
+    put_page(new);
+  return err;
+}
+
 // A write (or, with unshare, a read-only pin that needs an exclusive page)
 // to a read-only huge PMD of a private region (Linux: do_huge_pmd_wp_page,
 // 5.8 on): reuse the huge page if this process may, else split the PMD
-// and let the 4 KiB path copy the one page (FAULT_FALLBACK). The huge zero
-// page is never reused. page_table_lock held.
+// and let the 4 KiB path copy the one page (FAULT_FALLBACK), or copy all
+// of it (knob thp_cow_huge, huge_pmd_copy). The huge zero page is never
+// reused. page_table_lock held.
 static int
 do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64 va, pte_t *pmd, int unshare)
 {
   struct page *head = pte_page(*pmd);
   if(is_huge_zero_page(head) || !thp_can_reuse(head)){
+    if(knob(K_THP_COW_HUGE) && !unshare)
+      return huge_pmd_copy(vma, va, pmd, (vma->vm_flags & VM_WRITE) != 0);
     __split_huge_pmd_locked(vma, pmd, va & HPAGE_PMD_MASK);
     return FAULT_FALLBACK;
   }
   count_vm_event(unshare ? UNSHARE_FAULT : COW_FAULT);
   count_vm_event(COW_REUSE);
-  int write = !unshare && (vma->vm_flags & VM_WRITE);
-  if(!unshare)
-    *pmd = make_pte(head, vma, write) | (write ? 0 : (*pmd & PTE_D));
+  if(!unshare)   // dirty, as a forced write into a read-only region needs (FOLL_COW)
+    *pmd = make_pte(head, vma, (vma->vm_flags & VM_WRITE) != 0) | PTE_D;
   sfence_vma_page(va);
   return 0;
 }

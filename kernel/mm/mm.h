@@ -217,6 +217,7 @@ void split_huge_pmd_address(struct vm_area_struct *vma, uint64 addr);
 int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va,
                   int (*must_copy)(struct mm_struct *, struct page *));
 void zap_huge_pmd(struct vm_area_struct *vma, uint64 va, pte_t *pmd, void *tlb);
+void touch_pmd(pte_t *pmd, int flags);
 
 // mm/mmap.c: regions
 void vma_init(void);
