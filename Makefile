@@ -33,6 +33,7 @@ KOBJS = \
   $K/mm/init.o \
   $K/mm/page_alloc.o \
   $K/mm/memory.o \
+  $K/mm/huge_memory.o \
   $K/mm/rmap.o \
   $K/mm/mmap.o \
   $K/mm/filemap.o \
@@ -232,7 +233,10 @@ UPROGS = \
   $U/_kchecktest \
   $U/_uffdtest \
   $U/_uffd_wp_gup \
-  $U/_uffd_wp_tlb
+  $U/_uffd_wp_tlb \
+  $U/_thptest \
+  $U/_huge_dirtycow \
+  $U/_thp_vmsplice
 
 # An instructor's own programs: make EXTRA="path/a.c path/b.c". Programs
 # from elsewhere (MIT xv6's usertests.c, 6.1810's mmaptest.c) were not

@@ -28,6 +28,8 @@
 #define MADV_DONTNEED  4
 #define MADV_DONTFORK  10
 #define MADV_DOFORK    11
+#define MADV_HUGEPAGE  14
+#define MADV_NOHUGEPAGE 15
 
 #define MS_ASYNC       1
 #define MS_INVALIDATE  2

@@ -32,7 +32,13 @@ static const struct knob_def defs[NKNOBS] = {
   [K_LONGTERM_FILE_WRITE_PIN]  = { "longterm_file_write_pin", 1, 0 },
   [K_GUP_WAITS_WRITEBACK]      = { "gup_waits_writeback", 1, 1 },
   [K_COW]                      = { "cow", 1, 1 },
+  [K_TOUCH_PMD_DIRTY]          = { "touch_pmd_dirty", 1, 0 },
+  [K_THP_COW_HUGE]             = { "thp_cow_huge", 1, 0 },
+  [K_THP_REUSE_REFCOUNT]       = { "thp_reuse_refcount", 1, 1 },
   [K_RACE_DELAY_MS]            = { "race_delay_ms", 1000, 0 },
+  // Not history: the policy of Linux's transparent_hugepage/enabled,
+  // 0 never, 1 madvise, 2 always (huge_memory.c).
+  [K_THP]                      = { "transparent_hugepage", 2, 1 },
 };
 
 static int values[NKNOBS];

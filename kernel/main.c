@@ -115,6 +115,7 @@ kmain(uint64 hartid, uint64 dtb_pa)
   procinit();
   vma_init();
   rmap_init();
+  huge_memory_init();
   filemap_init();
   binit();
   iinit();

@@ -21,6 +21,7 @@ struct page_info {
   uint flags;           // PI_* (1<<PG_xxx)
   int zero;             // is the shared zero page
   int cache;            // in the page cache: 1 of a file, 2 of shared anonymous memory
+  int huge;             // mapped by a huge PMD (pte is the PMD; flags are the huge page's)
 };
 
 // page_info.flags

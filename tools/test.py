@@ -231,7 +231,7 @@ SESSIONS = [
                 parser=parse_checked, finished="ALL TESTS PASSED"),
     SessionSpec("mm-4cpu", cpus=4, modern=True,
                 commands=["cowtest", "threadtest", "pintest", "softdirtytest", "splicetest",
-                          "uffdtest", "vmmap"], timeout=600,
+                          "uffdtest", "vmmap", "thptest"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # mmaptest, then data written through a shared mapping and msync'd must
     # survive pulling the plug; O_DIRECT; fsck checks the disk after.
@@ -241,12 +241,14 @@ SESSIONS = [
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # Bad input, load and failure: 20,000 random system calls (a fixed
     # seed: a failure here repeats with the same command), 20 s of mm
-    # torture (and 10 s at 1 hart above), then the workload
+    # torture (and 10 s at 1 hart above), 10 s of it on transparent huge
+    # pages, then the workload
     # under page allocations and disk requests that fail; a failed disk
     # write aborts the journal until reboot, so the disk is checked after
     # the next boot (and by fsck).
     SessionSpec("robust-4cpu", cpus=4, modern=True,
-                commands=["fuzz 1 20000", "torture 20 1", "failtest", "failtest make_request",
+                commands=["fuzz 1 20000", "torture 20 1", "torture 10 3 huge", "failtest",
+                          "failtest make_request",
                           POWER_CYCLE, "failtest after_requests"], timeout=600,
                 parser=parse_usertests, finished="ALL TESTS PASSED"),
     # The mm tracepoints: each event where it is documented, the buffers

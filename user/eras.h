@@ -3,7 +3,7 @@
 // build/eras_table.c, made from docs/history.json by tools/history.py. Shared by
 // the knob and saga programs.
 
-#define NKNOB 14   // the era knobs; race_delay_ms is not one of them
+#define NKNOB 17   // the era knobs; race_delay_ms is not one of them
 
 struct era {
   char *name;     // a Linux version

@@ -1,12 +1,15 @@
-// forkbench PAGES ITER [exit|write]: the cost of fork with PAGES touched
-// heap pages. In each mode (both, unless one is named) it runs ITER times:
+// forkbench PAGES ITER [exit|write] [huge]: the cost of fork with PAGES
+// touched pages of private anonymous memory (with huge: marked
+// MADV_HUGEPAGE and 2 MiB aligned, so that they are transparent huge
+// pages). In each mode (both, unless one is named) it runs ITER times:
 // fork; the child exits at once ("exit") or first writes one byte into
 // every page ("write"); the parent waits. One line per mode, for
 // tools/bench.py (make bench), e.g.
 //   forkbench pages=256 iters=20 mode=write ticks=1 cow_fault=5120
 //   cow_copy=5120 cow_reuse=0 zero_page_map=0 free_before=31872
 //   free_min=31609 free_after=31872
-// (on one line). ticks: uptime() ticks (10 a second) spent in the loop;
+// (on one line). touch: time-CSR units the first touch of the pages took
+// (their page faults); ticks: uptime() ticks (10 a second) spent in the loop;
 // time: the same in units of the time CSR (rdtime: QEMU's virt counts
 // 10 MHz), which tools/bench.py turns into ratios; fork: the part of it
 // spent in the parent's fork calls (the rest: the children's run, their
@@ -19,9 +22,11 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/vmstat.h"
+#include "kernel/fcntl.h"
 #include "user/user.h"
 
 #define MAXCOUNTERS 64
+#define HUGE (2 * 1024 * 1024)
 
 enum { EXIT, WRITE };
 static char *modename[] = { [EXIT] "exit", [WRITE] "write" };
@@ -145,6 +150,8 @@ free_min(int mode, char *p, int pages)
   return free;
 }
 
+static uint64 touchtime;   // the first touch of the pages, in time-CSR units
+
 static void
 bench(int mode, char *p, int pages, int iters)
 {
@@ -163,8 +170,8 @@ bench(int mode, char *p, int pages, int iters)
   parse(fresh, timed(mode, p, pages, iters, fresh, &ticks, &time, &forktime), &after);
   uint64 low = free_min(mode, p, pages);
 
-  printf("forkbench pages=%d iters=%d mode=%s ticks=%d time=%lu fork=%lu", pages, iters,
-         modename[mode], ticks, time, forktime);
+  printf("forkbench pages=%d iters=%d mode=%s touch=%lu ticks=%d time=%lu fork=%lu", pages,
+         iters, modename[mode], touchtime, ticks, time, forktime);
   for(int j = 0; j < NNAMES; j++)
     printf(" %s=%lu", names[j], after.count[j] - before.count[j]);
   printf(" free_before=%lu free_min=%lu free_after=%lu\n", before.free, low, after.free);
@@ -182,6 +189,8 @@ int
 main(int argc, char *argv[])
 {
   int only = -1;
+  int huge = argc > 3 && strcmp(argv[argc - 1], "huge") == 0;
+  argc -= huge;
 
   if(argc == 4){
     for(int m = EXIT; m <= WRITE; m++)
@@ -189,7 +198,7 @@ main(int argc, char *argv[])
         only = m;
   }
   if((argc != 3 && argc != 4) || (argc == 4 && only < 0)){
-    fprintf(2, "usage: forkbench PAGES ITER [exit|write]\n");
+    fprintf(2, "usage: forkbench PAGES ITER [exit|write] [huge]\n");
     exit(1);
   }
   int pages = number(argv[1]);
@@ -205,12 +214,18 @@ main(int argc, char *argv[])
     exit(1);
   }
 
-  char *p = sbrk(pages * PGSIZE);
-  if(p == SBRK_ERROR)
-    die("sbrk failed");
+  uint64 len = (uint64)pages * PGSIZE;
+  char *p = mmap(0, len + HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if(p == MAP_FAILED)
+    die("mmap failed");
+  p = (char *)(((uint64)p + HUGE - 1) & ~(uint64)(HUGE - 1));
+  if(huge && madvise(p, len, MADV_HUGEPAGE) < 0)
+    die("madvise failed");
   // Real pages, not the shared zero page: fork must have something to share.
+  uint64 t0 = r_time();
   for(int i = 0; i < pages; i++)
     p[(uint64)i * PGSIZE] = i;
+  touchtime = r_time() - t0;
 
   for(int m = EXIT; m <= WRITE; m++)
     if(only < 0 || only == m)

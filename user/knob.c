@@ -8,7 +8,7 @@
 #include "user/user.h"
 #include "user/eras.h"
 
-static char *others[] = { "race_delay_ms" };
+static char *others[] = { "race_delay_ms", "transparent_hugepage" };
 
 static void
 show(char *name)

@@ -1,5 +1,6 @@
 // Helpers shared by cowpin's test programs: see testlib.h.
 #include "kernel/types.h"
+#include "kernel/riscv.h"
 #include "kernel/fcntl.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
@@ -78,6 +79,34 @@ aftercheck(char *prog, char *name, int bad, int knock, char *what, uint64 n)
            knock ? " (perhaps a knock-on effect of the failed test above)" : "");
   printf("test %s: %s\n", name, bad ? "FAILED" : "OK");
   return bad;
+}
+
+int
+vmsplice_after_fork(char *p, uint64 len)
+{
+  int fds[2], go[2], done[2];
+  CHECK(pipe(fds) == 0 && pipe(go) == 0 && pipe(done) == 0, "pipe");
+  int pid = fork();
+  CHECK(pid >= 0, "fork");
+  if(pid == 0){
+    CHECK(vmsplice(fds[1], p, PGSIZE, 0) == PGSIZE, "vmsplice: %s", strerror(errno));
+    CHECK(munmap(p, len) == 0, "munmap");
+    char c;
+    write(done[1], "s", 1);
+    read(go[0], &c, 1);
+    static char buf[PGSIZE];
+    for(int got = 0, r; got < PGSIZE; got += r)
+      CHECK((r = read(fds[0], buf + got, PGSIZE - got)) > 0, "pipe read");
+    exit(memcmp(buf, "SECRET", 6) == 0 ? 2 : 0);
+  }
+  char c;
+  close(done[1]);   // a child that fails closes the pipe
+  CHECK(read(done[0], &c, 1) == 1, "the child failed");
+  memcpy(p, "SECRET", 6);
+  write(go[1], "g", 1);
+  int st = reap(pid);
+  CHECK(st == 0 || st == 2, "the child failed");
+  return st == 2;
 }
 
 int

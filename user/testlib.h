@@ -44,6 +44,12 @@ int let_go(int pid, int go);
 // Returns the number of failures (usage errors count as one).
 int run_tests(char *prog, struct test *tests, int n, int argc, char **argv,
               void (*after)(struct test *));
+// CVE-2020-29374's steps (vmsplice_leak, thp_vmsplice): a child
+// vmsplices the page at p, which it shares with this process after fork,
+// into a pipe, unmaps [p, p+len), and reads the pipe after this process
+// has written "SECRET" at p. Returns 1 if the child read it (the page was
+// reused in place, not copied), 0 if not.
+int vmsplice_after_fork(char *p, uint64 len);
 // A watchdog for a step that a broken kernel may never finish (a fault
 // that loops in GUP): if this process still runs after ticks (10 a
 // second), a child says "TESTNAME: what did not finish within N s" and

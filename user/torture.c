@@ -12,6 +12,11 @@
 // check knows what it must see; what the threads share is the kernel:
 // one mm, one page table, TLBs on every hart, the page cache, the log.
 //
+// torture SECONDS SEED huge puts each anonymous region inside a 2 MiB
+// transparent huge page (a MADV_HUGEPAGE range of a larger mapping, at a
+// random page of it), so that the operations split, share, pin and unmap
+// huge pages.
+//
 // Runs for the given seconds (default 10), in rounds: a round is a child
 // process with NT threads; every round must end with status 0, and round
 // r draws its operations from seed + r. Prints usertests' "free pages"
@@ -39,6 +44,8 @@ struct worker {
   int id;
   uint64 rng;
   char *region;     // LEN bytes, or 0 while unmapped
+  char *base;       // the mapping that holds it: region, or a huge page's (torture huge)
+  uint64 baselen;
   int shared;       // a MAP_SHARED mapping of the file fname (else anonymous)
   int gen;          // the generation the region holds; 0: zeros
   int pinfd;        // a pin kept across operations, or -1
@@ -48,6 +55,9 @@ struct worker {
 };
 
 static struct worker workers[NT];
+static int huge;   // regions inside transparent huge pages
+
+#define HPAGE (2 * 1024 * 1024)
 
 static uint64
 rnd(struct worker *w)
@@ -132,9 +142,17 @@ map_region(struct worker *w)
     for(int i = 0; i < NPAGES; i++)
       must(w, write(fd, zero[w->id], PGSIZE) == PGSIZE, "write");
   }
-  w->region = mmap(0, LEN, PROT_READ | PROT_WRITE,
-                   w->shared ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS, fd, 0);
-  must(w, w->region != MAP_FAILED, "mmap");
+  int inhuge = huge && !w->shared;
+  w->baselen = inhuge ? 2 * HPAGE : LEN;
+  w->base = mmap(0, w->baselen, PROT_READ | PROT_WRITE,
+                 w->shared ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS, fd, 0);
+  must(w, w->base != MAP_FAILED, "mmap");
+  w->region = w->base;
+  if(inhuge){
+    char *h = (char *)(((uint64)w->base + HPAGE - 1) & ~(uint64)(HPAGE - 1));
+    must(w, madvise(h, HPAGE, MADV_HUGEPAGE) == 0, "madvise");
+    w->region = h + (rnd(w) % (HPAGE / PGSIZE - NPAGES + 1)) * PGSIZE;
+  }
   if(fd >= 0)
     close(fd);   // the mapping keeps the file
   w->gen = 0;
@@ -282,7 +300,7 @@ op_remap(struct worker *w)
   if(w->shared)
     must(w, msync(w->region, LEN, MS_SYNC) == 0, "msync");
   detach_pin(w);
-  must(w, munmap(w->region, LEN) == 0, "munmap");   // also while pinned
+  must(w, munmap(w->base, w->baselen) == 0, "munmap");   // also while pinned
   unpin(w);   // the frames outlive the mapping while pinned
   map_region(w);
   fill(w);
@@ -305,7 +323,7 @@ run_worker(void *arg)
     __atomic_add_fetch(ops, 1, __ATOMIC_SEQ_CST);
   }
   unpin(w);
-  must(w, munmap(w->region, LEN) == 0, "munmap");
+  must(w, munmap(w->base, w->baselen) == 0, "munmap");
   return 0;
 }
 
@@ -344,6 +362,7 @@ main(int argc, char *argv[])
 {
   int seconds = argc > 1 ? atoi(argv[1]) : 10;
   uint64 seed = argc > 2 ? atoi(argv[2]) : uptime();
+  huge = argc > 3 && strcmp(argv[3], "huge") == 0;
   printf("torture: %d s, seed %d (torture %d %d repeats it)\n", seconds, (int)seed, seconds, (int)seed);
   // The rounds count their operations here, in memory they share.
   ops = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -25,6 +25,8 @@ static void
 pageflags(struct page_info *pi)
 {
   static char *names[] = { "locked", "dirty", "writeback", "anon", "exclusive" };
+  if(pi->huge)
+    printf(" huge");   // mapped by a huge PMD: the flags are the huge page's
   if(pi->zero)
     printf(" zero-page");
   if(pi->cache)

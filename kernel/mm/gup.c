@@ -4,7 +4,7 @@
 // direct I/O).
 //
 // FOLL_GET takes a plain reference (page_count). FOLL_PIN also counts a
-// pin (page->pincount), which says "someone may be writing this frame
+// pin (page_pincount: the compound head's), which says "someone may be writing this frame
 // behind the page table's back": fork then copies the page for the child
 // instead of sharing it (copy_page_range), and page_maybe_dma_pinned()
 // answers from the count. The modern rules (Linux 5.19-6.5):
@@ -37,7 +37,7 @@ grab_page(struct mm_struct *mm, struct page *pg, uint64 va, int flags)
   race_gup_fast_pin(mm, va);
   get_page(pg);
   if(flags & FOLL_PIN){
-    __atomic_add_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(page_pincount(pg), 1, __ATOMIC_SEQ_CST);
     mm->has_pinned = 1;
     count_vm_event(NR_FOLL_PIN_ACQUIRED);
     trace_pin(va, pg);
@@ -48,7 +48,7 @@ grab_page(struct mm_struct *mm, struct page *pg, uint64 va, int flags)
 void
 unpin_user_page(struct page *pg)
 {
-  if(__atomic_sub_fetch(&pg->pincount, 1, __ATOMIC_SEQ_CST) < 0)
+  if(__atomic_sub_fetch(page_pincount(pg), 1, __ATOMIC_SEQ_CST) < 0)
     panic("unpin_user_page: not pinned");
   count_vm_event(NR_FOLL_PIN_RELEASED);
   trace_unpin(pg);
@@ -58,7 +58,7 @@ unpin_user_page(struct page *pg)
 int
 page_maybe_dma_pinned(struct page *pg)
 {
-  return __atomic_load_n(&pg->pincount, __ATOMIC_SEQ_CST) > 0;
+  return __atomic_load_n(page_pincount(pg), __ATOMIC_SEQ_CST) > 0;
 }
 
 // May GUP with flags use region vma at all? 0 or -EFAULT.
@@ -142,10 +142,13 @@ gup_read_breaks_cow(struct vm_area_struct *vma, pte_t pte, int flags)
 static struct page*
 follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
 {
-  pte_t *pte = walk(vma->vm_mm->pgd, va, 0);
+  int huge;
+  pte_t *pte = walk_leaf(vma->vm_mm->pgd, va, &huge);   // a PTE or a huge PMD
   *fault = (flags & FOLL_WRITE) ? FAULT_FLAG_WRITE : 0;
   if(pte == 0 || (*pte & PTE_V) == 0)
     return 0;
+  // A huge PMD's page is the compound head, whose flags stand for the
+  // whole page; the page of va is taken below (Linux: follow_trans_huge_pmd).
   struct page *pg = pte_page(*pte);
   if((flags & FOLL_WRITE) && !(*pte & PTE_W) && !force_write_ok(vma, pg, *pte, flags))
     return 0;
@@ -156,6 +159,10 @@ follow_page(struct vm_area_struct *vma, uint64 va, int flags, int *fault)
   if(must_unshare(vma, pg, flags)){
     *fault = FAULT_FLAG_UNSHARE;
     return 0;
+  }
+  if(huge){
+    touch_pmd(pte, flags);   // huge_memory.c
+    pg += PX(0, va);
   }
   if((flags & FOLL_WRITE) && PageWriteback(pg) && knob(K_GUP_WAITS_WRITEBACK)){
     *fault = -1;
@@ -261,10 +268,12 @@ gup_locked(struct mm_struct *mm, uint64 start, int npages, int flags, struct pag
 // fork or a change of the PTE meanwhile, is left to the slow path. What
 // can change under us is checked only once the page is held.
 static struct page*
-gup_fast_one(struct mm_struct *mm, uint64 va, int flags)
+gup_fast_one(struct mm_struct *mm, uint64 va, int flags, int *huge)
 {
   race_gup_fast_fork(mm, va, flags);   // gup_fast_fork's window (race.c)
-  pte_t *ptep = walk(mm->pgd, va, 0);
+  // A huge PMD: pg is its compound head, whose flags stand for the whole
+  // huge page; the caller takes the page of va (Linux: gup_huge_pmd).
+  pte_t *ptep = walk_leaf(mm->pgd, va, huge);
   if(ptep == 0)
     return 0;
   pte_t pte = __atomic_load_n(ptep, __ATOMIC_SEQ_CST);
@@ -311,8 +320,11 @@ gup_fast(uint64 start, int npages, int flags, struct page **pages)
   // Page-table pages are freed only with the mm, which we are using: the
   // walk needs no lock.
   for(; n < npages; n++){
-    if((pages[n] = gup_fast_one(mm, start + (uint64)n * PGSIZE, flags)) == 0)
+    uint64 va = start + (uint64)n * PGSIZE;
+    int huge;
+    if((pages[n] = gup_fast_one(mm, va, flags, &huge)) == 0)
       break;
+    pages[n] += huge ? PX(0, va) : 0;
     count_vm_event(GUP_FAST_PAGES);
   }
   trace_gup_fast(start, npages, flags, n);

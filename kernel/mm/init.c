@@ -112,6 +112,14 @@ walk_level(pagetable_t pagetable, uint64 va, int alloc, int leaf_level)
   return &pagetable[PX(leaf_level, va)];
 }
 
+// The level-1 entry for va (a huge PMD's, a page-table pointer, or empty),
+// creating the level-1 table if alloc is set.
+pte_t*
+walk_pmd(pagetable_t pagetable, uint64 va, int alloc)
+{
+  return walk_level(pagetable, va, alloc, 1);
+}
+
 pte_t*
 walk(pagetable_t pagetable, uint64 va, int alloc)
 {

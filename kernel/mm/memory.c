@@ -101,14 +101,15 @@ tlb_finish_mmu(struct mmu_gather *tlb)
     put_page(virt_to_page(tlb->pages));
 }
 
-// The PTE at va was cleared: free its page once no TLB can reach it.
-// page_table_lock is held (and dropped for a flush).
-static void
-tlb_remove_page(struct mmu_gather *tlb, uint64 va, struct page *pg)
+// The PTE (or huge PMD) at va, mapping size bytes, was cleared: free its
+// page once no TLB can reach it. page_table_lock is held (and dropped for
+// a flush).
+void
+tlb_remove_page_size(struct mmu_gather *tlb, uint64 va, struct page *pg, uint64 size)
 {
   if(tlb->end == tlb->start)
     tlb->start = va;
-  tlb->end = va + PGSIZE;
+  tlb->end = va + size;
   tlb->pages[tlb->nr++] = pg;
   if(tlb->nr < tlb->max)
     return;
@@ -240,7 +241,7 @@ copy_user_page(struct page *to, struct page *from)
 // which user mode cannot touch (R=W=X=0 would mean "next level"). W needs
 // R on RISC-V. A page of a private writable region that is mapped
 // read-only is copy-on-write (PTE_COW): the first write copies or reuses it.
-static pte_t
+pte_t
 make_pte(struct page *pg, struct vm_area_struct *vma, int write)
 {
   uint flags = vma->vm_flags;
@@ -331,9 +332,11 @@ mfill_atomic_install_pte(struct vm_area_struct *vma, uint64 va, struct page *pg,
 // Call fn on every present PTE of [start, end) in vma, with the
 // page_table_lock held. Page-table pages that do not exist are skipped
 // 2 MiB at a time: a lazily grown heap can be huge and mostly untouched.
+// A huge PMD that the range covers whole goes to pmd_fn, if there is one;
+// any other is split into PTEs first (walk_huge_pmd).
 void
-walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
-           void (*fn)(struct vm_area_struct *, uint64, pte_t *, void *), void *arg)
+walk_page_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn,
+                pte_fn_t pmd_fn, void *arg)
 {
   struct mm_struct *mm = vma->vm_mm;
   acquire(&mm->page_table_lock);
@@ -343,13 +346,21 @@ walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
     uint64 next = (start | ((1UL << PXSHIFT(1)) - 1)) + 1;
     if(next > end)
       next = end;
-    pte_t *pte = walk(mm->pgd, start, 0);
+    pte_t *pte = walk_huge_pmd(vma, start, next, pmd_fn, arg) ? 0 : walk(mm->pgd, start, 0);
     for(; pte && start < next; start += PGSIZE, pte++)
       if(*pte & PTE_V)
         fn(vma, start, pte, arg);
     start = next;
   }
   release(&mm->page_table_lock);
+}
+
+// walk_page_range that splits every huge PMD it meets: for a walker that
+// wants PTEs only.
+void
+walk_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn, void *arg)
+{
+  walk_page_range(vma, start, end, fn, 0, arg);
 }
 
 static void
@@ -359,7 +370,7 @@ zap_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
   trace_zap_page(va, *pte);
   *pte = 0;
   page_remove_rmap(pg);
-  tlb_remove_page(arg, va, pg);
+  tlb_remove_page_size(arg, va, pg, PGSIZE);
 }
 
 // Unmap [start, end) of vma, dropping its pages (Linux: zap_page_range).
@@ -369,7 +380,7 @@ zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end)
 {
   struct mmu_gather tlb;
   tlb_gather_mmu(&tlb, vma->vm_mm);
-  walk_range(vma, start, end, zap_pte, &tlb);
+  walk_page_range(vma, start, end, zap_pte, zap_huge_pmd, &tlb);
   tlb_finish_mmu(&tlb);
 }
 
@@ -382,7 +393,7 @@ unmap_vmas(struct mm_struct *mm)
   struct mmu_gather tlb;
   tlb_gather_mmu(&tlb, mm);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
-    walk_range(vma, vma->vm_start, vma->vm_end, zap_pte, &tlb);
+    walk_page_range(vma, vma->vm_start, vma->vm_end, zap_pte, zap_huge_pmd, &tlb);
   tlb_finish_mmu(&tlb);
 }
 
@@ -414,7 +425,7 @@ change_protection(struct vm_area_struct *vma, uint64 start, uint64 end, int cp_f
   struct mm_struct *mm = vma->vm_mm;
   uint64 faults = race_wp_faults();
   __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
-  walk_range(vma, start, end, change_pte, &cp_flags);
+  walk_range(vma, start, end, change_pte, &cp_flags);   // huge PMDs are split
   if(cp_flags)   // userfaultfd's: write faults run meanwhile
     race_clear_refs(faults);   // uffd_wp_tlb's window (race.c)
   flush_tlb_range(mm, start, end);
@@ -574,7 +585,8 @@ copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
     uint64 next = (va | ((1UL << PXSHIFT(1)) - 1)) + 1;   // the next page-table page
     if(next > src->vm_end)
       next = src->vm_end;
-    err = copy_pte_range(dst, src, va, next);
+    if((err = copy_huge_pmd(dst, src, va, fork_copies_page)) == FAULT_FALLBACK)   // huge_memory.c
+      err = copy_pte_range(dst, src, va, next);
     va = next;
   }
   return err;
@@ -827,6 +839,8 @@ __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags)
 
   trace_mm_fault(vma, va, flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE));   // the access, as trace shows it
   va = PGROUNDDOWN(va);
+  if((err = huge_pmd_fault(vma, va, flags)) != FAULT_FALLBACK)   // huge_memory.c
+    return err;
   acquire(&mm->page_table_lock);
   pte_t *pte = walk(mm->pgd, va, 0);
   if(handle_userfault(vma, va, pte, flags, &err))
@@ -913,9 +927,10 @@ user_addr(pagetable_t pagetable, struct mm_struct *mm, uint64 va, int write)
   for(int tries = 0; tries < USER_TRIES; tries++){
     if(mm)
       acquire(&mm->page_table_lock);
-    pte_t *pte = walk(pagetable, va, 0);
+    int huge;
+    pte_t *pte = walk_leaf(pagetable, va, &huge);
     if(pte && (*pte & (PTE_V|PTE_U)) == (PTE_V|PTE_U) && (*pte & (write ? PTE_W : PTE_R)))
-      return (char*)__va(PTE2PA(*pte)) + (va % PGSIZE);
+      return (char*)__va(PTE2PA(*pte)) + (va % (huge ? HPAGE_PMD_SIZE : PGSIZE));
     if(mm)
       release(&mm->page_table_lock);
     struct vm_area_struct *vma = mm ? find_vma(mm, va) : 0;

@@ -3,12 +3,25 @@
 #include "../memlayout.h"
 
 // One per physical frame of RAM, in the mem_map array.
+//
+// A block of 2^order frames from alloc_pages (order > 0) is a compound
+// page (Linux's compound pages, later folios): its first page, the head
+// (PageHead), stands for all of it. The head holds the refcount and the
+// pincount of the whole block, and compound_mapcount, the huge PMDs that
+// map it whole; each tail page points to the head. get_page, put_page,
+// page_count and the pin count on any page of it act on the head, so code
+// written for single frames keeps working on a page of a huge page that
+// PTEs map. _mapcount stays per frame (the PTEs that map that frame).
 struct page {
   uint flags;          // PG_* bits, changed atomically
-  int _refcount;       // references: page tables, kernel users; 0 = free
-  int _mapcount;       // number of PTEs mapping the frame
-  int pincount;        // FOLL_PIN pins (later issues)
-  struct page *next;   // free list link while free; page-cache hash link
+  int _refcount;       // references: page tables, kernel users; 0 = free (a compound page: the head's)
+  int _mapcount;       // number of PTEs mapping the frame (atomic)
+  int pincount;        // FOLL_PIN pins (atomic; a compound page: the head's)
+  struct page *next;   // free list link while free (zone.lock); page-cache hash link
+  struct page *prev;   // free list back link while free (zone.lock)
+  uint order;          // a free block's first page: its order (zone.lock); a compound head: its order
+  int compound_mapcount;        // a compound head: huge PMDs mapping it (atomic)
+  struct page *compound_head;   // a tail page: its head, else 0 (set by alloc_pages, kept till freed)
   struct address_space *mapping;   // page-cache pages: whose they are
   uint64 index;        // ... and which page of it
 };
@@ -22,6 +35,8 @@ enum pageflags {
   PG_writeback,        // being written to the disk
   PG_anon,             // anonymous memory (not the page cache)
   PG_anon_exclusive,   // mapped by exactly one process, which may write it
+  PG_buddy,            // the first page of a free block (page_alloc.c)
+  PG_head,             // the first page of a compound page
 };
 
 // TestPageX/SetPageX/ClearPageX for each flag, as Linux names them.
@@ -37,6 +52,8 @@ PAGEFLAG(Dirty, PG_dirty)
 PAGEFLAG(Writeback, PG_writeback)
 PAGEFLAG(Anon, PG_anon)
 PAGEFLAG(AnonExclusive, PG_anon_exclusive)
+PAGEFLAG(Buddy, PG_buddy)
+PAGEFLAG(Head, PG_head)
 
 extern struct page *mem_map;   // indexed by pfn - min_pfn
 extern uint64 min_pfn, max_pfn;
@@ -51,9 +68,23 @@ static inline void *page_address(struct page *pg) { return __va(page_to_phys(pg)
 static inline struct page *virt_to_page(const void *va) { return pfn_to_page(__pa(va) >> PGSHIFT); }
 static inline int pfn_valid(uint64 pfn) { return pfn >= min_pfn && pfn < max_pfn; }
 
-static inline int page_count(struct page *pg) { return __atomic_load_n(&pg->_refcount, __ATOMIC_SEQ_CST); }
-static inline void get_page(struct page *pg) { __atomic_add_fetch(&pg->_refcount, 1, __ATOMIC_SEQ_CST); }
-static inline int page_mapcount(struct page *pg) { return __atomic_load_n(&pg->_mapcount, __ATOMIC_SEQ_CST); }
+static inline struct page *compound_head(struct page *pg) { return pg->compound_head ? pg->compound_head : pg; }
+static inline int PageCompound(struct page *pg) { return pg->compound_head || PageHead(pg); }
+static inline int compound_order(struct page *head) { return PageHead(head) ? head->order : 0; }
+static inline int compound_mapcount(struct page *head)
+{ return __atomic_load_n(&head->compound_mapcount, __ATOMIC_SEQ_CST); }
+static inline int page_count(struct page *pg)
+{ return __atomic_load_n(&compound_head(pg)->_refcount, __ATOMIC_SEQ_CST); }
+static inline void get_page(struct page *pg)
+{ __atomic_add_fetch(&compound_head(pg)->_refcount, 1, __ATOMIC_SEQ_CST); }
+static inline int *page_pincount(struct page *pg) { return &compound_head(pg)->pincount; }
+// The mappings of this frame: its PTEs, and the huge PMDs that map the
+// whole compound page it belongs to (Linux's page_mapcount).
+static inline int page_mapcount(struct page *pg)
+{
+  int n = __atomic_load_n(&pg->_mapcount, __ATOMIC_SEQ_CST);
+  return PageCompound(pg) ? n + compound_mapcount(compound_head(pg)) : n;
+}
 static inline struct page *pte_page(pte_t pte) { return pfn_to_page(PTE2PA(pte) >> PGSHIFT); }
 
 // The shared zero page: what a read of untouched anonymous memory maps.
@@ -66,6 +97,8 @@ struct mm_struct;
 void rmap_init(void);
 void page_add_rmap(struct page *pg);
 void page_remove_rmap(struct page *pg);
+void page_add_compound_rmap(struct page *head);
+void page_remove_compound_rmap(struct page *head);
 void vma_link_mapping(struct vm_area_struct *vma);
 void vma_link_mapping_locked(struct vm_area_struct *vma);
 void i_mmap_lock(void);
@@ -91,6 +124,10 @@ enum vm_event_item {
   GUP_WRITEBACK_WAIT,  // GUP for writing waited for a page's writeback (stable pages)
   NR_FOLL_PIN_ACQUIRED,  // pins taken
   NR_FOLL_PIN_RELEASED,  // pins dropped
+  THP_FAULT_ALLOC,     // faults answered with a new huge page
+  THP_FAULT_FALLBACK,  // ... that wanted one, found no 2 MiB block, and used small pages
+  THP_SPLIT_PMD,       // huge PMDs split into 512 PTEs
+  THP_ZERO_PAGE_ALLOC, // huge zero pages allocated
   NR_VM_EVENTS
 };
 void count_vm_event(enum vm_event_item item);
@@ -106,13 +143,16 @@ struct mm_struct *get_task_mm(int pid);
 int task_memwrite(int pid, uint64 va, uint64 ubuf, int n);
 int task_pagemap(int pid, uint64 va, int npages, uint64 uout);
 
-// mm/page_alloc.c
+// mm/page_alloc.c: the buddy allocator
+#define MAX_ORDER 11                 // free blocks of 2^0 .. 2^10 frames (Linux's value)
+struct page *alloc_pages(int order, int zero);   // 2^order aligned frames (compound), or 0
 struct page *alloc_page(void);       // a zeroed frame with refcount 1, or 0
 struct page *__alloc_page(int zero); // the same, cleared only if zero
 void put_page(struct page *pg);      // drop a reference; the last one frees
 void *kalloc(void);                  // page_address(alloc_page()), or 0
 void kfree(void *va);                // put_page(virt_to_page(va))
 uint64 nr_free_pages(void);
+uint64 buddy_info(uint64 nr_blocks[MAX_ORDER]);   // free frames; free blocks per order
 void free_boot_memory(struct fdt_machine *m, uint64 dtb_pa, uint64 boot_lo, uint64 boot_hi);
 
 // mm/memory.c: address spaces (struct mm_struct is in mm_types.h)
@@ -131,6 +171,7 @@ void *ioremap(uint64 pa, uint64 size);
 
 // mm/memory.c: page tables, user memory and page faults
 pte_t *walk(pagetable_t, uint64, int);
+pte_t *walk_pmd(pagetable_t, uint64, int);   // mm/init.c: the level-1 entry
 uint64 walkaddr(pagetable_t, uint64);
 int mappages(pagetable_t, uint64, uint64, uint64, int);
 pagetable_t uvmcreate(void);
@@ -140,8 +181,13 @@ void unmap_vmas(struct mm_struct *mm);
 void change_protection(struct vm_area_struct *vma, uint64 start, uint64 end, int cp_flags);
 #define MM_CP_UFFD_WP         0x1   // change_protection: write-protect for userfaultfd
 #define MM_CP_UFFD_WP_RESOLVE 0x2   // ... un-protect
-void walk_range(struct vm_area_struct *vma, uint64 start, uint64 end,
-                void (*fn)(struct vm_area_struct *, uint64, pte_t *, void *), void *arg);
+typedef void (*pte_fn_t)(struct vm_area_struct *, uint64, pte_t *, void *);
+void walk_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn, void *arg);
+void walk_page_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn,
+                     pte_fn_t pmd_fn, void *arg);
+pte_t make_pte(struct page *pg, struct vm_area_struct *vma, int write);
+struct mmu_gather;
+void tlb_remove_page_size(struct mmu_gather *tlb, uint64 va, struct page *pg, uint64 size);
 int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 void free_pgtables(struct mm_struct *mm);
 int copyout(pagetable_t, uint64, char *, uint64);
@@ -157,6 +203,28 @@ int handle_mm_fault(struct mm_struct *mm, uint64 va, uint64 scause);
 int __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags);
 struct page *alloc_anon_page(int zero);
 int mfill_atomic_install_pte(struct vm_area_struct *vma, uint64 va, struct page *pg, int wp);
+
+// mm/huge_memory.c: transparent huge pages, mapped by a level-1 leaf
+// (a megapage; Linux's name: a huge PMD)
+#define HPAGE_PMD_ORDER 9
+#define HPAGE_PMD_NR    (1 << HPAGE_PMD_ORDER)
+#define HPAGE_PMD_SIZE  (1UL << PXSHIFT(1))   // 2 MiB
+#define HPAGE_PMD_MASK  (~(HPAGE_PMD_SIZE - 1))
+#define THP_NEVER   0   // knob transparent_hugepage
+#define THP_MADVISE 1
+#define THP_ALWAYS  2
+#define FAULT_FALLBACK 1   // huge_pmd_fault, copy_huge_pmd: no huge PMD here, do it 4 KiB at a time
+static inline int pmd_trans_huge(pte_t pmd) { return (pmd & PTE_V) && (pmd & (PTE_R | PTE_W | PTE_X)); }
+pte_t *walk_leaf(pagetable_t pgd, uint64 va, int *huge);
+void huge_memory_init(void);
+int is_huge_zero_page(struct page *pg);
+int huge_pmd_fault(struct vm_area_struct *vma, uint64 va, int flags);
+int walk_huge_pmd(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn, void *arg);
+void split_huge_pmd_address(struct vm_area_struct *vma, uint64 addr);
+int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va,
+                  int (*must_copy)(struct mm_struct *, struct page *));
+void zap_huge_pmd(struct vm_area_struct *vma, uint64 va, pte_t *pmd, void *tlb);
+void touch_pmd(pte_t *pmd, int flags);
 
 // mm/mmap.c: regions
 void vma_init(void);

@@ -18,6 +18,8 @@
 #define VM_UFFD_WP   0x1000    // userfaultfd: a write to a uffd-wp PTE goes to the monitor
 #define VM_DONTCOPY  0x20000   // MADV_DONTFORK: fork leaves it out
 #define VM_SOFTDIRTY 0x8000000 // new since the last clear_refs: all soft-dirty
+#define VM_HUGEPAGE  0x20000000 // MADV_HUGEPAGE: huge pages here (transparent_hugepage 1)
+#define VM_NOHUGEPAGE 0x40000000 // MADV_NOHUGEPAGE: no huge pages here
 #define VM_PROT_MASK (VM_READ | VM_WRITE | VM_EXEC)
 
 // A private region that may be written: a write fault there copies (or
@@ -47,6 +49,7 @@ struct vm_area_struct {
 // An address space, shared by the threads of a process.
 struct mm_struct {
   pagetable_t pgd;                  // user half private, kernel half shared by all
+  struct page *pmd_huge_pte;        // page tables kept for splitting huge PMDs; page_table_lock
   struct vm_area_struct *mmap;      // regions, sorted by address
   int map_count;
   uint64 start_brk, brk;            // the heap [start_brk, brk); brk is xv6's size

@@ -138,6 +138,7 @@ split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64 addr)
   struct vm_area_struct *new = vm_area_dup(mm, vma);
   if(new == 0)
     return -ENOMEM;
+  split_huge_pmd_address(vma, addr);   // a huge PMD lies in one region
   new->vm_start = addr;
   new->vm_pgoff += (addr - vma->vm_start) / PGSIZE;
   // The reverse map must see [addr, end) in one of the two at every
@@ -472,12 +473,19 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
   case MADV_DOFORK:
     vma->vm_flags &= ~VM_DONTCOPY;
     break;
+  case MADV_HUGEPAGE:     // huge pages from the next fault on (knob transparent_hugepage)
+    vma->vm_flags = (vma->vm_flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+    break;
+  case MADV_NOHUGEPAGE:   // none from now on; those there stay
+    vma->vm_flags = (vma->vm_flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
+    break;
   }
   return 0;
 }
 
-// madvise(addr, len, advice). MADV_DONTFORK and MADV_DOFORK change
-// regions, so they split them and need mmap_lock for writing;
+// madvise(addr, len, advice). MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE
+// and MADV_NOHUGEPAGE change regions, so they split them and need
+// mmap_lock for writing;
 // MADV_DONTNEED only zaps pages, under the lock held for reading, as in
 // Linux: a page fault or a GUP may run at the same time.
 uint64
@@ -487,11 +495,11 @@ sys_madvise(void)
   int advice;
   struct mm_struct *mm = myproc()->mm;
   argint(2, &advice);
-  int err = range_start(&start, &end, advice == MADV_NORMAL || advice == MADV_DONTNEED ||
-                                      advice == MADV_DONTFORK || advice == MADV_DOFORK);
+  int regions = advice == MADV_DONTFORK || advice == MADV_DOFORK ||
+                advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE;
+  int err = range_start(&start, &end, advice == MADV_NORMAL || advice == MADV_DONTNEED || regions);
   if(err)
     return err < 0 ? err : 0;
-  int regions = advice == MADV_DONTFORK || advice == MADV_DOFORK;
   regions ? mmap_write_lock(mm) : mmap_read_lock(mm);
   err = range_check_mapped(mm, start, end);
   if(err == 0)

@@ -1,5 +1,11 @@
-// Physical frame allocator. Every frame of RAM has a struct page in
-// mem_map; free frames are linked through page->next.
+// Physical frame allocator: a buddy allocator (Linux: mm/page_alloc.c).
+// Every frame of RAM has a struct page in mem_map. Free memory is kept in
+// blocks of 2^order frames, order 0 .. MAX_ORDER-1, each naturally aligned
+// by its absolute frame number, on one free list per order. An allocation
+// takes the smallest block that fits and splits it, handing the unused
+// halves back; a free merges a block with its buddy (the other half of
+// the block of the next order) for as long as that is free too. So a
+// 2 MiB block (order 9) exists exactly when 512 aligned frames are free.
 
 #include "../types.h"
 #include "../param.h"
@@ -16,8 +22,11 @@ uint64 min_pfn, max_pfn;
 
 static struct {
   struct spinlock lock;
-  struct page *freelist;
-  uint64 nr_free;
+  // Free blocks by order, linked through their first page's next and
+  // prev (Linux: free_area); the first page is PageBuddy with ->order set.
+  struct page *free_area[MAX_ORDER];   // zone.lock
+  uint64 nr_blocks[MAX_ORDER];         // blocks on each list; zone.lock
+  uint64 nr_free;                      // free frames; zone.lock
 } zone;
 
 // Physical address of a kernel virtual address: either in the direct map,
@@ -33,44 +42,119 @@ __pa(const void *va)
 }
 
 static void
-free_one(struct page *pg)
+add_to_free_area(struct page *pg, int order)
 {
+  pg->order = order;
+  SetPageBuddy(pg);
+  pg->prev = 0;
+  pg->next = zone.free_area[order];
+  if(pg->next)
+    pg->next->prev = pg;
+  zone.free_area[order] = pg;
+  zone.nr_blocks[order]++;
+}
+
+static void
+del_from_free_area(struct page *pg, int order)
+{
+  if(pg->prev)
+    pg->prev->next = pg->next;
+  else
+    zone.free_area[order] = pg->next;
+  if(pg->next)
+    pg->next->prev = pg->prev;
+  pg->next = pg->prev = 0;
+  ClearPageBuddy(pg);
+  zone.nr_blocks[order]--;
+}
+
+// Give the 2^order frames from pg back, merging with free buddies (Linux:
+// __free_one_page). The buddy of the block at pfn is at pfn ^ 2^order; it
+// is free as a whole block of the same order only if its first page is
+// PageBuddy with that order.
+static void
+free_block(struct page *pg, int order)
+{
+  uint64 pfn = page_to_pfn(pg);
   acquire(&zone.lock);
-  pg->next = zone.freelist;
-  zone.freelist = pg;
-  zone.nr_free++;
+  zone.nr_free += 1UL << order;
+  for(; order < MAX_ORDER - 1; order++){
+    uint64 bpfn = pfn ^ (1UL << order);
+    if(!pfn_valid(bpfn))
+      break;
+    struct page *buddy = pfn_to_page(bpfn);
+    if(!PageBuddy(buddy) || buddy->order != order)
+      break;
+    del_from_free_area(buddy, order);
+    pfn &= ~(1UL << order);
+  }
+  add_to_free_area(pfn_to_page(pfn), order);
   release(&zone.lock);
 }
 
-// A free frame with refcount 1, or 0 if none is left. zero: cleared, as
-// nearly every user needs it; a caller that overwrites the whole frame
+// Take a block of 2^order frames off the free lists, splitting a larger
+// one if need be (Linux: __rmqueue_smallest and expand): the lower half is
+// kept, the upper half goes back on the list one order down. 0 if no
+// block is large enough.
+static struct page*
+take_block(int order)
+{
+  acquire(&zone.lock);
+  int o = order;
+  while(o < MAX_ORDER && zone.free_area[o] == 0)
+    o++;
+  struct page *pg = o < MAX_ORDER ? zone.free_area[o] : 0;
+  if(pg){
+    del_from_free_area(pg, o);
+    while(o > order){
+      o--;
+      add_to_free_area(pg + (1UL << o), o);
+    }
+    zone.nr_free -= 1UL << order;
+  }
+  release(&zone.lock);
+  return pg;
+}
+
+// 2^order contiguous frames, naturally aligned, with refcount 1 on the
+// first, or 0 if no block is free. A block of more than one frame is a
+// compound page (Linux: __GFP_COMP), the only kind cowpin needs. zero:
+// cleared, as nearly every user needs it; a caller that overwrites it all
 // (a copy-on-write copy) saves the clearing.
+struct page*
+alloc_pages(int order, int zero)
+{
+  if(order < 0 || order >= MAX_ORDER)
+    panic("alloc_pages: order %d", order);
+  if(should_fail(FAIL_PAGE_ALLOC))
+    return 0;
+  struct page *pg = take_block(order);
+  if(pg == 0)
+    return 0;
+  for(uint64 i = 0; i < (1UL << order); i++){
+    struct page *p = pg + i;
+    if(p->_refcount != 0)
+      panic("alloc_pages: free page %p in use", page_address(p));
+    p->flags = 0;
+    p->_mapcount = 0;
+    p->pincount = 0;
+    p->compound_head = i ? pg : 0;
+  }
+  if(order > 0){
+    pg->order = order;
+    pg->compound_mapcount = 0;
+    SetPageHead(pg);
+  }
+  pg->_refcount = 1;
+  if(zero)
+    memset(page_address(pg), 0, PGSIZE << order);
+  return pg;
+}
+
 struct page*
 __alloc_page(int zero)
 {
-  struct page *pg;
-
-  if(should_fail(FAIL_PAGE_ALLOC))
-    return 0;
-  acquire(&zone.lock);
-  pg = zone.freelist;
-  if(pg){
-    zone.freelist = pg->next;
-    zone.nr_free--;
-  }
-  release(&zone.lock);
-  if(pg == 0)
-    return 0;
-  if(pg->_refcount != 0)
-    panic("alloc_page: free page %p in use", page_address(pg));
-  pg->next = 0;
-  pg->flags = 0;
-  pg->_mapcount = 0;
-  pg->pincount = 0;
-  pg->_refcount = 1;
-  if(zero)
-    memset(page_address(pg), 0, PGSIZE);
-  return pg;
+  return alloc_pages(0, zero);
 }
 
 struct page*
@@ -79,14 +163,33 @@ alloc_page(void)
   return __alloc_page(1);
 }
 
+// The last reference to a compound page is gone: its pages become plain
+// frames again, and the block goes back whole (Linux: free_compound_page).
+static void
+free_compound_page(struct page *head)
+{
+  int order = compound_order(head);
+  if(compound_mapcount(head) != 0)
+    panic("free_compound_page: %p still mapped", page_address(head));
+  for(uint64 i = 1; i < (1UL << order); i++)
+    head[i].compound_head = 0;
+  ClearPageHead(head);
+  free_block(head, order);
+}
+
+// Drop a reference to pg, or to the compound page it is part of; the last
+// one frees it.
 void
 put_page(struct page *pg)
 {
-  int r = __atomic_sub_fetch(&pg->_refcount, 1, __ATOMIC_SEQ_CST);
+  struct page *head = compound_head(pg);
+  int r = __atomic_sub_fetch(&head->_refcount, 1, __ATOMIC_SEQ_CST);
   if(r < 0)
-    panic("put_page: refcount underflow on %p", page_address(pg));
-  if(r == 0)
-    free_one(pg);
+    panic("put_page: refcount underflow on %p", page_address(head));
+  if(r == 0 && PageHead(head))
+    free_compound_page(head);
+  else if(r == 0)
+    free_block(head, 0);
 }
 
 void*
@@ -108,6 +211,19 @@ uint64
 nr_free_pages(void)
 {
   return zone.nr_free;
+}
+
+// The free frames and the free blocks of each order, read at one moment
+// (Linux: /proc/buddyinfo), so that a caller can check that they agree.
+uint64
+buddy_info(uint64 nr_blocks[MAX_ORDER])
+{
+  acquire(&zone.lock);
+  uint64 n = zone.nr_free;
+  for(int o = 0; o < MAX_ORDER; o++)
+    nr_blocks[o] = zone.nr_blocks[o];
+  release(&zone.lock);
+  return n;
 }
 
 static int
@@ -144,11 +260,10 @@ free_boot_memory(struct fdt_machine *m, uint64 dtb_pa, uint64 boot_lo, uint64 bo
   for(int i = 0; i < m->nmem; i++){
     uint64 lo = PGROUNDUP(m->mem[i].base);
     uint64 hi = PGROUNDDOWN(m->mem[i].base + m->mem[i].size);
-    // Top down: the free list is LIFO, so low frames are handed out first.
-    for(uint64 pa = hi; pa > lo; pa -= PGSIZE){
-      uint64 f = pa - PGSIZE;
-      if(frame_usable(m, f, dtb_pa, boot_lo, boot_hi))
-        free_one(pfn_to_page(f >> PGSHIFT));
-    }
+    // Frame by frame: the buddies merge into the largest blocks that
+    // the holes (the image, the device tree, reserved memory) allow.
+    for(uint64 pa = lo; pa < hi; pa += PGSIZE)
+      if(frame_usable(m, pa, dtb_pa, boot_lo, boot_hi))
+        free_block(pfn_to_page(pa >> PGSHIFT), 0);
   }
 }

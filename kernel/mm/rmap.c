@@ -35,6 +35,21 @@ page_remove_rmap(struct page *pg)
     panic("page_remove_rmap: mapcount underflow on %p", page_address(pg));
 }
 
+// One more huge PMD maps the whole compound page head (Linux: the
+// compound mapcount): page_mapcount of each of its pages counts it.
+void
+page_add_compound_rmap(struct page *head)
+{
+  __atomic_add_fetch(&head->compound_mapcount, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+page_remove_compound_rmap(struct page *head)
+{
+  if(__atomic_sub_fetch(&head->compound_mapcount, 1, __ATOMIC_SEQ_CST) < 0)
+    panic("page_remove_compound_rmap: mapcount underflow on %p", page_address(head));
+}
+
 void
 i_mmap_lock(void)
 {

@@ -115,26 +115,28 @@ task_vmas(int pid, uint64 uout, int max)
   return task_end(mm, buf, uout, n, sizeof(*buf));
 }
 
+// A page mapped by a huge PMD shows the PMD, its own frame, and the
+// compound head's flags, which stand for the whole huge page.
 static void
 fill_page_info(pagetable_t pt, uint64 va, struct page_info *pi)
 {
   memset(pi, 0, sizeof(*pi));
   pi->va = va;
-  pte_t *pte = walk(pt, va, 0);
+  pte_t *pte = walk_leaf(pt, va, &pi->huge);
   if(pte == 0 || (*pte & PTE_V) == 0)
     return;
   pi->pte = *pte;
-  pi->pfn = PTE2PA(*pte) >> PGSHIFT;
+  pi->pfn = (PTE2PA(*pte) >> PGSHIFT) + (pi->huge ? PX(0, va) : 0);
   if(!pfn_valid(pi->pfn))
     return;
   struct page *pg = pfn_to_page(pi->pfn);
   pi->refcount = page_count(pg);
   pi->mapcount = page_mapcount(pg);
-  pi->pincount = pg->pincount;
+  pi->pincount = *page_pincount(pg);
   _Static_assert(PI_WRITEBACK == 1 << PG_writeback && PI_ANON_EXCLUSIVE == 1 << PG_anon_exclusive,
                  "vmmap.h's PI_* are the PG_* bits");
-  pi->flags = pg->flags;
-  pi->zero = pg == zero_page;
+  pi->flags = pte_page(pi->pte)->flags;
+  pi->zero = pg == zero_page || is_huge_zero_page(pg);
   if(pg->mapping)
     pi->cache = pg->mapping->host ? 1 : 2;
 }
@@ -239,7 +241,8 @@ task_clear_refs(int pid, int mode)
   trace_tlb_flush_deferred(mm, 0);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next){
     __atomic_fetch_and(&vma->vm_flags, ~VM_SOFTDIRTY, __ATOMIC_SEQ_CST);
-    walk_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte, 0);
+    walk_page_range(vma, vma->vm_start, vma->vm_end, clear_soft_dirty_pte,
+                    clear_soft_dirty_pte, 0);   // a huge PMD takes the same bits
   }
   if(!exclusive)   // under the write lock no fault can come
     race_clear_refs(faults);   // stale_tlb's window (race.c)
@@ -263,16 +266,17 @@ pagemap_entry(struct mm_struct *mm, uint64 va)
   if(vma == 0 || va < vma->vm_start)
     return 0;
   uint64 e = (vma->vm_flags & VM_SOFTDIRTY) ? PM_SOFT_DIRTY : 0;
-  pte_t *pte = walk(mm->pgd, va, 0);
+  int huge;
+  pte_t *pte = walk_leaf(mm->pgd, va, &huge);   // a huge PMD: each of its pages
   if(pte == 0 || (*pte & PTE_V) == 0)
     return e;
-  struct page *pg = pte_page(*pte);
-  e |= PM_PRESENT | PM_PFN(PTE2PA(*pte) >> PGSHIFT);
+  struct page *pg = pte_page(*pte) + (huge ? PX(0, va) : 0);
+  e |= PM_PRESENT | PM_PFN(page_to_pfn(pg));
   if(*pte & PTE_SOFT_DIRTY)
     e |= PM_SOFT_DIRTY;
   if(*pte & PTE_UFFD_WP)
     e |= PM_UFFD_WP;
-  if(pg == zero_page)
+  if(pg == zero_page || is_huge_zero_page(pg))
     return e;   // not a page of anyone's (Linux: vm_normal_page is NULL)
   if(page_mapcount(pg) == 1)
     e |= PM_MMAP_EXCLUSIVE;
