@@ -373,12 +373,19 @@ static char *
 fragment_memory(int *n)
 {
   struct buddy b;
-  int max = counter("nr_free_pages") - 256;
+  int max = counter("nr_free_pages");
   char *p = map_anon((uint64)max * PGSIZE);
   int i = 0;
-  for(buddy_snapshot(&b); huge_frames(&b) > 0 && i + HNR <= max; buddy_snapshot(&b)){
-    touch(p + (uint64)i * PGSIZE, HNR);
-    i += HNR;
+  // The allocator hands out small free pieces before it splits a block,
+  // so the last 2 MiB block goes only once little else is free: touch 2
+  // MiB at a time, then what is left but a reserve (page tables, others).
+  for(buddy_snapshot(&b); huge_frames(&b) > 0; buddy_snapshot(&b)){
+    int room = (int)counter("nr_free_pages") - 128;
+    int step = room < HNR ? room : HNR;
+    if(step <= 0 || i + step > max)
+      break;
+    touch(p + (uint64)i * PGSIZE, step);
+    i += step;
   }
   CHECK(huge_frames(&b) == 0, "touching %d pages left %ld frames in 2 MiB blocks", i,
         huge_frames(&b));
