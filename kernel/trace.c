@@ -91,12 +91,15 @@ pte_to_page(uint64 pte)
 }
 
 // The current PTE of va (page-table pages live as long as the mm: a read
-// without the lock sees this PTE or a newer one), or 0.
+// without the lock sees this PTE or a newer one), or 0. A huge PMD stands
+// for the PTE of va's 4 KiB page at its offset in the 2 MiB.
 static uint64
 pte_of(struct mm_struct *mm, uint64 va)
 {
-  pte_t *pte = walk(mm->pgd, va, 0);
-  return pte ? __atomic_load_n(pte, __ATOMIC_RELAXED) : 0;
+  int huge;
+  pte_t *pte = walk_leaf(mm->pgd, va, &huge);
+  uint64 e = pte ? __atomic_load_n(pte, __ATOMIC_RELAXED) : 0;
+  return huge ? e + PA2PTE(va & (HPAGE_PMD_SIZE - 1) & ~(uint64)(PGSIZE - 1)) : e;
 }
 
 // An event about one page mapped at va by pte.
