@@ -108,7 +108,6 @@ extern volatile int panicking;
 extern volatile int panicked;
 
 // proc.c
-int             cpuid(void);
 void            kexit(int);
 int             kclone(uint64, uint64, uint64);
 void            kthread_exit(int);
@@ -122,7 +121,6 @@ int             killed(struct proc*);
 void            setkilled(struct proc*);
 struct proc*    proc_get(int pid);
 int             is_descendant(int);
-struct cpu*     mycpu(void);
 struct proc*    myproc();
 void            procinit(void);
 void            scheduler(void) __attribute__((noreturn));

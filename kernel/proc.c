@@ -52,20 +52,6 @@ procinit(void)
   }
 }
 
-// This hart's cpu index. Interrupts must be off, or the process could move
-// to another cpu between reading tp and using the result.
-int
-cpuid()
-{
-  return r_tp();
-}
-
-struct cpu*
-mycpu(void)
-{
-  return &cpus[cpuid()];
-}
-
 struct proc*
 myproc(void)
 {
@@ -736,8 +722,9 @@ void
 wakeup(void *chan)
 {
   int woke = 0;
+  struct proc *me = myproc();
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
-    if(p == myproc())
+    if(p == me)
       continue;
     acquire(&p->lock);
     if(p->state == SLEEPING && p->chan == chan){

@@ -25,6 +25,12 @@ struct cpu {
 extern struct cpu cpus[NCPU];
 extern int ncpu;
 
+// This hart's cpu index (kept in tp). Interrupts must be off, or the
+// process could move to another cpu between reading tp and using the
+// result. Inline: every spinlock asks, twice.
+static inline int cpuid(void) { return r_tp(); }
+static inline struct cpu *mycpu(void) { return &cpus[cpuid()]; }
+
 // The user registers saved by uservec (kernelvec.S) on a trap from user
 // mode. The offsets are used by the assembly: keep them in step.
 struct trapframe {

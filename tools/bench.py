@@ -132,6 +132,7 @@ class Row:
         self.time = None        # the same in time-CSR units
         self.fork = None        # the part of it in the parent's fork calls
         self.touch = None       # forkbench's first touch of its pages, time-CSR units
+        self.trap = None        # one null system call (forkbench's), time-CSR units
         self.counts = {}        # counter name -> difference
         self.free = {}          # "before", "min", "after" -> free pages
         self.verdict = ""
@@ -248,6 +249,7 @@ def run_forkbench(args, budget):
         row.time = r.get("time")
         row.fork = r.get("fork")
         row.touch = r.get("touch")
+        row.trap = r.get("trap") / r.get("traps") if r.get("traps") else None
         row.counts = {c: r.get(c) for c in COUNTERS}
         row.free = {k: r.get("free_" + k) for k in ("before", "min", "after")}
         if row.config.endswith("cow 0"):
@@ -508,9 +510,15 @@ def goals(rows):
     # The time outside fork calls: the child's run (none: it exits at
     # once), its exit and the parent's wait.
     fork, exit_ = cow.fork / iters, (cow.time - cow.fork) / iters
+    # The floor under any fault: a trap into the kernel and back, as one
+    # null system call costs (measured in the same boot as the faults).
+    trap = write.trap
     return out + [
         "goal: a COW write fault costs %.2fx the eager copy of a page (want <= %.1fx): %s"
         % (fault / copy, FAULT_RATIO, verdict(fault / copy <= FAULT_RATIO)),
+        "  a COW fault %.2f us, the eager copy of a page %.2f us, a null system call %s"
+        % (fault / 10, copy / 10, "not measured" if trap is None else
+           "%.2f us (%.2fx the copy: the floor under any fault)" % (trap / 10, trap / copy)),
         "goal: exit + wait of %d MiB %.2f ms, fork %.2f ms (want exit no dearer): %s"
         % (pages // 256, exit_ / 1e4, fork / 1e4, verdict(exit_ <= fork)),
     ]

@@ -5,11 +5,14 @@
 // fork; the child exits at once ("exit") or first writes one byte into
 // every page ("write"); the parent waits. One line per mode, for
 // tools/bench.py (make bench), e.g.
-//   forkbench pages=256 iters=20 mode=write ticks=1 cow_fault=5120
-//   cow_copy=5120 cow_reuse=0 zero_page_map=0 free_before=31872
-//   free_min=31609 free_after=31872
+//   forkbench pages=256 iters=20 mode=write touch=50210 traps=1000
+//   trap=16110 ticks=1 time=270221 fork=9012 cow_fault=5120 cow_copy=5120
+//   cow_reuse=0 zero_page_map=0 free_before=31872 free_min=31609
+//   free_after=31872
 // (on one line). touch: time-CSR units the first touch of the pages took
-// (their page faults); ticks: uptime() ticks (10 a second) spent in the loop;
+// (their page faults); trap: the units that traps null system calls
+// (getpid) took, the floor under any fault's cost (a trap in and a return
+// out); ticks: uptime() ticks (10 a second) spent in the loop;
 // time: the same in units of the time CSR (rdtime: QEMU's virt counts
 // 10 MHz), which tools/bench.py turns into ratios; fork: the part of it
 // spent in the parent's fork calls (the rest: the children's run, their
@@ -151,6 +154,8 @@ free_min(int mode, char *p, int pages)
 }
 
 static uint64 touchtime;   // the first touch of the pages, in time-CSR units
+static uint64 traptime;    // TRAPS null system calls, in time-CSR units
+#define TRAPS 1000
 
 static void
 bench(int mode, char *p, int pages, int iters)
@@ -170,8 +175,9 @@ bench(int mode, char *p, int pages, int iters)
   parse(fresh, timed(mode, p, pages, iters, fresh, &ticks, &time, &forktime), &after);
   uint64 low = free_min(mode, p, pages);
 
-  printf("forkbench pages=%d iters=%d mode=%s touch=%lu ticks=%d time=%lu fork=%lu", pages,
-         iters, modename[mode], touchtime, ticks, time, forktime);
+  printf("forkbench pages=%d iters=%d mode=%s touch=%lu traps=%d trap=%lu ticks=%d "
+         "time=%lu fork=%lu", pages, iters, modename[mode], touchtime, TRAPS, traptime, ticks, time,
+         forktime);
   for(int j = 0; j < NNAMES; j++)
     printf(" %s=%lu", names[j], after.count[j] - before.count[j]);
   printf(" free_before=%lu free_min=%lu free_after=%lu\n", before.free, low, after.free);
@@ -226,6 +232,10 @@ main(int argc, char *argv[])
   for(int i = 0; i < pages; i++)
     p[(uint64)i * PGSIZE] = i;
   touchtime = r_time() - t0;
+  t0 = r_time();
+  for(int i = 0; i < TRAPS; i++)
+    getpid();
+  traptime = r_time() - t0;
 
   for(int m = EXIT; m <= WRITE; m++)
     if(only < 0 || only == m)

@@ -456,16 +456,17 @@ huge_pmd_fault_locked(struct vm_area_struct *vma, uint64 va, pte_t *pmd, int fla
 }
 
 // __handle_mm_fault's first step (Linux: the PMD level of
-// __handle_mm_fault): a fault on a huge PMD, or on an empty level-1 entry
-// where a huge page may go, is resolved here. FAULT_FALLBACK leaves it to
-// the 4 KiB path, with a page table in place: a huge PMD cannot appear
-// under it any more. 0 if the access may be retried, or a negative errno.
+// __handle_mm_fault), with page_table_lock held: a fault on a huge PMD, or
+// on an empty level-1 entry where a huge page may go, is resolved here,
+// and the lock is released. FAULT_FALLBACK leaves it to the 4 KiB path,
+// with the lock still held and *ptep set to va's PTE, in a page table put
+// in place if there was none: a huge PMD cannot appear under it any more.
+// 0 if the access may be retried, or a negative errno.
 int
-huge_pmd_fault(struct vm_area_struct *vma, uint64 va, int flags)
+huge_pmd_fault(struct vm_area_struct *vma, uint64 va, int flags, pte_t **ptep)
 {
   struct mm_struct *mm = vma->vm_mm;
   int err = 0, none = 0;
-  acquire(&mm->page_table_lock);
   pte_t *pmd = walk_pmd(mm->pgd, va, 1);
   if(pmd == 0)
     err = -ENOMEM;
@@ -477,9 +478,16 @@ huge_pmd_fault(struct vm_area_struct *vma, uint64 va, int flags)
     err = pte_alloc(pmd);
   else
     none = 1;
-  release(&mm->page_table_lock);
-  if(none)
-    return do_huge_pmd_anonymous_page(vma, va, (flags & FAULT_FLAG_WRITE) != 0);
+  if(err != FAULT_FALLBACK)
+    release(&mm->page_table_lock);
+  if(none && (err = do_huge_pmd_anonymous_page(vma, va, (flags & FAULT_FLAG_WRITE) != 0)) ==
+             FAULT_FALLBACK){
+    // It put a page table in place (page-table pages stay until exit).
+    acquire(&mm->page_table_lock);
+    pmd = walk_pmd(mm->pgd, va, 0);
+  }
+  if(err == FAULT_FALLBACK)
+    *ptep = (pte_t *)__va(PTE2PA(*pmd)) + PX(0, va);
   return err;
 }
 

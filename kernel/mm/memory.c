@@ -839,10 +839,10 @@ __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags)
 
   trace_mm_fault(vma, va, flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE));   // the access, as trace shows it
   va = PGROUNDDOWN(va);
-  if((err = huge_pmd_fault(vma, va, flags)) != FAULT_FALLBACK)   // huge_memory.c
-    return err;
+  pte_t *pte;
   acquire(&mm->page_table_lock);
-  pte_t *pte = walk(mm->pgd, va, 0);
+  if((err = huge_pmd_fault(vma, va, flags, &pte)) != FAULT_FALLBACK)   // huge_memory.c
+    return err;   // it released page_table_lock
   if(handle_userfault(vma, va, pte, flags, &err))
     return err;   // the monitor's (userfaultfd.c); page_table_lock was released
   if(pte && (*pte & PTE_V)){

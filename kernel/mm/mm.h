@@ -218,7 +218,7 @@ static inline int pmd_trans_huge(pte_t pmd) { return (pmd & PTE_V) && (pmd & (PT
 pte_t *walk_leaf(pagetable_t pgd, uint64 va, int *huge);
 void huge_memory_init(void);
 int is_huge_zero_page(struct page *pg);
-int huge_pmd_fault(struct vm_area_struct *vma, uint64 va, int flags);
+int huge_pmd_fault(struct vm_area_struct *vma, uint64 va, int flags, pte_t **ptep);
 int walk_huge_pmd(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn, void *arg);
 void split_huge_pmd_address(struct vm_area_struct *vma, uint64 addr);
 int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va,
