@@ -218,8 +218,6 @@ extern uint64   timebase;
 // fault-inject.c: failure points (fault_inject.h)
 int             should_fail(int which);
 
-// kcheck.c: the checkers' test hooks (kcheck.h)
-int             kcheck_fpos_race(void);
 
 // history.c: the history knobs (docs/history.md)
 enum knob {

@@ -11,6 +11,7 @@
 #include "file.h"
 #include "fcntl.h"
 #include "stat.h"
+#include "kcheck.h"
 #include "proc.h"
 
 struct devsw devsw[NDEV];

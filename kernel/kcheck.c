@@ -11,8 +11,10 @@
 //    inversion, which deadlocks if a read of the file runs at the same
 //    time (each holds the lock the other waits for).
 //
-// The ops exist in every kernel, so one test program serves all; a
-// kernel without a checker answers KCHECK_REPORTS with -ENOSYS.
+// The call exists in every kernel, so one test program serves all; a
+// kernel without a checker answers KCHECK_REPORTS and KCHECK_FPOS_RACE
+// with -ENOSYS, and its reads and writes never ask about the race (no
+// one would find it; kcheck.h).
 
 #include "types.h"
 #include "param.h"
@@ -25,6 +27,7 @@
 #include "defs.h"
 #include "kcheck.h"
 
+#ifdef KCHECKED
 static int fpos_race;   // KCHECK_FPOS_RACE; atomic
 
 // Should reads and writes of a shared file skip f->pos_lock (file.c)?
@@ -33,6 +36,7 @@ kcheck_fpos_race(void)
 {
   return __atomic_load_n(&fpos_race, __ATOMIC_RELAXED);
 }
+#endif
 
 static int
 reports(void)
@@ -76,7 +80,11 @@ sys_kcheck(void)
   case KCHECK_REPORTS:
     return reports();
   case KCHECK_FPOS_RACE:
+#ifdef KCHECKED
     return __atomic_exchange_n(&fpos_race, arg != 0, __ATOMIC_SEQ_CST);
+#else
+    return -ENOSYS;
+#endif
   case KCHECK_INTERVAL:
 #ifdef KCSAN
     return arg > 0 ? kcsan_set_interval(arg) : -EINVAL;

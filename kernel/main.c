@@ -112,6 +112,7 @@ kmain(uint64 hartid, uint64 dtb_pa)
   trapinit();
   trapinithart();
   knobs_init();
+  trace_init();
   procinit();
   vma_init();
   rmap_init();

@@ -4,7 +4,8 @@
 // and thread, and its fields (kernel/trace.h lists them and their layout).
 //
 // Each hart records into a buffer of its own, of a fixed size, allocated
-// with the kernel (no allocation while tracing). When a buffer is full
+// page by page at boot for the harts the device tree lists (no allocation
+// while tracing). When a buffer is full
 // the oldest unread event is overwritten and counted as lost, as ftrace's
 // overwrite mode does: a reader that keeps up loses nothing, one that
 // does not keeps the newest events. Only its hart writes a buffer, but a
@@ -23,19 +24,41 @@
 #include "buf.h"
 #include "mm/mm_types.h"
 
-#define TRACE_ENTRIES 8192   // per hart: 640 KiB
+#define TRACE_ENTRIES 8192   // per hart
+#define PER_PAGE (PGSIZE / sizeof(struct trace_entry))
+#define TRACE_PAGES ((TRACE_ENTRIES + PER_PAGE - 1) / PER_PAGE)   // 161: 644 KiB
 
 struct trace_buf {
   struct spinlock lock;
   uint64 head;    // events written since the last TRACE_CLEAR (lock)
   uint64 tail;    // events gone: read or overwritten (lock)
   uint64 lost;    // overwritten before they were read (lock)
-  struct trace_entry e[TRACE_ENTRIES];   // e[i % TRACE_ENTRIES] (lock)
+  struct trace_entry *page[TRACE_PAGES];   // event i at entry(b, i); set at boot
 };
 
-static struct trace_buf bufs[NCPU];
+static struct trace_buf bufs[NCPU];   // the first ncpu are used
 
 uint64 trace_mask;
+
+// The buffers of the ncpu harts found at boot.
+void
+trace_init(void)
+{
+  for(int c = 0; c < ncpu; c++){
+    initlock(&bufs[c].lock, "trace");
+    for(int i = 0; i < TRACE_PAGES; i++)
+      if((bufs[c].page[i] = kalloc()) == 0)
+        panic("trace_init: out of memory");
+  }
+}
+
+// Where event number i of b lives (b->lock held).
+static struct trace_entry*
+entry(struct trace_buf *b, uint64 i)
+{
+  i %= TRACE_ENTRIES;
+  return &b->page[i / PER_PAGE][i % PER_PAGE];
+}
 
 // Append an event to this hart's buffer. f holds TRACE_NFIELDS fields.
 static void
@@ -50,7 +73,7 @@ emit(int event, uint64 *f)
     b->tail++;
     b->lost++;
   }
-  struct trace_entry *e = &b->e[b->head++ % TRACE_ENTRIES];
+  struct trace_entry *e = entry(b, b->head++);
   e->time = r_time();
   e->event = event;
   e->cpu = cpu;
@@ -336,7 +359,7 @@ trace_ctl(int op, uint64 arg)
       return -EINVAL;
     return __atomic_exchange_n(&trace_mask, arg, __ATOMIC_SEQ_CST);
   case TRACE_CLEAR:
-    for(int c = 0; c < NCPU; c++){
+    for(int c = 0; c < ncpu; c++){
       acquire(&bufs[c].lock);
       bufs[c].head = bufs[c].tail = bufs[c].lost = 0;
       release(&bufs[c].lock);
@@ -375,7 +398,7 @@ trace_read(int cpu, uint64 ubuf, int n)
     int m = 0;
     acquire(&b->lock);
     for(; m < n - done && m < PGSIZE / sizeof(*k) && b->tail < b->head; m++)
-      k[m] = b->e[b->tail++ % TRACE_ENTRIES];
+      k[m] = *entry(b, b->tail++);
     release(&b->lock);
     if(m == 0)
       break;

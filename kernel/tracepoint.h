@@ -14,6 +14,7 @@ struct proc;
 // Enabled events, a bit per enum trace_event. Written by trace_ctl, read
 // without a lock (atomic): an event that races the change may go either way.
 extern uint64 trace_mask;
+void trace_init(void);   // the buffers of the harts found at boot
 
 static inline int
 trace_on(uint64 events)
