@@ -9,7 +9,18 @@
 //  - KCHECK_INVERT: take a file's inode lock, then its f->pos_lock, the
 //    reverse of the order of every read and write (pos_rw): a lock-order
 //    inversion, which deadlocks if a read of the file runs at the same
-//    time (each holds the lock the other waits for).
+//    time (each holds the lock the other waits for);
+//  - KCHECK_BAD_RELEASE: an up_read of a rwsem this thread does not hold,
+//    as an error path that unlocks mmap_lock twice would do (a fault that
+//    returned VM_FAULT_RETRY has dropped it already). Nothing else
+//    catches it: a rwsem keeps no owner, its reader count just goes
+//    wrong. kcheck's own rwsem takes the blow and is reset after;
+//  - KCHECK_IRQ_UNSAFE: a spin lock held with interrupts turned back on
+//    while an interrupt comes, and the same lock taken in an interrupt
+//    handler: had the handler come while the lock was held, its hart
+//    would spin forever on itself. The two halves run one after the
+//    other, on kcheck's own lock, so nothing hangs; the checker sees the
+//    deadlock that could have been.
 //
 // The call exists in every kernel, so one test program serves all; a
 // kernel without a checker answers KCHECK_REPORTS and KCHECK_FPOS_RACE
@@ -35,6 +46,61 @@ int
 kcheck_fpos_race(void)
 {
   return __atomic_load_n(&fpos_race, __ATOMIC_RELAXED);
+}
+
+static struct rw_semaphore bad_sem;   // KCHECK_BAD_RELEASE's; no one else uses it
+
+static int
+bad_release(void)
+{
+  init_rwsem(&bad_sem, "kcheck_sem");
+  up_read(&bad_sem);   // never taken: its reader count goes to -1
+  init_rwsem(&bad_sem, "kcheck_sem");
+  return 0;
+}
+
+static struct spinlock irq_lock;   // KCHECK_IRQ_UNSAFE's; no one else takes it
+static int ipi_takes_lock;         // the next IPI handler takes irq_lock; atomic
+static int ipis_taken;             // IPI handlers that took it; atomic
+
+// The IPI handler's hook (trap.c): take irq_lock in the handler if asked.
+void
+kcheck_ipi(void)
+{
+  if(__atomic_exchange_n(&ipi_takes_lock, 0, __ATOMIC_SEQ_CST)){
+    acquire(&irq_lock);
+    release(&irq_lock);
+    __atomic_fetch_add(&ipis_taken, 1, __ATOMIC_SEQ_CST);
+  }
+}
+
+static int
+irq_unsafe(void)
+{
+  initlock(&irq_lock, "kcheck_irq");
+  // Held with interrupts on while an IPI of this hart's own comes. The
+  // timer stays masked meanwhile: its handler would yield, and a thread
+  // may not sleep holding a spin lock.
+  acquire(&irq_lock);
+  csr_clear(sie, SIE_STIE);
+  csr_set(sip, SIE_SSIE);
+  intr_on();   // the bug: interrupts on under a spin lock
+  while(r_sip() & SIE_SSIE)
+    ;
+  intr_off();
+  csr_set(sie, SIE_STIE);
+  release(&irq_lock);
+  // Then taken in the handler of the next IPI, the lock free.
+  int taken = __atomic_load_n(&ipis_taken, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&ipi_takes_lock, 1, __ATOMIC_SEQ_CST);
+  push_off();
+  csr_set(sip, SIE_SSIE);
+  pop_off();   // interrupts back on (the system call runs with them on): taken at once
+  int until = ticks + 10;
+  while(__atomic_load_n(&ipis_taken, __ATOMIC_SEQ_CST) == taken && READ_ONCE(ticks) < until)
+    ;
+  __atomic_store_n(&ipi_takes_lock, 0, __ATOMIC_SEQ_CST);
+  return __atomic_load_n(&ipis_taken, __ATOMIC_SEQ_CST) != taken ? 0 : -EAGAIN;
 }
 #endif
 
@@ -93,6 +159,13 @@ sys_kcheck(void)
 #endif
   case KCHECK_INVERT:
     return invert(arg);
+  case KCHECK_BAD_RELEASE:
+  case KCHECK_IRQ_UNSAFE:
+#ifdef KCHECKED
+    return op == KCHECK_BAD_RELEASE ? bad_release() : irq_unsafe();
+#else
+    return -ENOSYS;
+#endif
   }
   return -EINVAL;
 }

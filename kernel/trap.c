@@ -35,6 +35,7 @@
 #include "proc.h"
 #include "defs.h"
 #include "lockdep.h"
+#include "kcheck.h"
 
 struct spinlock tickslock;
 uint ticks;          // timer ticks since boot, TICK_HZ per second
@@ -126,6 +127,7 @@ handle_interrupt(uint64 cause)
   case IRQ_S_SOFT:
     // An IPI: the sender only wants this hart out of wfi (work to do).
     csr_clear(sip, SIE_SSIE);
+    kcheck_ipi();   // a checked kernel's test hook (kcheck.c)
     return 1;
   }
   return 0;

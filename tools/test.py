@@ -223,7 +223,8 @@ SESSIONS = [
     # it. The lock-order checker's run is also the 4-hart usertests.
     SessionSpec("lockdep-4cpu", cpus=4, modern=True, checker="lockdep",
                 commands=["usertests", "torture 10 3", "fuzz 3 5000",
-                          "kchecktest lock_inversion"], timeout=900,
+                          "kchecktest lock_inversion", "kchecktest bad_release",
+                          "kchecktest irq_unsafe"], timeout=900,
                 parser=parse_checked, finished="ALL TESTS PASSED"),
     SessionSpec("kcsan-4cpu", cpus=4, modern=True, checker="kcsan",
                 commands=["usertests -q", "torture 10 3", "fuzz 3 5000",

@@ -8,7 +8,12 @@
 //                   must report the race on f->off;
 //   lock_inversion  a read takes f->pos_lock, then the inode lock; then
 //                   the two are taken the other way round: the lock-order
-//                   checker must report the cycle.
+//                   checker must report the cycle;
+//   bad_release     an up_read of a rwsem not held: the lock-order checker
+//                   must report the release;
+//   irq_unsafe      a spin lock held with interrupts on while an interrupt
+//                   comes, then taken in an interrupt handler: the
+//                   lock-order checker must report the pair.
 //
 // The reports these tests cause are expected: the test prints
 // "kchecktest: expected reports begin" before and "... end" after them;
@@ -93,25 +98,48 @@ fpos_race(void)
   CHECK(found, "no data race reported on the shared offset within %d s", RACE_TICKS / 10);
 }
 
+// kcheck(op, arg) brings a bug back, under a lock-order checker that
+// must report it (what: the bug, for the message).
+static void
+reported(int op, int arg, char *what)
+{
+  before = reports();
+  printf("kchecktest: expected reports begin\n");
+  int r = kcheck(op, arg);
+  int found = new_reports();
+  printf("kchecktest: expected reports end\n");
+  CHECK(r == 0, "kcheck %d: %s", op, strerror(errno));
+  CHECK(found, "%s was not reported", what);
+}
+
 static void
 lock_inversion(void)
 {
   char c;
-  before = reports();
   int fd = data_file(4096);
   CHECK(read(fd, &c, 1) == 1, "read: %s", strerror(errno));   // f->pos_lock, then the inode's
-  printf("kchecktest: expected reports begin\n");
-  CHECK(kcheck(KCHECK_INVERT, fd) == 0, "kcheck invert: %s", strerror(errno));
-  int found = new_reports();
-  printf("kchecktest: expected reports end\n");
+  reported(KCHECK_INVERT, fd, "the inverted pair of locks");
   close(fd);
   unlink(FILE);
-  CHECK(found, "the inverted pair of locks was not reported");
+}
+
+static void
+bad_release(void)
+{
+  reported(KCHECK_BAD_RELEASE, 0, "the release of a rwsem not held");
+}
+
+static void
+irq_unsafe(void)
+{
+  reported(KCHECK_IRQ_UNSAFE, 0, "a spin lock held with interrupts on and taken in a handler");
 }
 
 static struct test tests[] = {
   { fpos_race, "fpos_race", 1 },
   { lock_inversion, "lock_inversion", 1 },
+  { bad_release, "bad_release", 1 },
+  { irq_unsafe, "irq_unsafe", 1 },
 };
 
 int
