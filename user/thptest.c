@@ -452,6 +452,34 @@ thp_split(void)
   CHECK(info(h + 12 * PGSIZE)->pfn == pfn + 12, "a write after the split copied the page");
 }
 
+// mprotect of a whole huge page keeps it huge (Linux: change_huge_pmd):
+// read-only, a write kills; writable again, the next write reuses the
+// page in place. No split, the same frames, the data kept.
+static void
+thp_mprotect(void)
+{
+  char *h = map_huge(1);
+  fill(h, 3);
+  uint64 pfn = info(h)->pfn, split = counter("thp_split_pmd");
+  CHECK(mprotect(h, HPAGE, PROT_READ) == 0, "mprotect: %s", strerror(errno));
+  CHECK(counter("thp_split_pmd") == split, "mprotect of a whole huge page split it");
+  CHECK(is_huge(h) && !(info(h + 7 * PGSIZE)->pte & PTE_W), "PROT_READ: not huge and read-only");
+  check_fill(h, 3, -1);
+  int pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    h[9 * PGSIZE] = 1;   // killed here
+    exit(0);
+  }
+  CHECK(reap(pid) == -1, "a write to a PROT_READ huge page was not killed");
+  CHECK(mprotect(h, HPAGE, PROT_READ | PROT_WRITE) == 0, "mprotect: %s", strerror(errno));
+  h[9 * PGSIZE] = 42;
+  CHECK(counter("thp_split_pmd") == split, "mprotect back, or the write, split the huge page");
+  CHECK(is_huge(h) && info(h)->pfn == pfn && (info(h)->pte & PTE_W),
+        "the write after mprotect did not reuse the huge page");
+  CHECK(h[9 * PGSIZE] == 42 && h[10 * PGSIZE] == 13, "the data did not survive");
+}
+
 // fork shares a huge page at 2 MiB, copy-on-write; a write by the child
 // splits its PMD and copies one page; the parent's stays huge, and its
 // next write reuses it once the child is gone.
@@ -631,6 +659,7 @@ struct test tests[] = {
   { thp_zero, "thp_zero" },
   { thp_fallback, "thp_fallback" },
   { thp_split, "thp_split" },
+  { thp_mprotect, "thp_mprotect" },
   { thp_fork_cow, "thp_fork_cow" },
   { thp_pin, "thp_pin" },
   { thp_gup_slow, "thp_gup_slow" },

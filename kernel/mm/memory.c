@@ -397,9 +397,9 @@ unmap_vmas(struct mm_struct *mm)
   tlb_finish_mmu(&tlb);
 }
 
-// New protection for a mapped page: vma's current flags. Writable stays
-// writable only if it was (a COW or clean shared page must still fault),
-// and only for mprotect: userfaultfd's write-protect and un-protect
+// New protection for a mapped page, or a huge PMD (a leaf with the same
+// bits): vma's current flags. Writable stays writable only if it was (a
+// COW or clean shared page must still fault), and only for mprotect: userfaultfd's write-protect and un-protect
 // (MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE) map every page read-only, as
 // Linux's pte_modify with the region's private protection did until 6.0
 // (a writable page too: the next write reuses it in do_wp_page). The
@@ -425,7 +425,10 @@ change_protection(struct vm_area_struct *vma, uint64 start, uint64 end, int cp_f
   struct mm_struct *mm = vma->vm_mm;
   uint64 faults = race_wp_faults();
   __atomic_add_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
-  walk_range(vma, start, end, change_pte, &cp_flags);   // huge PMDs are split
+  // A huge PMD that the range covers whole keeps its 2 MiB (Linux:
+  // change_huge_pmd) unless userfaultfd write-protects: its faults are
+  // taken 4 KiB at a time. Any other is split.
+  walk_page_range(vma, start, end, change_pte, cp_flags ? 0 : change_pte, &cp_flags);
   if(cp_flags)   // userfaultfd's: write faults run meanwhile
     race_clear_refs(faults);   // uffd_wp_tlb's window (race.c)
   flush_tlb_range(mm, start, end);
