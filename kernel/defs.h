@@ -228,7 +228,10 @@ enum knob {
   K_THP_REUSE_REFCOUNT, K_RACE_DELAY_MS, K_THP, NKNOBS
 };
 void            knobs_init(void);
-int             knob(enum knob);
+extern int      knob_values[NKNOBS];   // atomic: set by vmknob, read anywhere
+// A knob's value. Relaxed: a knob orders nothing, and fork and faults
+// read several per page (a fence each would cost more than the work).
+static inline int knob(enum knob k) { return __atomic_load_n(&knob_values[k], __ATOMIC_RELAXED); }
 
 // race.c: the reproducers' race windows (knob race_delay_ms). A window
 // of race_delay is named after the function that opens it (trace.h).

@@ -41,19 +41,13 @@ static const struct knob_def defs[NKNOBS] = {
   [K_THP]                      = { "transparent_hugepage", 2, 1 },
 };
 
-static int values[NKNOBS];
+int knob_values[NKNOBS];
 
 void
 knobs_init(void)
 {
   for(int i = 0; i < NKNOBS; i++)
-    values[i] = defs[i].modern;
-}
-
-int
-knob(enum knob k)
-{
-  return __atomic_load_n(&values[k], __ATOMIC_SEQ_CST);
+    knob_values[i] = defs[i].modern;
 }
 
 // vmknob(name, value): set knob name to value (-1: only read it). Returns
@@ -72,7 +66,7 @@ sys_vmknob(void)
       continue;
     if(value < -1 || value > defs[i].max)
       return -EINVAL;
-    return value < 0 ? knob(i) : __atomic_exchange_n(&values[i], value, __ATOMIC_SEQ_CST);
+    return value < 0 ? knob(i) : __atomic_exchange_n(&knob_values[i], value, __ATOMIC_SEQ_CST);
   }
   return -EINVAL;
 }

@@ -261,18 +261,25 @@ make_pte(struct page *pg, struct vm_area_struct *vma, int write)
 }
 
 // Install pg in the empty PTE pte of va (page_table_lock held) and count
-// the mapping. A hart that runs the mm may have cached the invalid entry,
-// so this hart flushes it if it is one (others fault again and see the new
-// one). A page table that this hart has not loaded, such as a fork
-// child's, needs no fence: a hart flushes its whole TLB when it loads one
-// (switch_mm).
+// the mapping, in a page table that no hart has loaded, such as a fork
+// child's: it needs no fence, as a hart flushes its whole TLB when it
+// loads one (switch_mm).
 static void
-install_pte(struct mm_struct *mm, uint64 va, pte_t *pte, struct page *pg, pte_t val)
+__install_pte(uint64 va, pte_t *pte, struct page *pg, pte_t val)
 {
   if(*pte & PTE_V)
     panic("install_pte: remap %p", (void*)va);
   *pte = val;
   page_add_rmap(pg);
+}
+
+// __install_pte in mm, which harts may run: one that does may have cached
+// the invalid entry, so this hart flushes it if it is one (others fault
+// again and see the new one).
+static void
+install_pte(struct mm_struct *mm, uint64 va, pte_t *pte, struct page *pg, pte_t val)
+{
+  __install_pte(va, pte, pg, val);
   if(__atomic_load_n(&mm->cpumask, __ATOMIC_SEQ_CST) & (1UL << cpuid()))
     sfence_vma_page(va);
 }
@@ -524,7 +531,7 @@ copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va, 
     return -EAGAIN;
   if(*pte & PTE_W)
     *pte = (*pte & ~(PTE_W | PTE_D)) | PTE_COW;
-  if(PageAnon(pg))
+  if(PageAnon(pg) && PageAnonExclusive(pg))   // an atomic only the first fork pays
     ClearPageAnonExclusive(pg);
   get_page(pg);
   // The child's region is not registered (dup_userfaultfd): its PTE
@@ -566,7 +573,7 @@ copy_pte_range(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va
       err = 0;
       va -= PGSIZE;   // this page again
     } else if(err == 0)
-      install_pte(dmm, va, &to[PX(0, va)], pte_page(val), val);
+      __install_pte(va, &to[PX(0, va)], pte_page(val), val);   // the child runs nowhere yet
   }
   release(&dmm->page_table_lock);
   release(&smm->page_table_lock);
