@@ -35,6 +35,9 @@
 #define MAP_LEGACY_MASK 0x407f933
 
 #define MADV_NORMAL    0
+#define MADV_RANDOM    1   // read-ahead hints: cowpin reads no ahead, so
+#define MADV_SEQUENTIAL 2  // these three are accepted and change nothing
+#define MADV_WILLNEED  3
 #define MADV_DONTNEED  4
 #define MADV_DONTFORK  10
 #define MADV_DOFORK    11

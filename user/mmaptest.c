@@ -684,6 +684,12 @@ mmap_errors(void)
   FAILS(madvise(p, (uint64)-PGSIZE, MADV_DONTNEED), EINVAL); // ends past 2^64
   OK(madvise(p, 0, MADV_DONTNEED));
   CHECK(p[0] == 1, "madvise of length 0 dropped a page");
+  // POSIX's read-ahead hints: accepted, the memory unchanged, holes ENOMEM.
+  OK(madvise(p, 2*PGSIZE, MADV_RANDOM));
+  OK(madvise(p, 2*PGSIZE, MADV_SEQUENTIAL));
+  OK(madvise(p, 2*PGSIZE, MADV_WILLNEED));
+  CHECK(p[0] == 1, "a read-ahead hint changed a page");
+  FAILS(madvise(p, 3*PGSIZE, MADV_WILLNEED), ENOMEM);
 
   close(rfd);
   close(wfd);

@@ -524,7 +524,9 @@ sys_madvise(void)
   argint(2, &advice);
   int regions = advice == MADV_DONTFORK || advice == MADV_DOFORK ||
                 advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE;
-  int known = advice == MADV_NORMAL || advice == MADV_DONTNEED || regions;
+  int hint = advice == MADV_NORMAL || advice == MADV_RANDOM ||
+             advice == MADV_SEQUENTIAL || advice == MADV_WILLNEED;
+  int known = hint || advice == MADV_DONTNEED || regions;
   int err = range_start(&start, &end, known && !range_wraps(start, len));
   if(err)
     return err < 0 ? err : 0;
