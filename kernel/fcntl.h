@@ -20,11 +20,24 @@
 
 #define MAP_SHARED     0x01
 #define MAP_PRIVATE    0x02
+#define MAP_SHARED_VALIDATE 0x03   // MAP_SHARED, but unknown flags are EOPNOTSUPP
+#define MAP_TYPE       0x0f        // the bits that say which of the three
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
 #define MAP_ANON       MAP_ANONYMOUS
+#define MAP_FIXED_NOREPLACE 0x100000   // MAP_FIXED, but EEXIST over a mapping
+// The flags Linux knew before MAP_SHARED_VALIDATE (its LEGACY_MAP_MASK:
+// also MAP_GROWSDOWN, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_STACK,
+// MAP_HUGETLB, ...), which is all it accepts; cowpin ignores those not
+// defined here, as Linux's MAP_SHARED and MAP_PRIVATE ignore the flags
+// they do not know. MAP_FIXED_NOREPLACE is not among them (Linux's
+// MAP_SHARED_VALIDATE refuses it too).
+#define MAP_LEGACY_MASK 0x407f933
 
 #define MADV_NORMAL    0
+#define MADV_RANDOM    1   // read-ahead hints: cowpin reads no ahead, so
+#define MADV_SEQUENTIAL 2  // these three are accepted and change nothing
+#define MADV_WILLNEED  3
 #define MADV_DONTNEED  4
 #define MADV_DONTFORK  10
 #define MADV_DOFORK    11

@@ -293,8 +293,8 @@ partial_munmap(void)
   unmap(r, 2*PGSIZE);
 }
 
-// MAP_FIXED replaces whatever is mapped in its range; without it the
-// address is only a hint.
+// MAP_FIXED replaces whatever is mapped in its range, MAP_FIXED_NOREPLACE
+// fails on it; without either the address is only a hint.
 static void
 fixed(void)
 {
@@ -333,6 +333,16 @@ fixed(void)
   CHECK((uint64)h % PGSIZE == 0, "mmap returned the unaligned address %p", h);
   h[0] = 'h';
   unmap(h, PGSIZE);
+
+  // MAP_FIXED_NOREPLACE (Linux 4.17): exactly at addr, but EEXIST rather
+  // than replace a mapping; then MAP_FIXED's EINVAL for an unaligned addr.
+  FAILS(mmap(q + PGSIZE, 2*PGSIZE, RW, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0), EEXIST);
+  CHECK(q[0] == 'q' && r[0] == 0, "a failed MAP_FIXED_NOREPLACE changed the mappings");
+  unmap(q, 2*PGSIZE);
+  FAILS(mmap(q + 1, PGSIZE, RW, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0), EINVAL);
+  char *n = mmap(q, 2*PGSIZE, RW, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0);
+  CHECK(n == q, "MAP_FIXED_NOREPLACE into a hole at %p returned %p (%s)", q, n, strerror(errno));
+  CHECK(allzero(n, 2*PGSIZE), "MAP_FIXED_NOREPLACE pages are not zero");
   unmap(p, 4*PGSIZE);
   unlink(DIR "/fixed");
 }
@@ -503,6 +513,7 @@ file_shared_rw(void)
   char *p = map(2*PGSIZE, RW, MAP_SHARED, fd, 0);
   char *q = map(2*PGSIZE, RW, MAP_SHARED, fd, 0);
   char *r = map(PGSIZE, RW, MAP_SHARED, fd, PGSIZE);
+  char *v = map(PGSIZE, RW, MAP_SHARED_VALIDATE, fd, 0);   // MAP_SHARED with its flags checked
   CHECK(p != q, "two mappings at one address");
   CHECK(badpat(p, 0, size) < 0 && badpat(r, PGSIZE, size - PGSIZE) < 0, "shared mapping has the wrong bytes");
 
@@ -511,6 +522,9 @@ file_shared_rw(void)
   p[PGSIZE + 20] = want[PGSIZE + 20] = 'y';
   CHECK(q[10] == 'x' && q[PGSIZE + 20] == 'y', "a write through one mapping is not in another");
   CHECK(r[20] == 'y', "a write is not in the mapping at offset %d", PGSIZE);
+  CHECK(v[10] == 'x', "a write is not in the MAP_SHARED_VALIDATE mapping");
+  v[30] = want[30] = 'v';
+  CHECK(p[30] == 'v', "a write through the MAP_SHARED_VALIDATE mapping is not shared");
   CHECK(readfile(path) == size, "file size changed");
   CHECK(buf[10] == 'x' && buf[PGSIZE + 20] == 'y', "read() does not see writes through a mapping");
 
@@ -532,6 +546,7 @@ file_shared_rw(void)
   unmap(p, 2*PGSIZE);
   unmap(q, 2*PGSIZE);
   unmap(r, PGSIZE);
+  unmap(v, PGSIZE);
   close(fd);
   int n = readfile(path);
   CHECK(n == size, "file has %d bytes after writes through a mapping, want %d", n, size);
@@ -587,7 +602,9 @@ mmap_errors(void)
   FAILS(mmap(0, PGSIZE, PROT_READ, MAP_SHARED, rfd, PGSIZE/2), EINVAL);
   FAILS(mmap(0, PGSIZE, RW, MAP_ANONYMOUS, -1, 0), EINVAL);
   FAILS(mmap(0, PGSIZE, PROT_READ, 0, rfd, 0), EINVAL);
-  FAILS(mmap(0, PGSIZE, RW, MAP_SHARED|MAP_PRIVATE|MAP_ANONYMOUS, -1, 0), EINVAL);
+  FAILS(mmap(0, PGSIZE, RW, MAP_SHARED_VALIDATE|MAP_ANONYMOUS, -1, 0), EINVAL);   // files only
+  FAILS(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE|0x4, rfd, 0), EINVAL);   // MAP_TYPE is 0xf
+  FAILS(mmap(0, PGSIZE, PROT_READ, 0x8, rfd, 0), EINVAL);
   CHECK(p[0] == 0, "a failed MAP_FIXED changed the mapping");
 
   // EBADF: no descriptor for a file mapping
@@ -603,6 +620,12 @@ mmap_errors(void)
   FAILS(mmap(0, PGSIZE, RW, MAP_SHARED, wfd, 0), EACCES);
   FAILS(mmap(0, PGSIZE, RW, MAP_SHARED, rfd, 0), EACCES);
   FAILS(mmap(0, PGSIZE, PROT_WRITE, MAP_SHARED, rfd, 0), EACCES);
+  FAILS(mmap(0, PGSIZE, RW, MAP_SHARED_VALIDATE, rfd, 0), EACCES);
+
+  // EOPNOTSUPP: MAP_SHARED_VALIDATE with a flag Linux's MAP_SHARED ignores
+  // (MAP_SYNC, 0x80000: only for DAX files); MAP_SHARED ignores it still.
+  FAILS(mmap(0, PGSIZE, PROT_READ, MAP_SHARED_VALIDATE|0x80000, rfd, 0), EOPNOTSUPP);
+  unmap(map(PGSIZE, PROT_READ, MAP_SHARED|0x80000, rfd, 0), PGSIZE);
   char *s = map(PGSIZE, PROT_READ, MAP_SHARED, rfd, 0);   // these two are fine
   char *v = map(PGSIZE, RW, MAP_PRIVATE, rfd, 0);
   FAILS(mprotect(s, PGSIZE, RW), EACCES);    // nor may mprotect add the write
@@ -644,7 +667,10 @@ mmap_errors(void)
   FAILS(mprotect(u, PGSIZE, PROT_READ), ENOMEM);
   FAILS(mprotect(p, 3*PGSIZE, PROT_READ), ENOMEM);   // runs past the end
   FAILS(mprotect(p, 1UL << 50, PROT_READ), ENOMEM);
+  FAILS(mprotect(p, (uint64)-1, PROT_READ), ENOMEM);   // wraps: ENOMEM, unlike madvise
+  FAILS(mprotect(p, (uint64)-1, 0x100), ENOMEM);       // the range is checked before prot
   OK(mprotect(p, 0, PROT_READ));
+  OK(mprotect(p, 0, 0x100));
   OK(mprotect(p, 2*PGSIZE, RW));
   p[0] = 1;
 
@@ -653,8 +679,17 @@ mmap_errors(void)
   FAILS(madvise(p, PGSIZE, 12345), EINVAL);
   FAILS(madvise(u, PGSIZE, MADV_DONTNEED), ENOMEM);
   FAILS(madvise(p, 3*PGSIZE, MADV_NORMAL), ENOMEM);
+  FAILS(madvise(p, 1UL << 50, MADV_NORMAL), ENOMEM);
+  FAILS(madvise(p, (uint64)-1, MADV_NORMAL), EINVAL);        // a "negative" length
+  FAILS(madvise(p, (uint64)-PGSIZE, MADV_DONTNEED), EINVAL); // ends past 2^64
   OK(madvise(p, 0, MADV_DONTNEED));
   CHECK(p[0] == 1, "madvise of length 0 dropped a page");
+  // POSIX's read-ahead hints: accepted, the memory unchanged, holes ENOMEM.
+  OK(madvise(p, 2*PGSIZE, MADV_RANDOM));
+  OK(madvise(p, 2*PGSIZE, MADV_SEQUENTIAL));
+  OK(madvise(p, 2*PGSIZE, MADV_WILLNEED));
+  CHECK(p[0] == 1, "a read-ahead hint changed a page");
+  FAILS(madvise(p, 3*PGSIZE, MADV_WILLNEED), ENOMEM);
 
   close(rfd);
   close(wfd);

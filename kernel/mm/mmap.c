@@ -311,9 +311,16 @@ sys_mmap(void)
   argint(4, &fd);
   argaddr(5, &off);
 
-  int type = flags & (MAP_SHARED | MAP_PRIVATE);
-  // Other flags (MAP_POPULATE, MAP_NORESERVE, ...) are ignored, as Linux
-  // ignores the flags it does not know.
+  int type = flags & MAP_TYPE;
+  // MAP_SHARED_VALIDATE (Linux 4.15) is MAP_SHARED that fails on flags it
+  // does not know; only files take it (anonymous memory: EINVAL, as in
+  // Linux). Other flags (MAP_POPULATE, MAP_NORESERVE, ...) are ignored,
+  // as Linux's MAP_SHARED and MAP_PRIVATE ignore the flags they do not know.
+  int validate = type == MAP_SHARED_VALIDATE && !(flags & MAP_ANONYMOUS);
+  if(validate)
+    type = MAP_SHARED;
+  if(flags & MAP_FIXED_NOREPLACE)
+    flags |= MAP_FIXED;   // MAP_FIXED's rules, but it never replaces (EEXIST)
   if(len == 0 || off % PGSIZE || (prot & ~PROT_ALL) ||
      (type != MAP_SHARED && type != MAP_PRIVATE) ||
      ((flags & MAP_FIXED) && addr % PGSIZE))
@@ -330,6 +337,8 @@ sys_mmap(void)
     int err = 0;
     if(f->type != FD_INODE || f->ip->type != T_FILE)
       err = -ENODEV;   // pipes, devices and directories have no pages
+    else if(validate && (flags & ~MAP_LEGACY_MASK))
+      err = -EOPNOTSUPP;
     else if(!f->readable || (type == MAP_SHARED && !f->writable && (prot & PROT_WRITE)))
       err = -EACCES;
     else if(type == MAP_SHARED && !f->writable)
@@ -342,7 +351,9 @@ sys_mmap(void)
 
   mmap_write_lock(mm);
   int err = 0;
-  if(flags & MAP_FIXED)
+  if(flags & MAP_FIXED_NOREPLACE)
+    err = range_free(mm, addr, len) ? 0 : -EEXIST;
+  else if(flags & MAP_FIXED)
     err = do_munmap(mm, addr, len);
   else if((addr = get_unmapped_area(mm, addr, len)) == 0)
     err = -ENOMEM;
@@ -405,9 +416,9 @@ apply_range(struct mm_struct *mm, uint64 start, uint64 end, int split,
 }
 
 // The start of mprotect, madvise and msync: (addr, len) as range_args
-// checks it, and whether the third argument is one the call knows
-// (valid). 0 to go on, 1 for an empty range (the call does nothing and
-// returns 0), or a negative errno (a bad third argument is EINVAL even
+// checks it, and whether the call's own checks passed (valid: madvise's
+// and msync's third argument). 0 to go on, 1 for an empty range (the call
+// does nothing and returns 0), or a negative errno (!valid is EINVAL even
 // when the range is bad too, as in Linux).
 static int
 range_start(uint64 *start, uint64 *end, int valid)
@@ -418,6 +429,16 @@ range_start(uint64 *start, uint64 *end, int valid)
   if(err)
     return err;
   return *end == *start;
+}
+
+// Does [addr, addr+len), its length rounded up to pages, wrap around the
+// top of the 64-bit space? Linux's madvise calls that length negative
+// (EINVAL); mprotect and msync treat it as any range past the end (ENOMEM).
+static int
+range_wraps(uint64 addr, uint64 len)
+{
+  uint64 n = PGROUNDUP(len);
+  return n < len || addr + n < addr;
 }
 
 // Is [start, end) mapped wholly? 0, or -ENOMEM (Linux's answer for a hole).
@@ -437,6 +458,8 @@ mprotect_one(struct vm_area_struct *vma, uint64 start, uint64 end, int prot)
 
 // mprotect(addr, len, prot). Every region is checked before any changes:
 // a shared mapping of a file opened read-only may not become writable.
+// prot is checked after the range, as in Linux: length 0 is 0 whatever
+// prot says.
 uint64
 sys_mprotect(void)
 {
@@ -444,9 +467,11 @@ sys_mprotect(void)
   int prot;
   struct mm_struct *mm = myproc()->mm;
   argint(2, &prot);
-  int err = range_start(&start, &end, (prot & ~PROT_ALL) == 0);
+  int err = range_start(&start, &end, 1);
   if(err)
     return err < 0 ? err : 0;
+  if(prot & ~PROT_ALL)
+    return -EINVAL;
   mmap_write_lock(mm);
   err = range_check_mapped(mm, start, end);
   for(struct vm_area_struct *vma = find_vma(mm, start); err == 0 && vma && vma->vm_start < end; vma = vma->vm_next)
@@ -491,13 +516,18 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
 uint64
 sys_madvise(void)
 {
-  uint64 start, end;
+  uint64 start, end, len;
   int advice;
   struct mm_struct *mm = myproc()->mm;
+  argaddr(0, &start);
+  argaddr(1, &len);
   argint(2, &advice);
   int regions = advice == MADV_DONTFORK || advice == MADV_DOFORK ||
                 advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE;
-  int err = range_start(&start, &end, advice == MADV_NORMAL || advice == MADV_DONTNEED || regions);
+  int hint = advice == MADV_NORMAL || advice == MADV_RANDOM ||
+             advice == MADV_SEQUENTIAL || advice == MADV_WILLNEED;
+  int known = hint || advice == MADV_DONTNEED || regions;
+  int err = range_start(&start, &end, known && !range_wraps(start, len));
   if(err)
     return err < 0 ? err : 0;
   regions ? mmap_write_lock(mm) : mmap_read_lock(mm);
