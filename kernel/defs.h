@@ -1,4 +1,10 @@
 // Functions and variables shared between kernel files, by file.
+
+// Code that loops over every page of a fork, an exit or a copy: kernel.ld
+// keeps it together in one page of its own. QEMU chains translated code
+// only within a 4 KiB page, so a loop that straddles two pays a lookup at
+// every turn (docs/performance.md).
+#define __hot __attribute__((hot))
 struct buf;
 struct context;
 struct file;
@@ -237,7 +243,12 @@ static inline int knob(enum knob k) { return __atomic_load_n(&knob_values[k], __
 // of race_delay is named after the function that opens it (trace.h).
 #define race_delay(n) race_delay_at(n, __func__)
 void            race_delay_at(int n, const char *window);
-int             race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte);
+int             __race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte);
+// fork asks for every page it shares: the test that no window is open
+// is inline (a call costs fork more, under QEMU, than its other work).
+static inline int race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va,
+                                  pte_t *pte)
+{ return !knob(K_RACE_DELAY_MS) || __race_fork_share(mm, child, va, pte); }
 void            race_gup_fast_fork(struct mm_struct *mm, uint64 va, int flags);
 void            race_gup_fast_pin(struct mm_struct *mm, uint64 va);
 void            race_gup_fast_grab(struct mm_struct *mm, pte_t pte, struct page *pg, int flags);

@@ -70,7 +70,7 @@ race_delay_at(int n, const char *window)
 // (fork holds mmap_lock for writing, but truncate unmaps file pages
 // without it): then fork starts the page over.
 int
-race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte)
+__race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte)
 {
   // Relaxed: fork asks for every page it shares; a pinner that arms the
   // window a moment late waits for the next fork.

@@ -1,5 +1,7 @@
 // The few C library string functions the kernel uses.
 #include "types.h"
+#include "riscv.h"
+#include "defs.h"   // __hot
 
 void*
 memset(void *dst, int c, uint64 n)
@@ -28,7 +30,7 @@ memcmp(const void *v1, const void *v2, uint64 n)
   return 0;
 }
 
-void*
+__hot void*
 memmove(void *dst, const void *src, uint64 n)
 {
   const uchar *s = src;

@@ -79,7 +79,7 @@ tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
   tlb->pages = tlb->local;
 }
 
-static void
+static __hot void
 tlb_flush_mmu(struct mmu_gather *tlb)
 {
   // A range flushes page by page (cheaper for a few pages, and other
@@ -101,18 +101,11 @@ tlb_finish_mmu(struct mmu_gather *tlb)
     put_page(virt_to_page(tlb->pages));
 }
 
-// The PTE (or huge PMD) at va, mapping size bytes, was cleared: free its
-// page once no TLB can reach it. page_table_lock is held (and dropped for
-// a flush).
-void
-tlb_remove_page_size(struct mmu_gather *tlb, uint64 va, struct page *pg, uint64 size)
+// The batch is full: the first time, move it to a page of its own, which
+// holds 512; after that (or without a page), flush and free what it holds.
+static void
+tlb_batch_full(struct mmu_gather *tlb)
 {
-  if(tlb->end == tlb->start)
-    tlb->start = va;
-  tlb->end = va + size;
-  tlb->pages[tlb->nr++] = pg;
-  if(tlb->nr < tlb->max)
-    return;
   struct page *batch;
   if(tlb->pages == tlb->local && (batch = __alloc_page(0)) != 0){
     tlb->pages = page_address(batch);
@@ -123,6 +116,20 @@ tlb_remove_page_size(struct mmu_gather *tlb, uint64 va, struct page *pg, uint64 
   release(&tlb->mm->page_table_lock);
   tlb_flush_mmu(tlb);
   acquire(&tlb->mm->page_table_lock);
+}
+
+// The PTE (or huge PMD) at va, mapping size bytes, was cleared: free its
+// page once no TLB can reach it. page_table_lock is held (and dropped for
+// a flush).
+void
+tlb_remove_page_size(struct mmu_gather *tlb, uint64 va, struct page *pg, uint64 size)
+{
+  if(tlb->end == tlb->start)
+    tlb->start = va;
+  tlb->end = va + size;
+  tlb->pages[tlb->nr++] = pg;
+  if(tlb->nr == tlb->max)
+    tlb_batch_full(tlb);
 }
 
 // An empty address space: a page table sharing the kernel half, no regions.
@@ -340,10 +347,13 @@ mfill_atomic_install_pte(struct vm_area_struct *vma, uint64 va, struct page *pg,
 // page_table_lock held. Page-table pages that do not exist are skipped
 // 2 MiB at a time: a lazily grown heap can be huge and mostly untouched.
 // A huge PMD that the range covers whole goes to pmd_fn, if there is one;
-// any other is split into PTEs first (walk_huge_pmd).
-void
-walk_page_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn,
-                pte_fn_t pmd_fn, void *arg)
+// any other is split into PTEs first (walk_huge_pmd). Always inlined in
+// this file, so that zap and mprotect call their fn directly (or inline
+// it) for every page: under QEMU a call through a pointer costs exit more
+// than its other work. walk_page_range is the same for other files.
+static inline __attribute__((always_inline)) void
+__walk_page_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn,
+                  pte_fn_t pmd_fn, void *arg)
 {
   struct mm_struct *mm = vma->vm_mm;
   acquire(&mm->page_table_lock);
@@ -362,6 +372,13 @@ walk_page_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t f
   release(&mm->page_table_lock);
 }
 
+void
+walk_page_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn,
+                pte_fn_t pmd_fn, void *arg)
+{
+  __walk_page_range(vma, start, end, fn, pmd_fn, arg);
+}
+
 // walk_page_range that splits every huge PMD it meets: for a walker that
 // wants PTEs only.
 void
@@ -370,7 +387,7 @@ walk_range(struct vm_area_struct *vma, uint64 start, uint64 end, pte_fn_t fn, vo
   walk_page_range(vma, start, end, fn, 0, arg);
 }
 
-static void
+static inline void
 zap_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 {
   struct page *pg = pte_page(*pte);
@@ -382,25 +399,25 @@ zap_pte(struct vm_area_struct *vma, uint64 va, pte_t *pte, void *arg)
 
 // Unmap [start, end) of vma, dropping its pages (Linux: zap_page_range).
 // A page is freed only after every hart has forgotten its translation.
-void
+__hot void
 zap_page_range(struct vm_area_struct *vma, uint64 start, uint64 end)
 {
   struct mmu_gather tlb;
   tlb_gather_mmu(&tlb, vma->vm_mm);
-  walk_page_range(vma, start, end, zap_pte, zap_huge_pmd, &tlb);
+  __walk_page_range(vma, start, end, zap_pte, zap_huge_pmd, &tlb);
   tlb_finish_mmu(&tlb);
 }
 
 // exit: unmap every region of mm (its last user is gone) with one gather,
 // so that its pages are freed after one flush per batch, not one per
 // region (Linux: unmap_vmas in exit_mmap).
-void
+__hot void
 unmap_vmas(struct mm_struct *mm)
 {
   struct mmu_gather tlb;
   tlb_gather_mmu(&tlb, mm);
   for(struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
-    walk_page_range(vma, vma->vm_start, vma->vm_end, zap_pte, zap_huge_pmd, &tlb);
+    __walk_page_range(vma, vma->vm_start, vma->vm_end, zap_pte, zap_huge_pmd, &tlb);
   tlb_finish_mmu(&tlb);
 }
 
@@ -435,7 +452,7 @@ change_protection(struct vm_area_struct *vma, uint64 start, uint64 end, int cp_f
   // A huge PMD that the range covers whole keeps its 2 MiB (Linux:
   // change_huge_pmd) unless userfaultfd write-protects: its faults are
   // taken 4 KiB at a time. Any other is split.
-  walk_page_range(vma, start, end, change_pte, cp_flags ? 0 : change_pte, &cp_flags);
+  __walk_page_range(vma, start, end, change_pte, cp_flags ? 0 : change_pte, &cp_flags);
   if(cp_flags)   // userfaultfd's: write faults run meanwhile
     race_clear_refs(faults);   // uffd_wp_tlb's window (race.c)
   flush_tlb_range(mm, start, end);
@@ -498,7 +515,7 @@ free_pgtables(struct mm_struct *mm)
 // the device's frame (the RDMA-after-fork bug). The parent keeps its page,
 // writable and exclusive. has_pinned spares the look at each page of a
 // process that never pinned.
-static int
+static inline int
 fork_copies_page(struct mm_struct *src, struct page *pg)
 {
   return PageAnon(pg) && (!knob(K_COW) ||
@@ -585,7 +602,7 @@ copy_pte_range(struct vm_area_struct *dst, struct vm_area_struct *src, uint64 va
 // copied: the child faults their pages in from the page cache. Returns 0
 // or -ENOMEM; apart from the copies of pinned pages only page-table pages
 // are allocated. The caller flushes the parent's TLBs (dup_mmap, once).
-int
+__hot int
 copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
   int err = 0;

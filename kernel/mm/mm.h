@@ -95,8 +95,17 @@ void zero_page_init(void);
 struct vm_area_struct;
 struct mm_struct;
 void rmap_init(void);
-void page_add_rmap(struct page *pg);
-void page_remove_rmap(struct page *pg);
+// One more PTE maps pg, or one fewer (anonymous or page cache alike: the
+// mapcount). Inline, as Linux's page_dup_rmap: fork and exit call them
+// for every page, and under QEMU a call costs more than the count.
+void mapcount_underflow(struct page *pg);
+static inline void page_add_rmap(struct page *pg)
+{ __atomic_add_fetch(&pg->_mapcount, 1, __ATOMIC_SEQ_CST); }
+static inline void page_remove_rmap(struct page *pg)
+{
+  if(__atomic_sub_fetch(&pg->_mapcount, 1, __ATOMIC_SEQ_CST) < 0)
+    mapcount_underflow(pg);
+}
 void page_add_compound_rmap(struct page *head);
 void page_remove_compound_rmap(struct page *head);
 void vma_link_mapping(struct vm_area_struct *vma);
@@ -148,7 +157,16 @@ int task_pagemap(int pid, uint64 va, int npages, uint64 uout);
 struct page *alloc_pages(int order, int zero);   // 2^order aligned frames (compound), or 0
 struct page *alloc_page(void);       // a zeroed frame with refcount 1, or 0
 struct page *__alloc_page(int zero); // the same, cleared only if zero
-void put_page(struct page *pg);      // drop a reference; the last one frees
+void __put_page(struct page *head, int r);   // the count went to r <= 0
+// Drop a reference to pg, or to the compound page it is part of; the last
+// one frees it. Inline, as in Linux: exit drops one for every page.
+static inline void put_page(struct page *pg)
+{
+  struct page *head = compound_head(pg);
+  int r = __atomic_sub_fetch(&head->_refcount, 1, __ATOMIC_SEQ_CST);
+  if(r <= 0)
+    __put_page(head, r);
+}
 void *kalloc(void);                  // page_address(alloc_page()), or 0
 void kfree(void *va);                // put_page(virt_to_page(va))
 uint64 nr_free_pages(void);

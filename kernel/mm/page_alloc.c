@@ -177,18 +177,16 @@ free_compound_page(struct page *head)
   free_block(head, order);
 }
 
-// Drop a reference to pg, or to the compound page it is part of; the last
-// one frees it.
+// put_page (mm.h) dropped the reference that left head's count at r <= 0:
+// the last one frees the page, or the whole compound page.
 void
-put_page(struct page *pg)
+__put_page(struct page *head, int r)
 {
-  struct page *head = compound_head(pg);
-  int r = __atomic_sub_fetch(&head->_refcount, 1, __ATOMIC_SEQ_CST);
   if(r < 0)
     panic("put_page: refcount underflow on %p", page_address(head));
-  if(r == 0 && PageHead(head))
+  if(PageHead(head))
     free_compound_page(head);
-  else if(r == 0)
+  else
     free_block(head, 0);
 }
 

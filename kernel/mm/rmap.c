@@ -21,18 +21,11 @@ rmap_init(void)
   initlock(&i_mmap_spinlock, "i_mmap");
 }
 
-// One more PTE maps pg (anonymous or page cache alike: the mapcount).
+// page_remove_rmap (mm.h) took one mapping too many off pg.
 void
-page_add_rmap(struct page *pg)
+mapcount_underflow(struct page *pg)
 {
-  __atomic_add_fetch(&pg->_mapcount, 1, __ATOMIC_SEQ_CST);
-}
-
-void
-page_remove_rmap(struct page *pg)
-{
-  if(__atomic_sub_fetch(&pg->_mapcount, 1, __ATOMIC_SEQ_CST) < 0)
-    panic("page_remove_rmap: mapcount underflow on %p", page_address(pg));
+  panic("page_remove_rmap: mapcount underflow on %p", page_address(pg));
 }
 
 // One more huge PMD maps the whole compound page head (Linux: the
