@@ -582,6 +582,11 @@ scheduler(void)
 
     int found = 0;
     for(struct proc *p = proc; p < &proc[NPROC]; p++){
+      // A first look without the lock, as any_runnable's: one made
+      // RUNNABLE just after it is found by the next pass (a waker that
+      // finds this cpu idle sends it an IPI).
+      if(READ_ONCE(p->state) != RUNNABLE)
+        continue;
       acquire(&p->lock);
       if(p->state == RUNNABLE && !cache_hot(p)){
         p->state = RUNNING;
@@ -703,13 +708,14 @@ sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
 
-  // With p->lock held, no wakeup(chan) can run before we are SLEEPING:
-  // wakeup takes p->lock too. So lk can be released.
+  // SLEEPING on chan before lk goes: a wakeup(chan) can come as soon as
+  // lk is free (its caller holds lk), and its first look at this slot is
+  // without p->lock; taking lk made our two stores visible to it. With
+  // p->lock held, it then waits until sched() has switched away.
   acquire(&p->lock);
-  release(lk);
-
   p->chan = chan;
   p->state = SLEEPING;
+  release(lk);
   sched();
   p->chan = 0;
 
@@ -717,14 +723,19 @@ sleep(void *chan, struct spinlock *lk)
   acquire(lk);
 }
 
-// Wake every process sleeping on chan. Must be called without any p->lock.
+// Wake every process sleeping on chan. Must be called without any p->lock,
+// and (as xv6 has it) after taking the lock the sleeper gave sleep(): then
+// a thread asleep on chan shows SLEEPING and chan even to a look without
+// its p->lock, so a slot that shows anything else is passed over without
+// taking the lock (under QEMU each lock costs two exits from translated
+// code, and most of the slots sleep on something else or nothing).
 void
 wakeup(void *chan)
 {
   int woke = 0;
   struct proc *me = myproc();
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
-    if(p == me)
+    if(p == me || READ_ONCE(p->state) != SLEEPING || READ_ONCE(p->chan) != chan)
       continue;
     acquire(&p->lock);
     if(p->state == SLEEPING && p->chan == chan){
