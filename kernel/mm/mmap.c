@@ -400,8 +400,8 @@ sys_munmap(void)
 }
 
 // Apply fn to every region piece of [start, end), splitting regions at
-// the ends first if split. The range must be mapped wholly. Stops at the
-// first error fn returns (msync's EIO), and returns it.
+// the ends first if split; holes in the range are passed over. Stops at
+// the first error fn returns (msync's EIO), and returns it.
 static int
 apply_range(struct mm_struct *mm, uint64 start, uint64 end, int split,
             int (*fn)(struct vm_area_struct *, uint64, uint64, int), int arg)
@@ -530,12 +530,13 @@ sys_madvise(void)
   int err = range_start(&start, &end, known && !range_wraps(start, len));
   if(err)
     return err < 0 ? err : 0;
+  // As Linux's madvise(2) says: advice for a range with holes is applied
+  // to the parts that are mapped, and the call still fails, ENOMEM.
   regions ? mmap_write_lock(mm) : mmap_read_lock(mm);
-  err = range_check_mapped(mm, start, end);
-  if(err == 0)
-    err = apply_range(mm, start, end, regions, madvise_one, advice);
+  int holes = range_check_mapped(mm, start, end);
+  err = apply_range(mm, start, end, regions, madvise_one, advice);
   regions ? mmap_write_unlock(mm) : mmap_read_unlock(mm);
-  return err;
+  return err ? err : holes;
 }
 
 // A failed writeback (EIO) is msync's error, as in Linux.
@@ -560,12 +561,13 @@ sys_msync(void)
                                       !((flags & MS_SYNC) && (flags & MS_ASYNC)));
   if(err)
     return err < 0 ? err : 0;
+  // The mapped parts are written back even if the range has holes, which
+  // still make it fail (ENOMEM), as in Linux.
   mmap_read_lock(mm);
-  err = range_check_mapped(mm, start, end);
-  if(err == 0)
-    err = apply_range(mm, start, end, 0, msync_one, flags);
+  int holes = range_check_mapped(mm, start, end);
+  err = apply_range(mm, start, end, 0, msync_one, flags);
   mmap_read_unlock(mm);
-  return err;
+  return err ? err : holes;
 }
 
 // fork: copy src's regions into the empty dst, sharing their pages
