@@ -205,9 +205,7 @@ into_mapping(void)
 static int
 under_writeback(char *va)
 {
-  struct page_info pi;
-  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
-  return (pi.flags & PI_WRITEBACK) != 0;
+  return (page_info_of(va)->flags & PI_WRITEBACK) != 0;
 }
 
 static int

@@ -32,14 +32,6 @@ device_write(int fd, int off, char c)
   CHECK(write(fd, &c, 1) == 1, "write to the pin fd: %s", strerror(errno));
 }
 
-static struct page_info *
-info(void *va)
-{
-  static struct page_info pi;
-  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
-  return &pi;
-}
-
 // Pin, read and write through the fd, lseek, unpin on close; the counters.
 static void
 basic(void)
@@ -53,8 +45,9 @@ basic(void)
   CHECK(counter("nr_foll_pin_acquired") - acq == 3, "3 pages, %d pins",
         (int)(counter("nr_foll_pin_acquired") - acq));
   CHECK(counter("gup_fast_pages") - fast == 3, "written pages not pinned by GUP-fast");
-  CHECK(info(p)->pincount == 1 && info(p)->refcount == 2, "pincount %d refcount %d, want 1 and 2",
-        info(p)->pincount, info(p)->refcount);
+  CHECK(page_info_of(p)->pincount == 1 && page_info_of(p)->refcount == 2,
+        "pincount %d refcount %d, want 1 and 2",
+        page_info_of(p)->pincount, page_info_of(p)->refcount);
   CHECK(device_byte(fd, PGSIZE - 100) == 'b', "the device does not see the second page");
   p[PGSIZE + 5] = 'x';
   CHECK(device_byte(fd, PGSIZE - 95) == 'x', "the device does not see a later write");
@@ -70,7 +63,8 @@ basic(void)
   close(fd);
   CHECK(counter("nr_foll_pin_released") - rel == 3, "close released %d pins",
         (int)(counter("nr_foll_pin_released") - rel));
-  CHECK(info(p)->pincount == 0 && info(p)->refcount == 1, "still pinned after close");
+  CHECK(page_info_of(p)->pincount == 0 && page_info_of(p)->refcount == 1,
+        "still pinned after close");
 
   // A read-only pin: the device may not write.
   fd = pin(p, 1, 0);
@@ -92,7 +86,7 @@ errors(void)
   munmap(p + PGSIZE, PGSIZE);
   errno = 0;
   CHECK(pin_user_pages(p, 2 * PGSIZE, 0) == -1 && errno == EFAULT, "unmapped: errno %d", errno);
-  CHECK(info(p)->pincount == 0, "a failed pin left a pin behind");
+  CHECK(page_info_of(p)->pincount == 0, "a failed pin left a pin behind");
   CHECK(mprotect(p, PGSIZE, PROT_READ) == 0, "mprotect");
   errno = 0;
   CHECK(pin_user_pages(p, 1, FOLL_WRITE) == -1 && errno == EFAULT, "write pin of PROT_READ: errno %d", errno);
@@ -134,20 +128,20 @@ pin_fork(void)
   p[0] = 'p';
   p[PGSIZE] = 'n';
   int fd = pin(p, PGSIZE, FOLL_WRITE | FOLL_LONGTERM);
-  uint64 pfn = info(p)->pfn, npfn = info(p + PGSIZE)->pfn;
+  uint64 pfn = page_info_of(p)->pfn, npfn = page_info_of(p + PGSIZE)->pfn;
   int pid = fork();
   CHECK(pid >= 0, "fork");
   if(pid == 0){
     CHECK(p[0] == 'p', "the child lacks the data");
-    CHECK(info(p)->pfn != pfn, "the child shares the pinned frame");
-    CHECK(info(p + PGSIZE)->pfn == npfn, "fork copied a page that is not pinned");
+    CHECK(page_info_of(p)->pfn != pfn, "the child shares the pinned frame");
+    CHECK(page_info_of(p + PGSIZE)->pfn == npfn, "fork copied a page that is not pinned");
     p[0] = 'c';
     CHECK(device_byte(fd, 0) == 'p', "the child's write reached the device");
     exit(0);
   }
   CHECK(reap(pid) == 0, "child failed");
   p[1] = 'q';
-  CHECK(info(p)->pfn == pfn, "the parent moved off the pinned frame");
+  CHECK(page_info_of(p)->pfn == pfn, "the parent moved off the pinned frame");
   CHECK(device_byte(fd, 1) == 'q', "the device no longer sees the parent's memory");
   device_write(fd, 2, 'd');
   CHECK(p[2] == 'd', "the parent does not see the device's write");
@@ -167,16 +161,17 @@ pin_fork_file(void)
   CHECK(v != MAP_FAILED, "mmap: %s", strerror(errno));
   CHECK(v[0] == 'f', "wrong bytes");
   int pfd = pin(v, PGSIZE, FOLL_LONGTERM);
-  int cache = info(v)->cache;
-  uint64 pfn = info(v)->pfn;
+  int cache = page_info_of(v)->cache;
+  uint64 pfn = page_info_of(v)->pfn;
   int pid = fork();
   CHECK(pid >= 0, "fork");
   if(pid == 0){
     CHECK(v[0] == 'f', "the child lacks the data");
     if(cache)
-      CHECK(info(v)->cache && info(v)->pfn == pfn, "fork copied a pinned page-cache page");
+      CHECK(page_info_of(v)->cache && page_info_of(v)->pfn == pfn,
+            "fork copied a pinned page-cache page");
     else
-      CHECK(info(v)->pfn != pfn, "the child shares the pinned (unshared) frame");
+      CHECK(page_info_of(v)->pfn != pfn, "the child shares the pinned (unshared) frame");
     exit(0);
   }
   CHECK(reap(pid) == 0, "child failed");
@@ -195,7 +190,7 @@ three_pages(int *pid, int *go)
   char *p = map_anon(3 * PGSIZE);
   p[PGSIZE] = 'a';
   (void)*(volatile char *)(p + 2 * PGSIZE);   // read, never written: the zero page
-  CHECK(info(p + 2 * PGSIZE)->zero, "an untouched page read is not the zero page");
+  CHECK(page_info_of(p + 2 * PGSIZE)->zero, "an untouched page read is not the zero page");
   *pid = fork_holder(go);                     // keeps p[PGSIZE] shared
   return p;
 }
@@ -234,13 +229,14 @@ ro_pin_cow_any(void)
   (void)*(volatile char *)z;
   uint64 unshare = counter("unshare_fault");
   int sf = pin(f, PGSIZE, 0), sz = pin(z, PGSIZE, 0);
-  CHECK(counter("unshare_fault") == unshare && info(f)->cache && info(z)->zero,
+  CHECK(counter("unshare_fault") == unshare && page_info_of(f)->cache && page_info_of(z)->zero,
         "a short-term read-only pin replaced the page (%d unshare faults)",
         (int)(counter("unshare_fault") - unshare));
   int lf = pin(f, PGSIZE, FOLL_LONGTERM), lz = pin(z, PGSIZE, FOLL_LONGTERM);
   CHECK(counter("unshare_fault") - unshare == 2, "%d unshare faults for the file and zero pages",
         (int)(counter("unshare_fault") - unshare));
-  CHECK(!info(z)->zero && !info(f)->cache, "a long-term pin kept the zero or the file page");
+  CHECK(!page_info_of(z)->zero && !page_info_of(f)->cache,
+        "a long-term pin kept the zero or the file page");
   f[0] = 'w';
   z[0] = 'z';
   CHECK(device_byte(lf, 0) == 'w', "a pin of a private file page does not see the later write");
@@ -295,13 +291,13 @@ get_no_unshare(void)
   CHECK(pipe(pfd) == 0, "pipe");
   int go, pid;
   char *p = three_pages(&pid, &go);
-  uint64 pfn = info(p + PGSIZE)->pfn, unshare = counter("unshare_fault");
+  uint64 pfn = page_info_of(p + PGSIZE)->pfn, unshare = counter("unshare_fault");
   CHECK(vmsplice(pfd[1], p, 3 * PGSIZE, 0) == 3 * PGSIZE, "vmsplice: %s", strerror(errno));
   CHECK(counter("unshare_fault") == unshare, "vmsplice (FOLL_GET) took %d unshare faults",
         (int)(counter("unshare_fault") - unshare));
-  CHECK(info(p + PGSIZE)->pfn == pfn,
+  CHECK(page_info_of(p + PGSIZE)->pfn == pfn,
         "vmsplice gave the process a copy of the page shared with its child");
-  CHECK(info(p + 2 * PGSIZE)->zero, "vmsplice replaced the zero page");
+  CHECK(page_info_of(p + 2 * PGSIZE)->zero, "vmsplice replaced the zero page");
   CHECK(let_go(pid, go) == 0, "child failed");
 }
 

@@ -118,10 +118,9 @@ ro_pin(char *p)
 static pte_t
 pte_of(char *va, int *soft_dirty)
 {
-  struct page_info pi;
-  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
+  pte_t pte = page_info_of(va)->pte;
   *soft_dirty = (map_of(0, va, 1)[0] & PM_SOFT_DIRTY) != 0;
-  return pi.pte;
+  return pte;
 }
 
 // clear_refs must leave a page that a device may be writing where the

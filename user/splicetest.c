@@ -15,9 +15,7 @@
 static int
 refcount(void *va)
 {
-  struct page_info pi;
-  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo");
-  return pi.refcount;
+  return page_info_of(va)->refcount;
 }
 
 static void

@@ -3,6 +3,7 @@
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
 #include "kernel/vmstat.h"
+#include "kernel/vmmap.h"
 #include "user/user.h"
 #include "user/testlib.h"
 
@@ -35,6 +36,14 @@ page_file(char *path, char c)
   memset(page, c, sizeof(page));
   CHECK(write(fd, page, sizeof(page)) == sizeof(page), "write %s: %s", path, strerror(errno));
   return fd;
+}
+
+struct page_info *
+page_info_of(void *va)
+{
+  static struct page_info pi;
+  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo of %p: %s", va, strerror(errno));
+  return &pi;
 }
 
 uint64

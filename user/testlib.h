@@ -18,6 +18,8 @@ extern char *testname;   // the running test's name: prefixes failure lines
 #define CHECK(c, ...) do { if(!(c)){ printf("%s: ", testname); printf(__VA_ARGS__); \
                              printf("\n"); exit(1); } } while(0)
 
+struct page_info;
+
 // A new private anonymous read-write mapping of len bytes (exits on failure).
 char *map_anon(uint64 len);
 // What the device sees at offset off of pin fd (pin_user_pages).
@@ -26,6 +28,9 @@ char device_byte(int fd, int off);
 int page_file(char *path, char c);
 // The value of a vmstat counter (exits if there is no such counter).
 uint64 counter(char *name);
+// What pageinfo says of this process's page at va (exits on failure); the
+// next call overwrites it.
+struct page_info *page_info_of(void *va);
 // The next pseudo-random number from *state (xorshift64: the same seed,
 // the same sequence on any machine; the state must not be 0).
 uint64 xorshift(uint64 *state);

@@ -231,14 +231,6 @@ map_huge(int n)
   return a;
 }
 
-static struct page_info *
-info(void *va)
-{
-  static struct page_info pi;
-  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
-  return &pi;
-}
-
 // Is va mapped by a huge PMD, and are the pages of its huge page where
 // they should be (frame i at page i, the first frame 2 MiB aligned)?
 static int
@@ -295,7 +287,7 @@ thp_fault(void)
         free0 - counter("nr_free_pages"));
   for(int i = 0; i < HPAGE; i += 512)
     CHECK(h[i] == 0, "byte %d of a new huge page is %d", i, h[i]);
-  struct page_info *pi = info(h + 5 * PGSIZE);
+  struct page_info *pi = page_info_of(h + 5 * PGSIZE);
   CHECK(pi->refcount == 1 && pi->mapcount == 1 && (pi->flags & PI_ANON_EXCLUSIVE),
         "page 5: refcount %d mapcount %d flags %x", pi->refcount, pi->mapcount, pi->flags);
   fill(h, 0);
@@ -347,16 +339,16 @@ thp_zero(void)
   for(int i = HPAGE; i < 2 * HPAGE; i += PGSIZE)
     CHECK(h[i] == 0, "byte %d of untouched memory is %d", i, h[i]);
   CHECK(counter("thp_zero_page_alloc") == zalloc + 1, "a second read allocated another");
-  struct page_info *pi = info(h + 7 * PGSIZE);
+  struct page_info *pi = page_info_of(h + 7 * PGSIZE);
   CHECK(pi->huge && pi->zero && !(pi->pte & PTE_W), "a read did not map the huge zero page "
         "read-only (huge %d zero %d pte %lx)", pi->huge, pi->zero, pi->pte);
   CHECK(free0 < counter("nr_free_pages") + 16, "reading took %ld frames",
         free0 - counter("nr_free_pages"));
   h[7 * PGSIZE] = 7;
   CHECK(counter("thp_split_pmd") == split + 1, "a write to the huge zero page did not split it");
-  pi = info(h + 7 * PGSIZE);
+  pi = page_info_of(h + 7 * PGSIZE);
   CHECK(!pi->huge && !pi->zero && (pi->pte & PTE_W), "the written page is not a copy");
-  pi = info(h + 8 * PGSIZE);
+  pi = page_info_of(h + 8 * PGSIZE);
   CHECK(!pi->huge && pi->zero, "its neighbour is not the zero page");
   for(int i = 0; i < HPAGE; i += PGSIZE)
     CHECK(h[i] == (i == 7 * PGSIZE ? 7 : 0), "byte %d is %d after the split", i, h[i]);
@@ -421,17 +413,18 @@ thp_split(void)
     fill(x, k);
     CHECK(is_huge(x), "huge page %d is not", k);
   }
-  uint64 pfn = info(h)->pfn;
+  uint64 pfn = page_info_of(h)->pfn;
   CHECK(munmap(h + 10 * PGSIZE, PGSIZE) == 0, "munmap: %s", strerror(errno));
   CHECK(counter("thp_split_pmd") == split + 1, "a partial munmap did not split");
   check_fill(h, 0, 10);
-  CHECK(info(h + 11 * PGSIZE)->pfn == pfn + 11 && !info(h)->huge, "the split moved pages");
-  CHECK(info(h + 10 * PGSIZE)->pte == 0, "the unmapped page is still mapped");
+  CHECK(page_info_of(h + 11 * PGSIZE)->pfn == pfn + 11 && !page_info_of(h)->huge,
+        "the split moved pages");
+  CHECK(page_info_of(h + 10 * PGSIZE)->pte == 0, "the unmapped page is still mapped");
 
   char *y = h + HPAGE;
   CHECK(mprotect(y + 3 * PGSIZE, PGSIZE, PROT_READ) == 0, "mprotect: %s", strerror(errno));
   CHECK(counter("thp_split_pmd") == split + 2, "a partial mprotect did not split");
-  CHECK(!(info(y + 3 * PGSIZE)->pte & PTE_W) && (info(y + 4 * PGSIZE)->pte & PTE_W),
+  CHECK(!(page_info_of(y + 3 * PGSIZE)->pte & PTE_W) && (page_info_of(y + 4 * PGSIZE)->pte & PTE_W),
         "mprotect changed the wrong pages");
   check_fill(y, 1, -1);
   y[4 * PGSIZE] = 9;
@@ -449,7 +442,7 @@ thp_split(void)
   // clear_refs write-protected them reuses the page in place.
   CHECK(clear_refs(0, CLEAR_REFS_SOFT_DIRTY) == 0, "clear_refs: %s", strerror(errno));
   h[12 * PGSIZE] = 12;
-  CHECK(info(h + 12 * PGSIZE)->pfn == pfn + 12, "a write after the split copied the page");
+  CHECK(page_info_of(h + 12 * PGSIZE)->pfn == pfn + 12, "a write after the split copied the page");
 }
 
 // mprotect of a whole huge page keeps it huge (Linux: change_huge_pmd):
@@ -460,10 +453,11 @@ thp_mprotect(void)
 {
   char *h = map_huge(1);
   fill(h, 3);
-  uint64 pfn = info(h)->pfn, split = counter("thp_split_pmd");
+  uint64 pfn = page_info_of(h)->pfn, split = counter("thp_split_pmd");
   CHECK(mprotect(h, HPAGE, PROT_READ) == 0, "mprotect: %s", strerror(errno));
   CHECK(counter("thp_split_pmd") == split, "mprotect of a whole huge page split it");
-  CHECK(is_huge(h) && !(info(h + 7 * PGSIZE)->pte & PTE_W), "PROT_READ: not huge and read-only");
+  CHECK(is_huge(h) && !(page_info_of(h + 7 * PGSIZE)->pte & PTE_W),
+        "PROT_READ: not huge and read-only");
   check_fill(h, 3, -1);
   int pid = fork();
   CHECK(pid >= 0, "fork: %s", strerror(errno));
@@ -475,7 +469,7 @@ thp_mprotect(void)
   CHECK(mprotect(h, HPAGE, PROT_READ | PROT_WRITE) == 0, "mprotect: %s", strerror(errno));
   h[9 * PGSIZE] = 42;
   CHECK(counter("thp_split_pmd") == split, "mprotect back, or the write, split the huge page");
-  CHECK(is_huge(h) && info(h)->pfn == pfn && (info(h)->pte & PTE_W),
+  CHECK(is_huge(h) && page_info_of(h)->pfn == pfn && (page_info_of(h)->pte & PTE_W),
         "the write after mprotect did not reuse the huge page");
   CHECK(h[9 * PGSIZE] == 42 && h[10 * PGSIZE] == 13, "the data did not survive");
 }
@@ -488,21 +482,21 @@ thp_fork_cow(void)
 {
   char *h = map_huge(1);
   fill(h, 0);
-  uint64 pfn = info(h)->pfn, split = counter("thp_split_pmd");
+  uint64 pfn = page_info_of(h)->pfn, split = counter("thp_split_pmd");
   int fds[2];
   CHECK(pipe(fds) == 0, "pipe");
   int pid = fork();
   CHECK(pid >= 0, "fork");
   if(pid == 0){
-    struct page_info *pi = info(h + 3 * PGSIZE);
+    struct page_info *pi = page_info_of(h + 3 * PGSIZE);
     CHECK(pi->huge && pi->pfn == pfn + 3 && pi->mapcount == 2 && !(pi->pte & PTE_W) &&
           (pi->pte & PTE_COW) && !(pi->flags & PI_ANON_EXCLUSIVE),
           "the child's page 3: huge %d pfn %lx mapcount %d pte %lx", pi->huge, pi->pfn,
           pi->mapcount, pi->pte);
     check_fill(h, 0, -1);
     h[3 * PGSIZE] = 'c';
-    CHECK(info(h + 3 * PGSIZE)->pfn != pfn + 3, "the child wrote the shared page");
-    CHECK(info(h + 4 * PGSIZE)->pfn == pfn + 4, "the other pages were copied too");
+    CHECK(page_info_of(h + 3 * PGSIZE)->pfn != pfn + 3, "the child wrote the shared page");
+    CHECK(page_info_of(h + 4 * PGSIZE)->pfn == pfn + 4, "the other pages were copied too");
     char c = 0;
     write(fds[1], &c, 1);
     exit(0);
@@ -516,7 +510,7 @@ thp_fork_cow(void)
   CHECK(reap(pid) == 0, "child failed");
   uint64 reuse = counter("cow_reuse");
   h[0] = 'p';
-  CHECK(counter("cow_reuse") == reuse + 1 && is_huge(h) && info(h)->pfn == pfn,
+  CHECK(counter("cow_reuse") == reuse + 1 && is_huge(h) && page_info_of(h)->pfn == pfn,
         "the parent's write did not reuse its huge page");
   CHECK(counter("thp_split_pmd") == split + 1, "the parent's write split");
 }
@@ -529,12 +523,13 @@ thp_pin(void)
 {
   char *h = map_huge(1);
   fill(h, 0);
-  uint64 pfn = info(h)->pfn, fast = counter("gup_fast_pages"), slow = counter("gup_slow_pages");
+  uint64 pfn = page_info_of(h)->pfn;
+  uint64 fast = counter("gup_fast_pages"), slow = counter("gup_slow_pages");
   int fd = pin_user_pages(h + 5 * PGSIZE, 2 * PGSIZE, FOLL_WRITE | FOLL_LONGTERM);
   CHECK(fd >= 0, "pin_user_pages: %s", strerror(errno));
   CHECK(counter("gup_fast_pages") == fast + 2 && counter("gup_slow_pages") == slow,
         "GUP-fast did not take the pages of a huge PMD");
-  struct page_info *pi = info(h + 100 * PGSIZE);
+  struct page_info *pi = page_info_of(h + 100 * PGSIZE);
   CHECK(pi->pincount == 2 && pi->refcount == 3, "page 100: pincount %d refcount %d, not 2 and 3",
         pi->pincount, pi->refcount);
   uint64 split = counter("thp_split_pmd");
@@ -542,16 +537,16 @@ thp_pin(void)
   CHECK(pid >= 0, "fork");
   if(pid == 0){
     check_fill(h, 0, -1);
-    CHECK(info(h + 5 * PGSIZE)->pfn != pfn + 5, "the child shares the pinned page");
+    CHECK(page_info_of(h + 5 * PGSIZE)->pfn != pfn + 5, "the child shares the pinned page");
     exit(0);
   }
   CHECK(reap(pid) == 0, "child failed");
   CHECK(counter("thp_split_pmd") == split + 1, "fork did not split the pinned huge PMD");
   h[5 * PGSIZE] = 'x';
-  CHECK(info(h + 5 * PGSIZE)->pfn == pfn + 5, "the parent left its pinned frame");
+  CHECK(page_info_of(h + 5 * PGSIZE)->pfn == pfn + 5, "the parent left its pinned frame");
   CHECK(device_byte(fd, 0) == 'x', "the device does not see the parent's write");
   close(fd);
-  CHECK(info(h)->pincount == 0, "close did not unpin");
+  CHECK(page_info_of(h)->pincount == 0, "close did not unpin");
 }
 
 // The slow path of GUP on a huge PMD: a forced write (memwrite) lands in
@@ -595,7 +590,7 @@ thp_softdirty(void)
   CHECK(pagemap(0, h, HNR, pm) == HNR, "pagemap: %s", strerror(errno));
   for(int i = 0; i < HNR; i++)
     CHECK((pm[i] & PM_PRESENT) && !(pm[i] & PM_SOFT_DIRTY), "page %d soft-dirty after clear_refs", i);
-  CHECK(is_huge(h) && !(info(h)->pte & PTE_W), "clear_refs split or did not write-protect");
+  CHECK(is_huge(h) && !(page_info_of(h)->pte & PTE_W), "clear_refs split or did not write-protect");
   h[77 * PGSIZE] = 1;
   CHECK(pagemap(0, h, HNR, pm) == HNR, "pagemap: %s", strerror(errno));
   for(int i = 0; i < HNR; i++)
@@ -611,7 +606,7 @@ thp_pagemap(void)
   static uint64 pm[HNR];
   char *h = map_huge(1);
   h[0] = 1;
-  uint64 pfn = info(h)->pfn;
+  uint64 pfn = page_info_of(h)->pfn;
   for(int round = 0; round < 2; round++){
     CHECK(pagemap(0, h, HNR, pm) == HNR, "pagemap: %s", strerror(errno));
     for(int i = 0; i < HNR; i++)

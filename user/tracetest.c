@@ -76,9 +76,7 @@ need(int e, uint64 f0, char *what)
 static uint64
 pfn(void *va)
 {
-  struct page_info pi;
-  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo");
-  return pi.pfn;
+  return page_info_of(va)->pfn;
 }
 
 // Faults: the zero page on a read, a COW copy of it on the write; fork

@@ -133,9 +133,7 @@ pm(void *va)
 static uint64
 pte_of(void *va)
 {
-  struct page_info pi;
-  CHECK(pageinfo(0, va, 1, &pi) == 1, "pageinfo: %s", strerror(errno));
-  return pi.pte;
+  return page_info_of(va)->pte;
 }
 
 // A thread that touches one byte: reads it, or writes val into it.
