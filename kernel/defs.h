@@ -224,7 +224,6 @@ extern uint64   timebase;
 // fault-inject.c: failure points (fault_inject.h)
 int             should_fail(int which);
 
-
 // history.c: the history knobs (docs/history.md)
 enum knob {
   K_FOLL_COW, K_COW_REUSE, K_GUP_READ_BREAKS_COW, K_FORK_COPIES_PINNED,

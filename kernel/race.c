@@ -72,10 +72,8 @@ race_delay_at(int n, const char *window)
 int
 __race_fork_share(struct mm_struct *mm, struct mm_struct *child, uint64 va, pte_t *pte)
 {
-  // Relaxed: fork asks for every page it shares; a pinner that arms the
-  // window a moment late waits for the next fork.
-  if(__atomic_load_n(&pin_mm, __ATOMIC_RELAXED) != mm ||
-     __atomic_load_n(&pin_va, __ATOMIC_RELAXED) != va)
+  if(__atomic_load_n(&pin_mm, __ATOMIC_SEQ_CST) != mm ||
+     __atomic_load_n(&pin_va, __ATOMIC_SEQ_CST) != va)
     return 1;
   pte_t orig = *pte;
   release(&child->page_table_lock);

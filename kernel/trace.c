@@ -5,11 +5,11 @@
 //
 // Each hart records into a buffer of its own, of a fixed size, allocated
 // page by page at boot for the harts the device tree lists (no allocation
-// while tracing). When a buffer is full
-// the oldest unread event is overwritten and counted as lost, as ftrace's
-// overwrite mode does: a reader that keeps up loses nothing, one that
-// does not keeps the newest events. Only its hart writes a buffer, but a
-// reader on another hart empties it, so each has a lock.
+// while tracing). When a buffer is full the oldest unread event is
+// overwritten and counted as lost, as ftrace's overwrite mode does: a
+// reader that keeps up loses nothing, one that does not keeps the newest
+// events. Only its hart writes a buffer, but a reader on another hart
+// empties it, so each has a lock.
 //
 // The trace program (user/trace.c) enables events, runs a command, reads
 // the buffers while it runs and prints what the command's processes did.

@@ -478,17 +478,20 @@ huge_pmd_fault(struct vm_area_struct *vma, uint64 va, int flags, pte_t **ptep)
     err = pte_alloc(pmd);
   else
     none = 1;
-  if(err != FAULT_FALLBACK)
+  if(none){
     release(&mm->page_table_lock);
-  if(none && (err = do_huge_pmd_anonymous_page(vma, va, (flags & FAULT_FLAG_WRITE) != 0)) ==
-             FAULT_FALLBACK){
+    err = do_huge_pmd_anonymous_page(vma, va, (flags & FAULT_FLAG_WRITE) != 0);
+    if(err != FAULT_FALLBACK)
+      return err;
     // It put a page table in place (page-table pages stay until exit).
     acquire(&mm->page_table_lock);
     pmd = walk_pmd(mm->pgd, va, 0);
+  } else if(err != FAULT_FALLBACK){
+    release(&mm->page_table_lock);
+    return err;
   }
-  if(err == FAULT_FALLBACK)
-    *ptep = (pte_t *)__va(PTE2PA(*pmd)) + PX(0, va);
-  return err;
+  *ptep = (pte_t *)__va(PTE2PA(*pmd)) + PX(0, va);
+  return FAULT_FALLBACK;
 }
 
 // fork's copy of the huge PMD at va, if there is one (Linux:

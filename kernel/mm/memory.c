@@ -430,8 +430,9 @@ unmap_vmas(struct mm_struct *mm)
 
 // New protection for a mapped page, or a huge PMD (a leaf with the same
 // bits): vma's current flags. Writable stays writable only if it was (a
-// COW or clean shared page must still fault), and only for mprotect: userfaultfd's write-protect and un-protect
-// (MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE) map every page read-only, as
+// COW or clean shared page must still fault), and only for mprotect:
+// userfaultfd's write-protect and un-protect (MM_CP_UFFD_WP,
+// MM_CP_UFFD_WP_RESOLVE) map every page read-only, as
 // Linux's pte_modify with the region's private protection did until 6.0
 // (a writable page too: the next write reuses it in do_wp_page). The
 // uffd-wp bit stays unless one of them changes it.
@@ -879,7 +880,7 @@ __handle_mm_fault(struct vm_area_struct *vma, uint64 va, int flags)
     return err;   // it released page_table_lock
   if(handle_userfault(vma, va, pte, flags, &err))
     return err;   // the monitor's (userfaultfd.c); page_table_lock was released
-  if(pte && (*pte & PTE_V)){
+  if(*pte & PTE_V){
     if((write && (*pte & PTE_W) == 0) || (flags & FAULT_FLAG_UNSHARE))
       err = (vma->vm_flags & VM_SHARED) ? (write ? do_shared_wp(vma, va, pte) : 0)
                                         : do_wp_page(vma, va, pte, !write);

@@ -123,7 +123,7 @@ vma_can_userfault(struct vm_area_struct *vma)
   return vma->vm_mapping == 0 && !(vma->vm_flags & VM_SHARED);
 }
 
-// The fault at va (page_table_lock held, pte its PTE or 0) for the
+// The fault at va (page_table_lock held, pte its PTE) for the
 // monitor? A missing page in a MISSING range, a write to a uffd-wp PTE in
 // a WP range, of a descriptor still open. If so, returns 1 with
 // page_table_lock released and *err set: VM_FAULT_RETRY after waiting
@@ -137,7 +137,7 @@ handle_userfault(struct vm_area_struct *vma, uint64 va, pte_t *pte, int flags, i
 {
   struct mm_struct *mm = vma->vm_mm;
   struct userfaultfd_ctx *ctx = vma->vm_userfaultfd_ctx;
-  int missing = pte == 0 || !(*pte & PTE_V), write = (flags & FAULT_FLAG_WRITE) != 0;
+  int missing = !(*pte & PTE_V), write = (flags & FAULT_FLAG_WRITE) != 0;
   if(missing ? !(vma->vm_flags & VM_UFFD_MISSING)
              : !((vma->vm_flags & VM_UFFD_WP) && write && (*pte & PTE_UFFD_WP)))
     return 0;
