@@ -6,7 +6,7 @@
 // every page ("write"); the parent waits. One line per mode, for
 // tools/bench.py (make bench), e.g.
 //   forkbench pages=256 iters=20 mode=write touch=50210 traps=1000
-//   trap=16110 ticks=1 time=270221 fork=9012 cow_fault=5120 cow_copy=5120
+//   trap=16110 ticks=1 time=270221 fork=9012 exit=8113 cow_fault=5120 cow_copy=5120
 //   cow_reuse=0 zero_page_map=0 free_before=31872 free_min=31609
 //   free_after=31872
 // (on one line). touch: time-CSR units the first touch of the pages took
@@ -15,8 +15,10 @@
 // out); ticks: uptime() ticks (10 a second) spent in the loop;
 // time: the same in units of the time CSR (rdtime: QEMU's virt counts
 // 10 MHz), which tools/bench.py turns into ratios; fork: the part of it
-// spent in the parent's fork calls (the rest: the children's run, their
-// exit, and wait).
+// spent in the parent's fork calls; exit: the part from each child's
+// exit() call until the parent's wait() returned (the child reads the
+// clock last thing, into a shared page). The rest is each child's start
+// (being scheduled, the return from fork) and its run.
 // The counters are what the loop added to the kernel's vmstat counters:
 // a fork that shares leaves cow_copy at 0 in mode=exit and makes it
 // PAGES*ITER in mode=write. free_min is the free page count seen by one
@@ -79,11 +81,18 @@ snap(struct snapshot *s)
   parse(ebuf, vmstat(ebuf, MAXCOUNTERS), s);
 }
 
+// A MAP_SHARED page, where a child leaves the time at which it calls
+// exit(): shared, not copy-on-write, so writing it copies nothing.
+static volatile uint64 *stamp;
+
 // What a child does before exiting. No stack or data writes besides the
 // pages themselves, so that the only COW copies are the ones measured.
+// The first store to the shared page faults it in (fork does not copy
+// shared regions' PTEs): that is done first, not counted in exit.
 static void
 child(int mode, char *p, int pages)
 {
+  *stamp = 0;
   if(mode == WRITE)
     for(int i = 0; i < pages; i++)
       p[(uint64)i * PGSIZE] = 1;
@@ -97,9 +106,9 @@ child(int mode, char *p, int pages)
 // live values: no stack spills after the loop.
 static int __attribute__((noinline))
 timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *ticks, uint64 *time,
-      uint64 *forktime)
+      uint64 *forktime, uint64 *exittime)
 {
-  uint64 c0 = r_time(), infork = 0;
+  uint64 c0 = r_time(), infork = 0, inexit = 0;
   int t0 = uptime();
   for(int i = 0; i < iters; i++){
     uint64 f0 = r_time();
@@ -108,11 +117,13 @@ timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *
       die("fork failed");
     if(pid == 0){
       child(mode, p, pages);
+      *stamp = r_time();
       exit(0);
     }
     infork += r_time() - f0;   // the parent's side of fork; the rest is the child's run and exit
     if(wait(0) != pid)
       die("wait returned the wrong child");
+    inexit += r_time() - *stamp;
   }
   int t1 = uptime();
   uint64 c1 = r_time();
@@ -120,6 +131,7 @@ timed(int mode, char *p, int pages, int iters, struct vmstat_entry *fresh, int *
   *ticks = t1 - t0;
   *time = c1 - c0;
   *forktime = infork;
+  *exittime = inexit;
   return n;
 }
 
@@ -170,14 +182,14 @@ bench(int mode, char *p, int pages, int iters)
   struct vmstat_entry *fresh = (struct vmstat_entry *)PGROUNDUP((uint64)spare);
 
   int ticks;
-  uint64 time, forktime;
+  uint64 time, forktime, exittime;
   snap(&before);
-  parse(fresh, timed(mode, p, pages, iters, fresh, &ticks, &time, &forktime), &after);
+  parse(fresh, timed(mode, p, pages, iters, fresh, &ticks, &time, &forktime, &exittime), &after);
   uint64 low = free_min(mode, p, pages);
 
   printf("forkbench pages=%d iters=%d mode=%s touch=%lu traps=%d trap=%lu ticks=%d "
-         "time=%lu fork=%lu", pages, iters, modename[mode], touchtime, TRAPS, traptime, ticks, time,
-         forktime);
+         "time=%lu fork=%lu exit=%lu", pages, iters, modename[mode], touchtime, TRAPS, traptime, ticks,
+         time, forktime, exittime);
   for(int j = 0; j < NNAMES; j++)
     printf(" %s=%lu", names[j], after.count[j] - before.count[j]);
   printf(" free_before=%lu free_min=%lu free_after=%lu\n", before.free, low, after.free);
@@ -220,6 +232,10 @@ main(int argc, char *argv[])
     exit(1);
   }
 
+  stamp = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if(stamp == MAP_FAILED)
+    die("mmap of the shared page failed");
+  *stamp = 0;
   uint64 len = (uint64)pages * PGSIZE;
   char *p = mmap(0, len + HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if(p == MAP_FAILED)

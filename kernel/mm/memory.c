@@ -467,20 +467,22 @@ change_protection(struct vm_area_struct *vma, uint64 start, uint64 end, int cp_f
   __atomic_sub_fetch(&mm->tlb_flush_pending, 1, __ATOMIC_SEQ_CST);
 }
 
-// Free the page-table pages below pagetable; the leaves must be gone.
+// Free the PTE pages below a PMD page; the leaves must be gone (a huge
+// PMD left mapped panics). The PTE pages themselves are not read: their
+// 4 KiB leaves went with the unmap, and scanning 512 empty entries per
+// page would cost exit as much as freeing it (Linux's free_pte_range
+// does not look either).
 static void
-freewalk(pagetable_t pagetable)
+freewalk(pagetable_t pmd)
 {
   for(int i = 0; i < 512; i++){
-    pte_t pte = pagetable[i];
+    pte_t pte = pmd[i];
     if((pte & PTE_V) == 0)
       continue;
     if(pte & (PTE_R|PTE_W|PTE_X))
       panic("freewalk: leaf");
-    pagetable_t child = (pagetable_t)__va(PTE2PA(pte));
-    freewalk(child);
-    pagetable[i] = 0;
-    kfree(child);
+    pmd[i] = 0;
+    kfree(__va(PTE2PA(pte)));
   }
 }
 

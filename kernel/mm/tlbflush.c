@@ -25,16 +25,23 @@ void
 flush_tlb_range(struct mm_struct *mm, uint64 start, uint64 end)
 {
   push_off();
-  int me = cpuid();
-  if(end - start > FLUSH_ALL_PAGES * PGSIZE)
-    sfence_vma();
-  else
-    for(uint64 va = start; va < end; va += PGSIZE)
-      sfence_vma_page(va);
-  trace_tlb_flush_local(start, end);
+  uint64 me = 1UL << cpuid();
   // Order the PTE stores before reading which cpus use mm: a cpu that
   // starts using it after this read flushes its TLB as it does so.
-  uint64 others = __atomic_load_n(&mm->cpumask, __ATOMIC_SEQ_CST) & ~(1UL << me);
+  uint64 users = __atomic_load_n(&mm->cpumask, __ATOMIC_SEQ_CST);
+  // This hart too caches mm's translations only if it runs on mm's table
+  // (the kernel reaches user memory through the page table, never through
+  // user addresses): a fork's child, or an exiting process's mm, needs no
+  // fence here.
+  if(users & me){
+    if(end - start > FLUSH_ALL_PAGES * PGSIZE)
+      sfence_vma();
+    else
+      for(uint64 va = start; va < end; va += PGSIZE)
+        sfence_vma_page(va);
+    trace_tlb_flush_local(start, end);
+  }
+  uint64 others = users & ~me;
   pop_off();
   for(int c = 0; c < ncpu; c++){
     if(others & (1UL << c)){
