@@ -323,6 +323,28 @@ thp_policy_knob(void)
   CHECK(madvise(h, 8, 14) == 0 && madvise(h, 8, 15) == 0, "MADV_HUGEPAGE is 14, MADV_NOHUGEPAGE 15");
 }
 
+// An anonymous private mapping whose length is a whole number of huge
+// pages, placed by the kernel, starts 2 MiB aligned (Linux: efa7df3e3bb5,
+// d4148aeab412), so MADV_HUGEPAGE on all of it gets huge pages from its
+// first byte; a hint is still taken as it is.
+static void
+thp_align(void)
+{
+  for(int n = 1; n <= 3; n++){
+    map_anon(PGSIZE);   // leave the top of the free space unaligned
+    char *p = map_anon((uint64)n * HPAGE);
+    CHECK((uint64)p % HPAGE == 0, "mmap of %d MiB at %p: not 2 MiB aligned", 2 * n, p);
+  }
+  char *p = map_anon(2 * HPAGE);
+  CHECK(madvise(p, 2 * HPAGE, MADV_HUGEPAGE) == 0, "madvise: %s", strerror(errno));
+  p[0] = 1;
+  p[HPAGE] = 1;
+  CHECK(is_huge(p) && is_huge(p + HPAGE), "an aligned mapping's first touch got no huge page");
+  char *hint = p - HPAGE - PGSIZE;   // below p: free, in a top-down layout
+  char *q = mmap(hint, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(q == hint, "the free hint %p was not taken (%p)", hint, q);
+}
+
 // A read fault maps the huge zero page: zeros read, and 2 MiB used once
 // for all (thp_zero_page_alloc; it goes with its last mapping); a write
 // then splits it and copies one page.
@@ -651,6 +673,7 @@ struct test tests[] = {
   { buddy_fragment, "buddy_fragment" },
   { thp_fault, "thp_fault" },
   { thp_policy_knob, "thp_policy" },
+  { thp_align, "thp_align" },
   { thp_zero, "thp_zero" },
   { thp_fallback, "thp_fallback" },
   { thp_split, "thp_split" },

@@ -261,10 +261,11 @@ range_free(struct mm_struct *mm, uint64 addr, uint64 len)
 }
 
 // Where a new region of len bytes goes: at the hint if it is free, else
-// in the highest gap that fits, above the heap (Linux's top-down layout;
-// the heap grows up towards it). 0 if there is no room.
+// at the highest multiple of align that fits in a gap above the heap
+// (Linux's top-down layout; the heap grows up towards it). 0 if there is
+// no room.
 static uint64
-get_unmapped_area(struct mm_struct *mm, uint64 hint, uint64 len)
+get_unmapped_area(struct mm_struct *mm, uint64 hint, uint64 len, uint64 align)
 {
   uint64 low = PGROUNDUP(mm->brk);
   hint = PGROUNDUP(hint);
@@ -275,12 +276,26 @@ get_unmapped_area(struct mm_struct *mm, uint64 hint, uint64 len)
     uint64 gap_end = vma ? vma->vm_start : MMAP_TOP;
     if(gap_start < low)
       gap_start = low;
-    if(gap_end > gap_start && gap_end - gap_start >= len)
-      best = gap_end - len;
+    if(gap_end > gap_start && gap_end - gap_start >= len &&
+       ((gap_end - len) & ~(align - 1)) >= gap_start)
+      best = (gap_end - len) & ~(align - 1);
     if(vma == 0)
       return best;
     gap_start = vma->vm_end;
   }
+}
+
+// The alignment a new region gets. Private anonymous memory whose length
+// is a whole number of huge pages, placed by the kernel (no hint), starts
+// on a 2 MiB boundary, so that every 2 MiB of it can be a transparent huge
+// page (Linux: efa7df3e3bb5 aligned larger anonymous mappings, and
+// d4148aeab412 limited it to such lengths). Anything else: a page.
+static uint64
+mmap_align(uint64 hint, uint64 len, int type, struct file *f)
+{
+  if(f == 0 && type == MAP_PRIVATE && hint == 0 && len % HPAGE_PMD_SIZE == 0)
+    return HPAGE_PMD_SIZE;
+  return PGSIZE;
 }
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -355,7 +370,7 @@ sys_mmap(void)
     err = range_free(mm, addr, len) ? 0 : -EEXIST;
   else if(flags & MAP_FIXED)
     err = do_munmap(mm, addr, len);
-  else if((addr = get_unmapped_area(mm, addr, len)) == 0)
+  else if((addr = get_unmapped_area(mm, addr, len, mmap_align(addr, len, type, f))) == 0)
     err = -ENOMEM;
   if(err == 0)
     err = mmap_region(mm, f, addr, len, vm_flags, off / PGSIZE, 0);
