@@ -33,6 +33,7 @@
 #include "kernel/param.h"
 #include "kernel/fs.h"
 #include "kernel/stat.h"
+#include "kernel/userfaultfd.h"
 #include "user/user.h"
 #include "user/testlib.h"
 
@@ -90,6 +91,9 @@ raw_syscall(long num, long a0, long a1, long a2, long a3, long a4, long a5)
 static char buf[4 * PGSIZE] __attribute__((aligned(PGSIZE)));
 static uint64 maps[8];        // addresses mmap returned
 static int kids[8];           // pids fork returned
+#define NUFFDS 4
+static int uffds[NUFFDS];     // descriptors userfaultfd returned
+static int nuffds;            // how many userfaultfd returned (uffds keeps NUFFDS)
 
 // An address: mostly this program's own memory at odd offsets, else one
 // of the values that catch a kernel trusting a user pointer.
@@ -210,12 +214,52 @@ arg_knob(void)
   return pick(4) ? (uint64)knobs[pick(5)] : arg_addr();
 }
 
-// One random call; returns its number.
+static uint64 registered;   // the start of the last range UFFDIO_REGISTER took
+
+// The argument of ioctl cmd: mostly that userfaultfd command's structure
+// with fields a program would use (a range of a few pages of this
+// program's memory, a source buffer, the mode bits), else any address,
+// or the structure with the values above in its fields.
+static uint64
+arg_uffdio(uint64 cmd)
+{
+  static uint64 w[6];
+  if(pick(8) == 0)
+    return arg_addr();
+  static uint64 fresh;   // untouched anonymous pages, for MISSING faults
+  if(fresh == 0)
+    fresh = raw_syscall(SYS_mmap, 0, 4 * PGSIZE, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  int sane = pick(4) != 0;
+  uint64 start = (uint64[]){ maps[pick(8)], (uint64)buf, fresh }[pick(3)] + PGSIZE * pick(4);
+  uint64 len = PGSIZE * (1 + pick(4)), mode = pick(4);
+  if(registered && pick(2)){   // inside the last registered range
+    start = registered;
+    len = PGSIZE;
+  }
+  w[0] = sane ? start : arg_addr();
+  w[1] = sane ? len : arg_len();
+  w[2] = sane ? mode : arg_flags();
+  w[3] = w[4] = 0;
+  if(cmd == UFFDIO_API){
+    w[0] = sane ? UFFD_API : arg_int();
+    w[1] = sane ? pick(2) * UFFD_FEATURE_PAGEFAULT_FLAG_WP : arg_flags();
+  } else if(cmd == UFFDIO_COPY){   // dst, src, len, mode
+    w[1] = sane ? (uint64)buf + pick(PGSIZE) : arg_addr();
+    w[2] = sane ? len : arg_len();
+    w[3] = sane ? mode : arg_flags();
+  }
+  return (uint64)w;
+}
+
+// One random call; returns its number. An eighth of them are
+// userfaultfd's (the others are 1..memwrite: failinject, the tracer and
+// kcheck stay out; the fuzzer's harness uses none of them).
 static int
 one_call(void)
 {
   uint64 a[6];
-  int num = 1 + pick(SYS_memwrite);
+  int num = pick(8) ? 1 + pick(SYS_memwrite) : (pick(2) ? SYS_userfaultfd : SYS_ioctl);
   for(int i = 0; i < 6; i++)
     a[i] = pick(2) ? arg_int() : arg_addr();
   switch(num){
@@ -290,6 +334,19 @@ one_call(void)
   case SYS_thread_join: case SYS_wait:
     a[0] = pick(2) ? arg_pid() : a[0];
     break;
+  case SYS_userfaultfd:
+    a[0] = pick(2) ? (pick(2) ? O_NONBLOCK : 0) | pick(2) * UFFD_USER_MODE_ONLY : arg_flags();
+    break;
+  case SYS_ioctl:
+    // A fault in a range registered for MISSING or WP waits for a monitor
+    // that never comes: the watchdog's kill must end that wait.
+    a[0] = pick(4) && nuffds ? uffds[pick(nuffds < NUFFDS ? nuffds : NUFFDS)] : arg_fd();
+    a[1] = pick(8) ? (uint64[]){ UFFDIO_API, UFFDIO_REGISTER, UFFDIO_UNREGISTER, UFFDIO_WAKE,
+                                 UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_WRITEPROTECT,
+                                 UFFDIO_REGISTER }[pick(8)]
+                   : arg_int();
+    a[2] = arg_uffdio(a[1]);
+    break;
   }
   long r = raw_syscall(num, a[0], a[1], a[2], a[3], a[4], a[5]);
   if(num == SYS_fork && r == 0)
@@ -298,6 +355,20 @@ one_call(void)
     kids[pick(8)] = r;
   if(num == SYS_mmap && r > 0 && (uint64)r < MAXVA)
     maps[pick(8)] = r;
+  if(num == SYS_ioctl && r == 0 && a[1] == UFFDIO_REGISTER){
+    registered = ((uint64 *)a[2])[0];   // where the other commands work
+    if(pick(2))
+      *(volatile char *)registered = 1;   // a fault for no monitor: wait for the watchdog
+  }
+  if(num == SYS_userfaultfd && r >= 0){
+    int i = __atomic_fetch_add(&nuffds, 1, __ATOMIC_RELAXED);   // threads race here
+    uffds[i < NUFFDS ? i : pick(NUFFDS)] = r;
+    // Mostly shake hands at once, as a program does: the other commands
+    // want it first, and a batch is too short to come upon it by chance.
+    struct uffdio_api api = { UFFD_API, pick(2) ? UFFD_FEATURE_PAGEFAULT_FLAG_WP : 0, 0 };
+    if(pick(4))
+      raw_syscall(SYS_ioctl, r, UFFDIO_API, (uint64)&api, 0, 0, 0);
+  }
   return num;
 }
 
