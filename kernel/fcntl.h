@@ -17,6 +17,7 @@
 #define PROT_READ      0x1
 #define PROT_WRITE     0x2
 #define PROT_EXEC      0x4
+#define PROT_SEM       0x8   // Linux's "may be used for atomic operations": all memory may, so ignored
 
 #define MAP_SHARED     0x01
 #define MAP_PRIVATE    0x02

@@ -619,6 +619,10 @@ mmap_errors(void)
   FAILS(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, -1, 0), EBADF);
   FAILS(mmap(0, PGSIZE, PROT_READ, MAP_SHARED, cfd, 0), EBADF);
   FAILS(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, 1000, 0), EBADF);
+  // Linux's order: the offset, then the descriptor, then the rest
+  FAILS(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, cfd, 1), EINVAL);
+  FAILS(mmap(0, 0, PROT_READ, MAP_PRIVATE, cfd, 0), EBADF);
+  FAILS(mmap(0, PGSIZE, PROT_READ, 0x8, cfd, 0), EBADF);
 
   // EACCES: the descriptor's mode does not allow the mapping
   FAILS(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, wfd, 0), EACCES);
@@ -652,6 +656,7 @@ mmap_errors(void)
   int fds[2];
   CHECK(pipe(fds) == 0, "pipe: %s", strerror(errno));
   FAILS(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fds[0], 0), ENODEV);
+  FAILS(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fds[1], 0), EACCES);   // not readable comes first
   close(fds[0]);
   close(fds[1]);
 
@@ -670,6 +675,8 @@ mmap_errors(void)
   // mprotect
   FAILS(mprotect(p + 1, PGSIZE, PROT_READ), EINVAL);
   FAILS(mprotect(p, PGSIZE, 0x100), EINVAL);
+  OK(mprotect(p, PGSIZE, RW | PROT_SEM));   // Linux takes PROT_SEM (and ignores it)
+  p[0] = p[0];
   FAILS(mprotect(u, PGSIZE, PROT_READ), ENOMEM);
   FAILS(mprotect(p, 3*PGSIZE, PROT_READ), ENOMEM);   // runs past the end
   FAILS(mprotect(p, 1UL << 50, PROT_READ), ENOMEM);

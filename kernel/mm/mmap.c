@@ -309,6 +309,32 @@ page_len(uint64 len)
   return PGROUNDUP(len);
 }
 
+// mmap's checks after the offset's and the descriptor's (f: the file, or
+// 0 for anonymous memory), in Linux's order: rounds *len up to pages and
+// takes VM_MAYWRITE out of *vm_flags for a shared mapping of a file not
+// open for writing. 0 or a negative errno.
+static int
+mmap_check(uint64 *len, uint64 addr, int prot, int flags, int type, int validate,
+           struct file *f, uint *vm_flags)
+{
+  if(*len == 0 || (prot & ~(PROT_ALL | PROT_SEM)) || (type != MAP_SHARED && type != MAP_PRIVATE) ||
+     ((flags & MAP_FIXED) && addr % PGSIZE))
+    return -EINVAL;
+  if((*len = page_len(*len)) == 0 || ((flags & MAP_FIXED) && addr > MAXVA - *len))
+    return -ENOMEM;
+  if(f == 0)
+    return 0;
+  if(validate && (flags & ~MAP_LEGACY_MASK))
+    return -EOPNOTSUPP;
+  if(!f->readable || (type == MAP_SHARED && !f->writable && (prot & PROT_WRITE)))
+    return -EACCES;
+  if(f->type != FD_INODE || f->ip->type != T_FILE)
+    return -ENODEV;   // pipes, devices and directories have no pages
+  if(type == MAP_SHARED && !f->writable)
+    *vm_flags &= ~VM_MAYWRITE;   // nor may mprotect add PROT_WRITE
+  return 0;
+}
+
 // mmap(addr, len, prot, flags, fd, offset): returns the address, or a
 // negative errno (the user library turns it into MAP_FAILED and errno).
 uint64
@@ -336,36 +362,23 @@ sys_mmap(void)
     type = MAP_SHARED;
   if(flags & MAP_FIXED_NOREPLACE)
     flags |= MAP_FIXED;   // MAP_FIXED's rules, but it never replaces (EEXIST)
-  if(len == 0 || off % PGSIZE || (prot & ~PROT_ALL) ||
-     (type != MAP_SHARED && type != MAP_PRIVATE) ||
-     ((flags & MAP_FIXED) && addr % PGSIZE))
+  // Linux's order: the offset (the architecture's sys_mmap), then the
+  // descriptor (ksys_mmap_pgoff), then the rest (do_mmap).
+  if(off % PGSIZE)
     return -EINVAL;
-  if((len = page_len(len)) == 0 || ((flags & MAP_FIXED) && addr > MAXVA - len))
-    return -ENOMEM;
-
-  uint vm_flags = prot | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+  if(!(flags & MAP_ANONYMOUS) && (f = fget(fd)) == 0)
+    return -EBADF;
+  uint vm_flags = (prot & PROT_ALL) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if(type == MAP_SHARED)
     vm_flags |= VM_SHARED;
-  if(!(flags & MAP_ANONYMOUS)){
-    if((f = fget(fd)) == 0)
-      return -EBADF;
-    int err = 0;
-    if(f->type != FD_INODE || f->ip->type != T_FILE)
-      err = -ENODEV;   // pipes, devices and directories have no pages
-    else if(validate && (flags & ~MAP_LEGACY_MASK))
-      err = -EOPNOTSUPP;
-    else if(!f->readable || (type == MAP_SHARED && !f->writable && (prot & PROT_WRITE)))
-      err = -EACCES;
-    else if(type == MAP_SHARED && !f->writable)
-      vm_flags &= ~VM_MAYWRITE;   // nor may mprotect add PROT_WRITE
-    if(err){
+  int err = mmap_check(&len, addr, prot, flags, type, validate, f, &vm_flags);
+  if(err){
+    if(f)
       fileclose(f);
-      return err;
-    }
+    return err;
   }
 
   mmap_write_lock(mm);
-  int err = 0;
   if(flags & MAP_FIXED_NOREPLACE)
     err = range_free(mm, addr, len) ? 0 : -EEXIST;
   else if(flags & MAP_FIXED)
@@ -485,8 +498,9 @@ sys_mprotect(void)
   int err = range_start(&start, &end, 1);
   if(err)
     return err < 0 ? err : 0;
-  if(prot & ~PROT_ALL)
+  if(prot & ~(PROT_ALL | PROT_SEM))
     return -EINVAL;
+  prot &= PROT_ALL;
   mmap_write_lock(mm);
   err = range_check_mapped(mm, start, end);
   for(struct vm_area_struct *vma = find_vma(mm, start); err == 0 && vma && vma->vm_start < end; vma = vma->vm_next)
