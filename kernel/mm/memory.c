@@ -763,13 +763,39 @@ do_shared_wp(struct vm_area_struct *vma, uint64 va, pte_t *pte)
   return 0;
 }
 
+// The end of a first-touch fault: map pg, which the caller holds a
+// reference to, at va with PTE val, unless another thread mapped va first
+// or truncate took a page-cache page out of the region's file meanwhile
+// (then the next fault finds the new state). The reference goes to the
+// PTE, or is dropped. 1 if pg was mapped, 0 if not, or -ENOMEM (Linux:
+// finish_fault).
+static int
+finish_fault(struct vm_area_struct *vma, uint64 va, struct page *pg, pte_t val)
+{
+  struct mm_struct *mm = vma->vm_mm;
+  int r = 0;
+  acquire(&mm->page_table_lock);
+  pte_t *pte = walk(mm->pgd, va, 1);
+  if(pte == 0)
+    r = -ENOMEM;
+  else if((*pte & PTE_V) == 0 &&
+          (PageAnon(pg) || pg == zero_page || pg->mapping == vma->vm_mapping)){
+    install_pte(mm, va, pte, pg, val);
+    trace_map_page(vma, va);
+    r = 1;
+  }
+  release(&mm->page_table_lock);
+  if(r != 1)
+    put_page(pg);
+  return r;
+}
+
 // First touch of a private anonymous page (Linux: do_anonymous_page). A
 // read maps the shared zero page read-only (COW if writable); a write gets
 // a new page.
 static int
 do_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
 {
-  struct mm_struct *mm = vma->vm_mm;
   struct page *pg;
 
   if(write){
@@ -779,24 +805,14 @@ do_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
     pg = zero_page;
     get_page(pg);
   }
-  acquire(&mm->page_table_lock);
-  pte_t *pte = walk(mm->pgd, va, 1);
-  int err = pte ? 0 : -ENOMEM;
-  if(pte && (*pte & PTE_V) == 0){   // else another thread was first
-    // A forced write (FOLL_FORCE) into a region without PROT_WRITE gets
-    // its page read-only but dirty, as after a COW fault: the region's
-    // protection holds for the process.
-    pte_t val = make_pte(pg, vma, write && (vma->vm_flags & VM_WRITE));
-    err = set_pte(vma, va, pg, val | (write ? PTE_D | PTE_SOFT_DIRTY : 0));
-    if(err == 0 && !write)
-      count_vm_event(ZERO_PAGE_MAP);
-    trace_map_page(vma, va);
-    pg = err ? pg : 0;
-  }
-  release(&mm->page_table_lock);
-  if(pg)
-    put_page(pg);
-  return err;
+  // A forced write (FOLL_FORCE) into a region without PROT_WRITE gets its
+  // page read-only but dirty, as after a COW fault: the region's
+  // protection holds for the process.
+  pte_t val = make_pte(pg, vma, write && (vma->vm_flags & VM_WRITE));
+  int r = finish_fault(vma, va, pg, val | (write ? PTE_D | PTE_SOFT_DIRTY : 0));
+  if(r == 1 && !write)
+    count_vm_event(ZERO_PAGE_MAP);
+  return r < 0 ? r : 0;
 }
 
 // First touch of a page of a file or shared anonymous region (Linux:
@@ -806,7 +822,6 @@ do_anonymous_page(struct vm_area_struct *vma, uint64 va, int write)
 static int
 do_fault(struct vm_area_struct *vma, uint64 va, int write)
 {
-  struct mm_struct *mm = vma->vm_mm;
   uint64 index = vma->vm_pgoff + (va - vma->vm_start) / PGSIZE;
   int err = 0, shared = (vma->vm_flags & VM_SHARED) != 0;
 
@@ -834,20 +849,8 @@ do_fault(struct vm_area_struct *vma, uint64 va, int write)
   // write through FOLL_FORCE leaves a read-only region read-only.
   int writable = (write && !proof) || (shared && mapping->host == 0 && (vma->vm_flags & VM_WRITE));
 
-  acquire(&mm->page_table_lock);
-  pte_t *pte = walk(mm->pgd, va, 1);
-  err = pte ? 0 : -ENOMEM;
-  // Install unless another thread was first, or truncate took the page
-  // out of the cache meanwhile (then the next fault finds the new state).
-  if(pte && (*pte & PTE_V) == 0 && (PageAnon(pg) || pg->mapping == mapping)){
-    err = set_pte(vma, va, pg, make_pte(pg, vma, writable) | (proof ? PTE_D : 0));
-    trace_map_page(vma, va);
-    pg = err ? pg : 0;
-  }
-  release(&mm->page_table_lock);
-  if(pg)
-    put_page(pg);
-  return err;
+  int r = finish_fault(vma, va, pg, make_pte(pg, vma, writable) | (proof ? PTE_D : 0));
+  return r < 0 ? r : 0;
 }
 
 // The region flag an access of this kind needs.
