@@ -42,6 +42,8 @@
 #define MADV_DONTNEED  4
 #define MADV_DONTFORK  10
 #define MADV_DOFORK    11
+#define MADV_WIPEONFORK 18  // Linux 4.14: a child gets zeros here
+#define MADV_KEEPONFORK 19
 #define MADV_HUGEPAGE  14
 #define MADV_NOHUGEPAGE 15
 

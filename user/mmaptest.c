@@ -463,6 +463,54 @@ madv_dontfork(void)
   unmap(p, 3*PGSIZE);
 }
 
+// A MADV_WIPEONFORK range reads as zeros in a child (Linux 4.14), which
+// keeps the advice for its own children, while the rest is shared as
+// usual; MADV_KEEPONFORK undoes it. Private anonymous memory only.
+static void
+madv_wipeonfork(void)
+{
+  char *p = anon(3*PGSIZE, RW, MAP_PRIVATE);
+  p[0] = 'a'; p[PGSIZE] = 'b'; p[2*PGSIZE] = 'c';
+  OK(madvise(p + PGSIZE, PGSIZE, MADV_WIPEONFORK));
+  int pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    CHECK(p[0] == 'a' && p[2*PGSIZE] == 'c', "child lacks the pages around the wiped one");
+    CHECK(p[PGSIZE] == 0, "child sees %d in a MADV_WIPEONFORK page, not 0", p[PGSIZE]);
+    p[PGSIZE] = 'x';   // its own page now
+    int gpid = fork();
+    CHECK(gpid >= 0, "fork: %s", strerror(errno));
+    if(gpid == 0){
+      CHECK(p[PGSIZE] == 0, "the advice did not pass to the child's child");
+      exit(0);
+    }
+    CHECK(reap(gpid) == 0, "grandchild failed");
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+  CHECK(p[PGSIZE] == 'b', "parent lost its MADV_WIPEONFORK page");
+  OK(madvise(p + PGSIZE, PGSIZE, MADV_KEEPONFORK));
+  pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    CHECK(p[PGSIZE] == 'b', "child lacks the page after MADV_KEEPONFORK");
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+  char *s = anon(PGSIZE, RW, MAP_SHARED);
+  FAILS(madvise(s, PGSIZE, MADV_WIPEONFORK), EINVAL);
+  char *path = DIR "/wipe";
+  mkfile(path, PGSIZE);
+  int fd = openf(path, O_RDWR);
+  char *f = map(PGSIZE, RW, MAP_PRIVATE, fd, 0);
+  FAILS(madvise(f, PGSIZE, MADV_WIPEONFORK), EINVAL);
+  close(fd);
+  unlink(path);
+  unmap(f, PGSIZE);
+  unmap(s, PGSIZE);
+  unmap(p, 3*PGSIZE);
+}
+
 // MAP_PRIVATE file mappings: the file's bytes (zero past its end), at an
 // offset, private writes, read-only mappings, and a page wholly past the
 // end of the file (SIGBUS on Linux: killed).
@@ -871,6 +919,7 @@ static struct test tests[] = {
   { mprotect_test, "mprotect" },
   { madv_dontneed, "madv_dontneed" },
   { madv_dontfork, "madv_dontfork" },
+  { madv_wipeonfork, "madv_wipeonfork" },
   { file_private, "file_private" },
   { file_shared_rw, "file_shared_rw" },
   { file_shared_fork, "file_shared_fork" },

@@ -17,6 +17,7 @@
 #define VM_UFFD_MISSING 0x0200 // userfaultfd: a fault on a missing page goes to the monitor
 #define VM_UFFD_WP   0x1000    // userfaultfd: a write to a uffd-wp PTE goes to the monitor
 #define VM_DONTCOPY  0x20000   // MADV_DONTFORK: fork leaves it out
+#define VM_WIPEONFORK 0x2000000 // MADV_WIPEONFORK: a fork child gets it empty (zeros)
 #define VM_SOFTDIRTY 0x8000000 // new since the last clear_refs: all soft-dirty
 #define VM_HUGEPAGE  0x20000000 // MADV_HUGEPAGE: huge pages here (transparent_hugepage 1)
 #define VM_NOHUGEPAGE 0x40000000 // MADV_NOHUGEPAGE: no huge pages here

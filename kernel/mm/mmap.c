@@ -527,6 +527,14 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
   case MADV_DOFORK:
     vma->vm_flags &= ~VM_DONTCOPY;
     break;
+  case MADV_WIPEONFORK:   // private anonymous memory only, as in Linux
+    if(vma->vm_mapping || (vma->vm_flags & VM_SHARED))
+      return -EINVAL;
+    vma->vm_flags |= VM_WIPEONFORK;
+    break;
+  case MADV_KEEPONFORK:
+    vma->vm_flags &= ~VM_WIPEONFORK;
+    break;
   case MADV_HUGEPAGE:     // huge pages from the next fault on (knob transparent_hugepage)
     vma->vm_flags = (vma->vm_flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
     break;
@@ -537,9 +545,9 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
   return 0;
 }
 
-// madvise(addr, len, advice). MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE
-// and MADV_NOHUGEPAGE change regions, so they split them and need
-// mmap_lock for writing;
+// madvise(addr, len, advice). MADV_DONTFORK, MADV_DOFORK,
+// MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_HUGEPAGE and MADV_NOHUGEPAGE
+// change regions, so they split them and need mmap_lock for writing;
 // MADV_DONTNEED only zaps pages, under the lock held for reading, as in
 // Linux: a page fault or a GUP may run at the same time.
 uint64
@@ -552,6 +560,7 @@ sys_madvise(void)
   argaddr(1, &len);
   argint(2, &advice);
   int regions = advice == MADV_DONTFORK || advice == MADV_DOFORK ||
+                advice == MADV_WIPEONFORK || advice == MADV_KEEPONFORK ||
                 advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE;
   int hint = advice == MADV_NORMAL || advice == MADV_RANDOM ||
              advice == MADV_SEQUENTIAL || advice == MADV_WILLNEED;
@@ -600,8 +609,9 @@ sys_msync(void)
 }
 
 // fork: copy src's regions into the empty dst, sharing their pages
-// (copy_page_range), except those marked MADV_DONTFORK. The other threads
-// of the parent fault only after the copy. 0 or -ENOMEM.
+// (copy_page_range), except those marked MADV_DONTFORK (left out) and
+// MADV_WIPEONFORK (the child's region, still so marked, starts empty).
+// The other threads of the parent fault only after the copy. 0 or -ENOMEM.
 int
 dup_mmap(struct mm_struct *dst, struct mm_struct *src)
 {
@@ -620,7 +630,8 @@ dup_mmap(struct mm_struct *dst, struct mm_struct *src)
     }
     dup_userfaultfd(new);
     vma_link(dst, new);
-    err = copy_page_range(new, vma);
+    if(!(vma->vm_flags & VM_WIPEONFORK))
+      err = copy_page_range(new, vma);
   }
   // fork write-protected the parent's private pages; its other threads
   // may cache writable translations. One flush of the whole address space
