@@ -44,6 +44,8 @@
 #define MADV_DOFORK    11
 #define MADV_WIPEONFORK 18  // Linux 4.14: a child gets zeros here
 #define MADV_KEEPONFORK 19
+#define MADV_POPULATE_READ 22   // Linux 5.14: fault the range in, as reads
+#define MADV_POPULATE_WRITE 23  // or as writes would
 #define MADV_HUGEPAGE  14
 #define MADV_NOHUGEPAGE 15
 

@@ -15,6 +15,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/errno.h"
 #include "kernel/vmstat.h"
+#include "kernel/vmmap.h"
 #include "user/user.h"
 #include "user/testlib.h"
 
@@ -511,6 +512,69 @@ madv_wipeonfork(void)
   unmap(p, 3*PGSIZE);
 }
 
+// MADV_POPULATE_READ and MADV_POPULATE_WRITE (Linux 5.14) fault a range
+// in as reads or writes of each page would, without touching it: a read
+// maps the zero page, a write a page of its own, breaking COW after a
+// fork. They stop at the first page they cannot populate: EINVAL where the
+// region does not allow the access, ENOMEM at a hole, EFAULT past the end
+// of a file.
+static void
+madv_populate(void)
+{
+  char *p = anon(4*PGSIZE, RW, MAP_PRIVATE);
+  OK(madvise(p, 2*PGSIZE, MADV_POPULATE_READ));
+  struct page_info *pi = page_info_of(p + PGSIZE);
+  CHECK((pi->pte & PTE_V) && pi->zero, "MADV_POPULATE_READ mapped no zero page (pte %lx)", pi->pte);
+  CHECK(!(page_info_of(p + 2*PGSIZE)->pte & PTE_V), "MADV_POPULATE_READ went past its range");
+  OK(madvise(p, 3*PGSIZE, MADV_POPULATE_WRITE));
+  pi = page_info_of(p + PGSIZE);
+  CHECK((pi->pte & PTE_W) && !pi->zero && (pi->flags & PI_ANON_EXCLUSIVE),
+        "MADV_POPULATE_WRITE left pte %lx (zero %d)", pi->pte, pi->zero);
+  CHECK(p[PGSIZE] == 0 && p[2*PGSIZE] == 0, "populated pages are not zero");
+
+  // After a fork, a populating write copies as a write would; a read does not.
+  p[0] = 'a';
+  int pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if(pid == 0){
+    uint64 frame = page_info_of(p)->pfn;
+    OK(madvise(p, PGSIZE, MADV_POPULATE_READ));
+    CHECK(page_info_of(p)->pfn == frame, "MADV_POPULATE_READ copied a shared page");
+    uint64 copies = counter("cow_copy");
+    OK(madvise(p, PGSIZE, MADV_POPULATE_WRITE));
+    pi = page_info_of(p);
+    CHECK(pi->pfn != frame && pi->mapcount == 1 && (pi->pte & PTE_W),
+          "MADV_POPULATE_WRITE did not break COW (pfn %lx, mapcount %d)", pi->pfn, pi->mapcount);
+    CHECK(counter("cow_copy") == copies + 1, "the copy was not counted");
+    CHECK(p[0] == 'a', "the copy lost the data");
+    exit(0);
+  }
+  CHECK(reap(pid) == 0, "child failed");
+
+  // Errors, and where they stop.
+  char *r = anon(2*PGSIZE, PROT_READ, MAP_PRIVATE);
+  FAILS(madvise(r, PGSIZE, MADV_POPULATE_WRITE), EINVAL);
+  OK(madvise(r, PGSIZE, MADV_POPULATE_READ));
+  char *n = anon(PGSIZE, PROT_NONE, MAP_PRIVATE);
+  FAILS(madvise(n, PGSIZE, MADV_POPULATE_READ), EINVAL);
+  unmap(p + 3*PGSIZE, PGSIZE);
+  char *q = anon(PGSIZE, RW, MAP_PRIVATE);
+  unmap(q, PGSIZE);
+  FAILS(madvise(q, PGSIZE, MADV_POPULATE_WRITE), ENOMEM);
+  char *path = DIR "/populate";
+  mkfile(path, PGSIZE);
+  int fd = openf(path, O_RDWR);
+  char *f = map(2*PGSIZE, RW, MAP_SHARED, fd, 0);
+  FAILS(madvise(f, 2*PGSIZE, MADV_POPULATE_READ), EFAULT);   // the second page is past the end
+  CHECK(page_info_of(f)->pte & PTE_V, "the page before the end was not populated");
+  close(fd);
+  unlink(path);
+  unmap(f, 2*PGSIZE);
+  unmap(r, 2*PGSIZE);
+  unmap(n, PGSIZE);
+  unmap(p, 3*PGSIZE);
+}
+
 // MAP_PRIVATE file mappings: the file's bytes (zero past its end), at an
 // offset, private writes, read-only mappings, and a page wholly past the
 // end of the file (SIGBUS on Linux: killed).
@@ -920,6 +984,7 @@ static struct test tests[] = {
   { madv_dontneed, "madv_dontneed" },
   { madv_dontfork, "madv_dontfork" },
   { madv_wipeonfork, "madv_wipeonfork" },
+  { madv_populate, "madv_populate" },
   { file_private, "file_private" },
   { file_shared_rw, "file_shared_rw" },
   { file_shared_fork, "file_shared_fork" },

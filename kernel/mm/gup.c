@@ -241,6 +241,35 @@ __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, stru
   return npages;
 }
 
+// Fault [start, end) in as a read (write) of each page would, without the
+// access itself: MADV_POPULATE_READ and MADV_POPULATE_WRITE (Linux 5.14,
+// faultin_page_range). A read maps the zero page in untouched anonymous
+// memory and reads a file's pages in; a write allocates, breaks COW as
+// any write does, and dirties shared file pages. mmap_lock held for
+// reading (a userfaultfd range waits for its monitor, dropping it
+// meanwhile). Stops at the first failure, the pages before it populated:
+// ENOMEM at a hole (or out of memory), EINVAL for a region that does not
+// allow the access, EFAULT where the access would be a bad one (a page
+// past the end of a file), EINTR if killed. 0 if all were populated.
+int
+faultin_page_range(struct mm_struct *mm, uint64 start, uint64 end, int write)
+{
+  int flags = FOLL_GET | FOLL_UNLOCKABLE | (write ? FOLL_WRITE : 0);
+  for(uint64 va = start; va < end; va += PGSIZE){
+    struct vm_area_struct *vma = find_vma(mm, va);
+    if(vma == 0 || va < vma->vm_start)
+      return -ENOMEM;
+    if(check_vma_flags(vma, flags))
+      return -EINVAL;
+    struct page *pg;
+    int err = __get_user_pages(mm, va, 1, flags, &pg);
+    if(err < 0)
+      return (err == -EFAULT || err == -EINTR) ? err : -ENOMEM;
+    put_page(pg);
+  }
+  return 0;
+}
+
 // Drop what GUP took on pages[0..n).
 void
 release_pages(struct page **pages, int n, int flags)

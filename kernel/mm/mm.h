@@ -280,6 +280,7 @@ struct address_space *shmem_alloc(void);
 int get_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
 int pin_user_pages_fast(uint64 start, int npages, int flags, struct page **pages);
 int __get_user_pages(struct mm_struct *mm, uint64 start, int npages, int flags, struct page **pages);
+int faultin_page_range(struct mm_struct *mm, uint64 start, uint64 end, int write);
 void release_pages(struct page **pages, int n, int flags);
 void unpin_user_page(struct page *pg);
 int page_maybe_dma_pinned(struct page *pg);

@@ -564,10 +564,17 @@ sys_madvise(void)
                 advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE;
   int hint = advice == MADV_NORMAL || advice == MADV_RANDOM ||
              advice == MADV_SEQUENTIAL || advice == MADV_WILLNEED;
-  int known = hint || advice == MADV_DONTNEED || regions;
+  int populate = advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE;
+  int known = hint || advice == MADV_DONTNEED || regions || populate;
   int err = range_start(&start, &end, known && !range_wraps(start, len));
   if(err)
     return err < 0 ? err : 0;
+  if(populate){   // GUP, which may drop mmap_lock: not a walk of the regions
+    mmap_read_lock(mm);
+    err = faultin_page_range(mm, start, end, advice == MADV_POPULATE_WRITE);
+    mmap_read_unlock(mm);
+    return err;
+  }
   // As Linux's madvise(2) says: advice for a range with holes is applied
   // to the parts that are mapped, and the call still fails, ENOMEM.
   regions ? mmap_write_lock(mm) : mmap_read_lock(mm);
