@@ -40,6 +40,7 @@
 #define MADV_SEQUENTIAL 2  // these three are accepted and change nothing
 #define MADV_WILLNEED  3
 #define MADV_DONTNEED  4
+#define MADV_FREE      8    // Linux 4.5: the pages may go (cowpin: at once)
 #define MADV_DONTFORK  10
 #define MADV_DOFORK    11
 #define MADV_WIPEONFORK 18  // Linux 4.14: a child gets zeros here

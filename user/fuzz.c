@@ -322,9 +322,9 @@ one_call(void)
   case SYS_pin_user_pages: case SYS_clear_refs:
     a[0] = arg_addr(); a[1] = arg_len(); a[2] = arg_flags();
     if(num == SYS_madvise && pick(2))   // the advice cowpin knows
-      a[2] = (uint64[]){ MADV_NORMAL, MADV_DONTNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE,
-                         MADV_NOHUGEPAGE, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ,
-                         MADV_POPULATE_WRITE }[pick(10)];
+      a[2] = (uint64[]){ MADV_NORMAL, MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK,
+                         MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_WIPEONFORK, MADV_KEEPONFORK,
+                         MADV_POPULATE_READ, MADV_POPULATE_WRITE }[pick(11)];
     if(num == SYS_clear_refs){
       a[0] = arg_pid(); a[1] = pick(2) ? 4 : arg_int();
     }

@@ -512,6 +512,30 @@ madv_wipeonfork(void)
   unmap(p, 3*PGSIZE);
 }
 
+// MADV_FREE (Linux 4.5) lets the kernel take private anonymous pages back:
+// cowpin frees them at once, so they read as zero, and the memory is back;
+// a shared or file mapping is EINVAL.
+static void
+madv_free(void)
+{
+  char *p = anon(8*PGSIZE, RW, MAP_PRIVATE);
+  for(int i = 0; i < 8; i++)
+    p[i*PGSIZE] = 'a' + i;
+  counter("nr_free_pages");   // the first call may copy our COW'd buffer
+  uint64 free = counter("nr_free_pages");
+  OK(madvise(p, 4*PGSIZE, MADV_FREE));
+  CHECK(counter("nr_free_pages") >= free + 4, "MADV_FREE gave back %ld pages, not 4",
+        counter("nr_free_pages") - free);
+  CHECK(p[0] == 0 && p[3*PGSIZE] == 0, "a freed page reads %d", p[0]);
+  CHECK(p[4*PGSIZE] == 'e', "MADV_FREE went past its range");
+  p[0] = 'z';   // a write after MADV_FREE keeps its page
+  CHECK(p[0] == 'z', "a write after MADV_FREE was lost");
+  char *s = anon(PGSIZE, RW, MAP_SHARED);
+  FAILS(madvise(s, PGSIZE, MADV_FREE), EINVAL);
+  unmap(s, PGSIZE);
+  unmap(p, 8*PGSIZE);
+}
+
 // MADV_POPULATE_READ and MADV_POPULATE_WRITE (Linux 5.14) fault a range
 // in as reads or writes of each page would, without touching it: a read
 // maps the zero page, a write a page of its own, breaking COW after a
@@ -985,6 +1009,7 @@ static struct test tests[] = {
   { madv_dontfork, "madv_dontfork" },
   { madv_wipeonfork, "madv_wipeonfork" },
   { madv_populate, "madv_populate" },
+  { madv_free, "madv_free" },
   { file_private, "file_private" },
   { file_shared_rw, "file_shared_rw" },
   { file_shared_fork, "file_shared_fork" },

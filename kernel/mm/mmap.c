@@ -516,6 +516,16 @@ static int
 madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
 {
   switch(advice){
+  case MADV_FREE:
+    // Private anonymous memory only, as in Linux. Its pages may be freed
+    // whenever memory is short, and a later write keeps one: cowpin has no
+    // reclaim to do it later, so it frees them now, as Linux did on a
+    // system without swap until 4.12 (93e06c7a6453). They read as zero
+    // afterwards, which madvise(2) allows.
+    if(vma->vm_mapping || (vma->vm_flags & VM_SHARED))
+      return -EINVAL;
+    zap_page_range(vma, start, end);
+    break;
   case MADV_DONTNEED:
     // Private pages are dropped (zero, or the file's bytes, next time);
     // shared ones stay in the page cache, dirty or not.
@@ -565,7 +575,7 @@ sys_madvise(void)
   int hint = advice == MADV_NORMAL || advice == MADV_RANDOM ||
              advice == MADV_SEQUENTIAL || advice == MADV_WILLNEED;
   int populate = advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE;
-  int known = hint || advice == MADV_DONTNEED || regions || populate;
+  int known = hint || advice == MADV_DONTNEED || advice == MADV_FREE || regions || populate;
   int err = range_start(&start, &end, known && !range_wraps(start, len));
   if(err)
     return err < 0 ? err : 0;
