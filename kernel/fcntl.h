@@ -43,12 +43,12 @@
 #define MADV_FREE      8    // Linux 4.5: the pages may go (cowpin: at once)
 #define MADV_DONTFORK  10
 #define MADV_DOFORK    11
-#define MADV_HUGEPAGE  14
-#define MADV_NOHUGEPAGE 15
 #define MADV_WIPEONFORK 18  // Linux 4.14: a child gets zeros here
 #define MADV_KEEPONFORK 19
 #define MADV_POPULATE_READ 22   // Linux 5.14: fault the range in, as reads
 #define MADV_POPULATE_WRITE 23  // or as writes would
+#define MADV_HUGEPAGE  14
+#define MADV_NOHUGEPAGE 15
 
 #define MS_ASYNC       1
 #define MS_INVALIDATE  2

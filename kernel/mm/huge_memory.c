@@ -160,8 +160,8 @@ static int
 thp_vma_suitable(struct vm_area_struct *vma, uint64 va)
 {
   uint64 h = va & HPAGE_PMD_MASK;
-  if(!vma_is_anonymous(vma) ||
-     (vma->vm_flags & (VM_NOHUGEPAGE | VM_UFFD_MISSING | VM_UFFD_WP)))
+  if(vma->vm_mapping ||
+     (vma->vm_flags & (VM_SHARED | VM_NOHUGEPAGE | VM_UFFD_MISSING | VM_UFFD_WP)))
     return 0;
   if(h < vma->vm_start || h + HPAGE_PMD_SIZE > vma->vm_end)
     return 0;

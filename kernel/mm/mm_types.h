@@ -47,14 +47,6 @@ struct vm_area_struct {
                                     // set and cleared with mmap_lock held for writing
 };
 
-// Private anonymous memory: no page cache behind the region (a file, or
-// shared anonymous memory, always has one). Linux: vma_is_anonymous.
-static inline int
-vma_is_anonymous(struct vm_area_struct *vma)
-{
-  return vma->vm_mapping == 0;
-}
-
 // An address space, shared by the threads of a process.
 struct mm_struct {
   pagetable_t pgd;                  // user half private, kernel half shared by all

@@ -522,9 +522,10 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
     // reclaim to do it later, so it frees them now, as Linux did on a
     // system without swap until 4.12 (93e06c7a6453). They read as zero
     // afterwards, which madvise(2) allows.
-    if(!vma_is_anonymous(vma))
+    if(vma->vm_mapping || (vma->vm_flags & VM_SHARED))
       return -EINVAL;
-    // fall through
+    zap_page_range(vma, start, end);
+    break;
   case MADV_DONTNEED:
     // Private pages are dropped (zero, or the file's bytes, next time);
     // shared ones stay in the page cache, dirty or not.
@@ -537,7 +538,7 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
     vma->vm_flags &= ~VM_DONTCOPY;
     break;
   case MADV_WIPEONFORK:   // private anonymous memory only, as in Linux
-    if(!vma_is_anonymous(vma))
+    if(vma->vm_mapping || (vma->vm_flags & VM_SHARED))
       return -EINVAL;
     vma->vm_flags |= VM_WIPEONFORK;
     break;
@@ -557,9 +558,8 @@ madvise_one(struct vm_area_struct *vma, uint64 start, uint64 end, int advice)
 // madvise(addr, len, advice). MADV_DONTFORK, MADV_DOFORK,
 // MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_HUGEPAGE and MADV_NOHUGEPAGE
 // change regions, so they split them and need mmap_lock for writing;
-// MADV_DONTNEED and MADV_FREE only zap pages, under the lock held for
-// reading, as in Linux: a page fault or a GUP may run at the same time.
-// MADV_POPULATE_* fault pages in through GUP, under it too.
+// MADV_DONTNEED only zaps pages, under the lock held for reading, as in
+// Linux: a page fault or a GUP may run at the same time.
 uint64
 sys_madvise(void)
 {

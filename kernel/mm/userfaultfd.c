@@ -116,6 +116,12 @@ sys_userfaultfd(void)
   return fd;
 }
 
+// Is vma a region userfaultfd can take? Only private anonymous memory.
+static int
+vma_can_userfault(struct vm_area_struct *vma)
+{
+  return vma->vm_mapping == 0 && !(vma->vm_flags & VM_SHARED);
+}
 
 // The fault at va (page_table_lock held, pte its PTE) for the
 // monitor? A missing page in a MISSING range, a write to a uffd-wp PTE in
@@ -348,7 +354,7 @@ check_regions(struct userfaultfd_ctx *ctx, uint64 start, uint64 end, int reg)
   if(vma == 0 || vma->vm_start >= end)
     return -EINVAL;
   for(; vma && vma->vm_start < end; vma = vma->vm_next){
-    if(!vma_is_anonymous(vma))   // userfaultfd takes private anonymous memory only
+    if(!vma_can_userfault(vma))
       return -EINVAL;
     if(reg && !(vma->vm_flags & VM_MAYWRITE))
       return -EPERM;
